@@ -1,0 +1,45 @@
+"""Quality of kuaifan.text on the dev set, the tuning split and the held-out split.
+
+    python benchmarks/eval_text.py                 # all three
+    python benchmarks/eval_text.py --split tune --errors   # one split, with its mistakes
+
+The held-out split (tests/text/data/heldout.jsonl) was written and frozen before the rules were
+tuned and is only evaluated, never used for tuning; its sha256 is checked by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kuaifan.text.evaluate import evaluate, format_report, load_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+SPLITS = {
+    "dev": ROOT.parent / "shared" / "data" / "comments_dev.jsonl",
+    "tune": ROOT / "tests" / "text" / "data" / "tune.jsonl",
+    "heldout": ROOT / "tests" / "text" / "data" / "heldout.jsonl",
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="dev,tune,heldout")
+    ap.add_argument("--errors", action="store_true", help="print the misclassified comments")
+    args = ap.parse_args()
+    for name in args.split.split(","):
+        path = SPLITS[name]
+        if not path.exists():
+            print(f"== {name}: {path} not found, skipped ==")
+            continue
+        rep = evaluate(load_jsonl(path))
+        print(format_report(f"{name} ({path.name})", rep))
+        if args.errors:
+            for e in rep.errors:
+                print(json.dumps(e, ensure_ascii=False))
+        print()
+
+
+if __name__ == "__main__":
+    main()

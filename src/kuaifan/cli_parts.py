@@ -1,0 +1,194 @@
+"""The work behind the CLI commands, kept out of cli.py so that `kuaifan --help` starts fast.
+
+Each function reads/writes through the packages and renders with rich; none holds state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kuaifan.config import Settings
+from kuaifan.i18n import t
+from kuaifan.ingest import IngestReport, ingest_paths
+from kuaifan.report.summary import RoomSummary, summarise_rooms
+from kuaifan.sources.base import FileSource
+from kuaifan.store.log import EventStore, StoreStats
+from kuaifan.store.log import open_store as _open_store
+
+
+def open_store(settings: Settings) -> EventStore:
+    return _open_store(settings)
+
+
+def default_sources(mapping: Path | None = None) -> list[FileSource]:
+    """Every file format `kuaifan ingest` understands, tried in this order."""
+    from kuaifan.sources.jsonl import JsonlSource, ParquetSource
+    from kuaifan.sources.orders_export import OrderExportSource
+
+    return [JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping)]
+
+
+def run_sim(
+    out_dir: Path,
+    *,
+    seed: int,
+    rooms: int,
+    minutes: int,
+    viewers: int | None,
+    tenant: str,
+    fmt: str,
+    workers: int,
+) -> dict[str, Any]:
+    from kuaifan.sim import SimConfig, simulate
+
+    kw: dict[str, Any] = {"seed": seed, "rooms": rooms, "minutes": minutes, "tenant": tenant,
+                          "format": fmt, "workers": workers}
+    if viewers is not None:
+        kw["viewers"] = viewers
+    summary = simulate(SimConfig(**kw), out_dir, overwrite=True)
+    return summary.model_dump(mode="json")
+
+
+def run_ingest(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    tenant: str | None,
+    mapping: Path | None,
+    show_progress: bool,
+    console: Console,
+) -> IngestReport:
+    name, cfg = settings.tenant(tenant)
+    sources = default_sources(mapping)
+    with open_store(settings) as store:
+        if not show_progress:
+            return ingest_paths(store, paths, tenant=name, tenant_config=cfg, sources=sources)
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} " + t(settings.lang, "条", "records")),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(t(settings.lang, "导入", "ingest"), total=None)
+
+            def on_progress(done: int) -> None:
+                progress.update(task, completed=done)
+
+            return ingest_paths(
+                store, paths, tenant=name, tenant_config=cfg, sources=sources, on_progress=on_progress
+            )
+
+
+def print_ingest_report(settings: Settings, report: IngestReport, console: Console) -> None:
+    lang = settings.lang
+    console.print(
+        t(
+            lang,
+            f"接收 {report.accepted:,} 条，重复 {report.duplicates:,} 条，拒收 {report.rejected:,} 条",
+            f"accepted {report.accepted:,}, duplicates {report.duplicates:,}, rejected {report.rejected:,}",
+        )
+    )
+    for line in report.messages(lang):
+        console.print("  " + line, highlight=False, markup=False)
+
+
+def print_stats(settings: Settings, tenant: str, stats: StoreStats, console: Console) -> None:
+    lang = settings.lang
+    table = Table(title=t(lang, f"租户 {tenant} 的事件", f"events of tenant {tenant}"))
+    table.add_column(t(lang, "类型", "kind"))
+    table.add_column(t(lang, "条数", "count"), justify="right")
+    for kind, n in sorted(stats["by_kind"].items()):
+        table.add_row(kind, f"{n:,}")
+    table.add_row(t(lang, "合计", "total"), f"{stats['events']:,}", style="bold")
+    console.print(table)
+    console.print(t(lang, f"拒收（死信）：{stats['dead_letter']:,}", f"dead letters: {stats['dead_letter']:,}"))
+
+
+def run_export(
+    settings: Settings,
+    out_path: Path,
+    *,
+    tenant: str,
+    room: str | None,
+    kinds: list[str] | None,
+    dead_letter: bool,
+) -> int:
+    with open_store(settings) as store:
+        if dead_letter:
+            df = store.dead_letters(tenant, limit=10_000_000)
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            df.write_parquet(out_path)
+            return df.height
+        return store.export(out_path, tenant, room_id=room, kinds=kinds)
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
+def room_table(lang: str, rooms: list[RoomSummary]) -> Table:
+    zh = lang == "zh"
+    table = Table(title="直播间汇总" if zh else "rooms")
+    for head in (
+        ("直播间", "room"), ("渠道", "channel"), ("观看人数", "viewers"), ("最高在线", "peak online"),
+        ("GMV", "GMV"), ("订单", "orders"), ("热卖商品", "top products"), ("售罄", "sell-outs"),
+    ):
+        table.add_column(head[0] if zh else head[1], justify="left" if head[1] in ("room", "channel",
+                         "top products") else "right")
+    channel_names = {"store": ("店播", "store"), "influencer": ("达播", "influencer")}
+    for r in rooms:
+        ch = channel_names.get(r.channel or "", (r.channel or "-", r.channel or "-"))
+        top = ", ".join(sku for sku, _ in r.top_products) or "-"
+        table.add_row(
+            r.room_id, ch[0] if zh else ch[1], f"{r.viewers:,}", f"{r.peak_online:,}", _yuan(r.gmv_fen),
+            f"{r.orders:,}", top, str(r.sellouts),
+        )
+    return table
+
+
+def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console: Console) -> None:
+    """simulate → ingest → summary (each later issue adds its step)."""
+    from kuaifan.sim import SimConfig, simulate
+    from kuaifan.sim.config import summary_lines
+
+    lang = settings.lang
+    name, cfg = settings.tenant()
+    home = settings.home
+    sim_dir = home / "demo" / "sim"
+    console.rule(t(lang, "1 模拟直播间", "1 simulate live rooms"))
+    summary = simulate(
+        SimConfig(seed=seed, rooms=rooms, minutes=minutes, tenant=name, viewers=3_000), sim_dir, overwrite=True
+    )
+    for line in summary_lines(summary, lang):
+        console.print(line, highlight=False)
+
+    console.rule(t(lang, "2 导入事件库", "2 ingest into the event log"))
+    report = run_ingest(settings, [sim_dir / "events"], tenant=name, mapping=None, show_progress=True,
+                        console=console)
+    print_ingest_report(settings, report, console)
+
+    console.rule(t(lang, "3 直播间汇总", "3 room summary"))
+    with open_store(settings) as store:
+        events = store.read(name)
+        stats = store.stats(name)
+    rooms_summary = summarise_rooms(events)
+    console.print(room_table(lang, rooms_summary))
+
+    console.rule(t(lang, "完成", "done"))
+    console.print(
+        t(
+            lang,
+            f"事件库：{settings.db_path}（{stats['events']:,} 条事件，死信 {stats['dead_letter']:,}）",
+            f"store: {settings.db_path} ({stats['events']:,} events, {stats['dead_letter']:,} dead letters)",
+        ),
+        highlight=False,
+    )
+    console.print(t(lang, f"模拟数据与真值：{sim_dir}", f"simulated data and ground truth: {sim_dir}"),
+                  highlight=False)

@@ -1,0 +1,83 @@
+"""The KuaifanError hierarchy.
+
+Every error a user can cause is a KuaifanError: it carries a stable machine code,
+a message in Chinese and in English, a CLI exit code and an HTTP status. The CLI
+prints ``message(lang)`` without a stack trace; the API turns it into the one JSON
+error shape ``{"error": {"code", "message", "message_zh", "message_en", "details"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+Lang = Literal["zh", "en"]
+
+
+class KuaifanError(Exception):
+    """Base class: a user-facing error with a zh and an en message."""
+
+    code: ClassVar[str] = "error"
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, zh: str, en: str, **details: Any) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+        self.details: dict[str, Any] = details
+
+    def message(self, lang: Lang = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def to_json(self, lang: Lang = "zh") -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message(lang),
+                "message_zh": self.zh,
+                "message_en": self.en,
+                "details": self.details,
+            }
+        }
+
+
+class ConfigError(KuaifanError):
+    """A setting or the kuaifan.toml is wrong; raised at start-up."""
+
+    code = "config_error"
+    exit_code = 78  # EX_CONFIG
+    http_status = 500
+
+
+class InputError(KuaifanError):
+    """Input the user gave us cannot be read at all (missing file, unknown format)."""
+
+    code = "invalid_input"
+    exit_code = 65  # EX_DATAERR
+    http_status = 400
+
+
+class RejectedInput(InputError):
+    """Some records were rejected (only fatal with --strict)."""
+
+    code = "rejected_input"
+
+
+class NotFoundError(KuaifanError):
+    code = "not_found"
+    exit_code = 66  # EX_NOINPUT
+    http_status = 404
+
+
+class AuthError(KuaifanError):
+    code = "unauthorized"
+    exit_code = 77  # EX_NOPERM
+    http_status = 401
+
+
+class StoreError(KuaifanError):
+    """The embedded store cannot be opened or written (disk, lock)."""
+
+    code = "store_error"
+    exit_code = 74  # EX_IOERR
+    http_status = 503

@@ -1,0 +1,1 @@
+"""Reports: per-role views of the store, in Chinese and English."""

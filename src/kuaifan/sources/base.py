@@ -1,0 +1,39 @@
+"""What every source yields: batches of valid canonical rows plus the rejects, never lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One rejected input record: what it was, where it came from and why it was refused."""
+
+    source: str  # file path, "api", "douyin_live" …
+    reason: str  # precise, English (stable for grepping); the CLI shows it as is
+    raw: str  # the record as received (a line, a JSON text of a row)
+    line: int | None = None  # 1-based line (or spreadsheet row) number in the source file
+    tenant: str | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """Valid rows in EVENT_SCHEMA columns (polars, String/Int64) and the rejects of one chunk."""
+
+    good: pl.DataFrame
+    bad: list[DeadLetter] = field(default_factory=list)
+
+
+class FileSource(Protocol):
+    """A reader of one file format. ``sniff`` decides by name/content; ``read`` streams batches."""
+
+    name: str
+
+    def sniff(self, path: Path) -> bool: ...
+
+    def read(self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False) -> Iterator[Batch]: ...

@@ -1,0 +1,520 @@
+"""Canonical event files: JSONL (one event object per line, the simulator's output) and Parquet.
+
+Both stream in bounded batches. A JSONL chunk (a few MB of whole lines) is parsed in bulk by
+pyarrow with an explicit schema; if that fails (a malformed line, a wrong type, an unknown
+key) the chunk is split in halves until the bad lines are isolated and parsed one by one, so
+each becomes a DeadLetter with its line number and a precise reason while its neighbours
+still take the fast path. Every parsed row then goes through one vectorised normalisation
+(tenant scoping, user id pseudonymisation, nickname policy, spec canonical text) and
+``events.validate_frame``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import orjson
+import polars as pl
+import pyarrow as pa
+import pyarrow.json as pj
+import pyarrow.parquet as pq
+
+from kuaifan.errors import InputError
+from kuaifan.events import (
+    EVENT_COLUMNS,
+    INT_FIELDS,
+    POLARS_SCHEMA,
+    STRING_FIELDS,
+    now_ms,
+    pseudonymise,
+    validate_frame,
+)
+from kuaifan.events import spec_text as canonical_spec
+from kuaifan.sources.base import Batch, DeadLetter
+
+# Input keys besides the canonical columns: the raw platform id (pseudonymised, never stored),
+# avatars (always dropped) and ingest_ms (set by the store; present when re-importing an export).
+_STR_INPUT: Final = (*(f for f in STRING_FIELDS if f != "spec"), "user_id", "avatar", "avatar_url")
+_INT_INPUT: Final = (*INT_FIELDS, "ingest_ms")
+KNOWN_FIELDS: Final = frozenset((*_STR_INPUT, *_INT_INPUT, "spec"))
+_INPUT_SCHEMA: Final[dict[str, pl.DataType]] = {
+    **{n: pl.String() for n in (*_STR_INPUT, "spec")},
+    **{n: pl.Int64() for n in _INT_INPUT},
+}
+_ARROW_SCHEMA: Final = pa.schema(
+    [pa.field(n, pa.string()) for n in _STR_INPUT] + [pa.field(n, pa.int64()) for n in _INT_INPUT]
+)
+_PARSE_OPTIONS: Final = pj.ParseOptions(explicit_schema=_ARROW_SCHEMA, unexpected_field_behavior="infer")
+_LINE = "_line"  # 1-based line (row) number carried through normalisation
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+CHUNK_BYTES: Final = 8 << 20
+SMALL_SEGMENT_LINES: Final = 64  # below this a failing segment is parsed line by line
+MAX_LINE_BYTES: Final = 16 << 20
+RAW_LIMIT: Final = 64 << 10  # raw kept of an over-long line
+_BOM: Final = b"\xef\xbb\xbf"
+# pyarrow parses blocks in parallel when it has cores; a longer line takes the careful path.
+_BLOCK_BYTES: Final = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Normaliser:
+    """Per-file normalisation context: who we ingest for and the privacy policy."""
+
+    tenant: str
+    salt: str
+    store_nicknames: bool
+    source: str
+    now: int
+
+
+# -- shared normalisation ------------------------------------------------------------------------
+
+
+def normalise(df: pl.DataFrame, ctx: Normaliser) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Input-shaped rows (``_INPUT_SCHEMA`` columns + ``_line``) to canonical rows.
+
+    Returns ``(good, bad_rows)``: good rows in EVENT_SCHEMA columns; ``bad_rows`` holds
+    ``_line`` and ``reason`` of the rejects so the caller can attach the raw text.
+    """
+    df = df.with_columns(
+        [pl.lit(None, dtype=t).alias(n) for n, t in _INPUT_SCHEMA.items() if n not in df.columns]
+    )
+    spec_map, spec_bad = _spec_table(df["spec"])
+    user_ids = df["user_id"].drop_nulls().unique().to_list()
+    hashed = {u: pseudonymise(ctx.salt, u) for u in user_ids if u != ""}
+    checks: list[tuple[pl.Expr, pl.Expr]] = [
+        (pl.col("kind").is_null(), pl.lit("kind is required")),
+        (pl.col("platform").is_null(), pl.lit("platform is required")),
+        (
+            pl.col("tenant").is_not_null() & (pl.col("tenant") != ctx.tenant),
+            pl.format(
+                "tenant mismatch: record is for {}, ingesting for '" + ctx.tenant + "'", _quoted("tenant")
+            ),
+        ),
+        (
+            pl.col("user_id").is_not_null() & pl.col("user_key").is_not_null(),
+            pl.lit("both user_id and user_key given (send one)"),
+        ),
+        (
+            pl.col("spec").is_in(spec_bad),
+            pl.format("spec: expected a JSON object of strings, got {}", "spec"),
+        ),
+    ]
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, text in reversed(checks):
+        reason = pl.when(cond.fill_null(False)).then(text).otherwise(reason)
+    keyed = pl.col("user_id").replace_strict(hashed, default=None, return_dtype=pl.String)
+    df = df.with_columns(
+        reason.alias("reason"),
+        pl.col("tenant").fill_null(ctx.tenant),
+        pl.when(pl.col("user_id").is_not_null()).then(keyed).otherwise(pl.col("user_key")).alias("user_key"),
+        pl.col("nickname") if ctx.store_nicknames else pl.lit(None, dtype=pl.String).alias("nickname"),
+        pl.col("spec").replace_strict(spec_map, default=None, return_dtype=pl.String),
+    )
+    pre_bad = df.filter(pl.col("reason").is_not_null()).select(_LINE, "reason")
+    rows = df.filter(pl.col("reason").is_null()).select(*EVENT_COLUMNS, _LINE)
+    good, bad = validate_frame(rows, now=ctx.now)
+    bad = bad.select(
+        _LINE,
+        pl.when(pl.col("reason").is_in(["unknown kind", "unknown platform", "unknown channel"]))
+        .then(
+            pl.format(
+                "{} {}",
+                "reason",
+                pl.when(pl.col("reason") == "unknown kind")
+                .then(_quoted("kind"))
+                .when(pl.col("reason") == "unknown platform")
+                .then(_quoted("platform"))
+                .otherwise(_quoted("channel")),
+            )
+        )
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
+    )
+    return good.drop(_LINE), pl.concat([pre_bad, bad]).sort(_LINE)
+
+
+def _quoted(col: str) -> pl.Expr:
+    return pl.concat_str(pl.lit("'"), pl.col(col).str.slice(0, 60), pl.lit("'"))
+
+
+def _spec_table(spec: pl.Series) -> tuple[dict[str, str | None], list[str]]:
+    """Canonical text for each distinct spec text (few per file), and the invalid ones."""
+    mapping: dict[str, str | None] = {}
+    invalid: list[str] = []
+    for text in spec.drop_nulls().unique().to_list():
+        value = _spec_value(text)
+        if isinstance(value, _Invalid):
+            invalid.append(text)
+        else:
+            mapping[text] = value
+    return mapping, invalid
+
+
+class _Invalid:
+    pass
+
+
+def _spec_value(text: str) -> str | _Invalid | None:
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _Invalid()
+    if obj is None:
+        return None
+    if not isinstance(obj, dict) or not all(isinstance(v, str) or v is None for v in obj.values()):
+        return _Invalid()
+    # Keys whose value is null are absent (a bulk-parsed struct has every key of the chunk).
+    return canonical_spec({k: v for k, v in obj.items() if v is not None})
+
+
+# -- JSONL ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Chunk:
+    data: bytes  # whole lines
+    first_line: int
+    too_long: tuple[int, bytes] | None = None  # (line, first bytes) of a line over MAX_LINE_BYTES
+
+
+def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[_Chunk]:
+    """Whole-line chunks of about ``chunk_bytes``; an over-long line is reported, not buffered."""
+    line = 1
+    carry = b""
+    skipping: tuple[int, bytes] | None = None
+    with path.open("rb") as f:
+        first = True
+        while block := f.read(chunk_bytes):
+            if first:
+                block = block.removeprefix(_BOM)
+                first = False
+            if skipping is not None:
+                nl = block.find(b"\n")
+                if nl < 0:
+                    continue
+                yield _Chunk(b"", skipping[0], skipping)
+                line = skipping[0] + 1
+                skipping, block = None, block[nl + 1 :]
+            data = carry + block if carry else block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+            else:
+                carry = data[cut + 1 :]
+                yield _Chunk(data[: cut + 1], line)
+                line += data.count(b"\n", 0, cut + 1)
+            if len(carry) > MAX_LINE_BYTES:
+                skipping, carry = (line, carry[:RAW_LIMIT]), b""
+        if skipping is not None:
+            yield _Chunk(b"", skipping[0], skipping)
+        elif carry:
+            yield _Chunk(carry, line)
+
+
+def _raw(line: bytes) -> str:
+    return line.rstrip(b"\r").decode("utf-8", errors="backslashreplace")
+
+
+class _Segment:
+    """Whole lines of a chunk, numbered from ``first_line``."""
+
+    def __init__(self, data: bytes, first_line: int) -> None:
+        self.data = data
+        self.first_line = first_line
+        self._lines: list[bytes] | None = None
+
+    @property
+    def lines(self) -> list[bytes]:
+        if self._lines is None:
+            lines = self.data.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            self._lines = lines
+        return self._lines
+
+    def raw(self, line_no: int) -> str:
+        return _raw(self.lines[line_no - self.first_line])
+
+    def split(self) -> tuple[_Segment, _Segment] | None:
+        half = len(self.data) // 2
+        mid = self.data.find(b"\n", half)
+        if mid < 0 or mid + 1 >= len(self.data):
+            mid = self.data.rfind(b"\n", 0, half)
+        if mid < 0:
+            return None
+        left = self.data[: mid + 1]
+        return _Segment(left, self.first_line), _Segment(
+            self.data[mid + 1 :], self.first_line + left.count(b"\n")
+        )
+
+
+def _bulk(seg: _Segment) -> pl.DataFrame | None:
+    """The segment parsed in one go, or None when any line needs the careful path."""
+    data = seg.data
+    if not data:
+        return None
+    arr = np.frombuffer(data, dtype=np.uint8)
+    starts = np.flatnonzero(arr == 10) + 1
+    starts = np.concatenate(([0], starts[starts < len(data)]))
+    # One object per line is only provable when every line starts with '{' (no blank lines).
+    if not bool((arr[starts] == 123).all()):
+        return None
+    try:
+        table = pj.read_json(
+            pa.BufferReader(data),
+            read_options=pj.ReadOptions(block_size=_BLOCK_BYTES),
+            parse_options=_PARSE_OPTIONS,
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if table.num_rows != len(starts):
+        return None
+    names = table.column_names
+    if any(n not in KNOWN_FIELDS for n in names):
+        return None
+    if "spec" in names:
+        spec_type = table.schema.field("spec").type
+        if pa.types.is_struct(spec_type):
+            fields = [spec_type.field(i).type for i in range(spec_type.num_fields)]
+            if not fields or not all(pa.types.is_string(t) or pa.types.is_null(t) for t in fields):
+                return None
+        elif not (pa.types.is_string(spec_type) or pa.types.is_null(spec_type)):
+            return None
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    if "spec" in names:
+        spec = pl.col("spec")
+        if df.schema["spec"] == pl.Null:
+            spec = spec.cast(pl.String)
+        elif isinstance(df.schema["spec"], pl.Struct):
+            spec = spec.struct.json_encode()
+        df = df.with_columns(spec.alias("spec"))
+    return df.with_columns(
+        pl.int_range(seg.first_line, seg.first_line + df.height, dtype=pl.Int64).alias(_LINE)
+    )
+
+
+def _type_error(name: str, value: Any, expected: str) -> str:
+    shown = orjson.dumps(value).decode() if not isinstance(value, str) else repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{name}: expected {expected}, got {shown}"
+
+
+def parse_line(line: bytes) -> dict[str, Any] | str:
+    """One JSONL line to an input row, or the reason it cannot be one."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return f"malformed JSON: {exc}"
+    if not isinstance(obj, dict):
+        return f"expected a JSON object, got {type(obj).__name__ if obj is not None else 'null'}"
+    unknown = sorted(k for k in obj if k not in KNOWN_FIELDS)
+    if unknown:
+        names = ", ".join(repr(k) for k in unknown[:5])
+        return f"unknown field {names}" if len(unknown) == 1 else f"unknown fields {names}"
+    row: dict[str, Any] = {}
+    for name, value in obj.items():
+        if value is None:
+            continue
+        if name == "spec":
+            if isinstance(value, dict):
+                if not all(isinstance(v, str) or v is None for v in value.values()):
+                    return _type_error("spec", value, "a JSON object of strings")
+                row["spec"] = canonical_spec({k: v for k, v in value.items() if v is not None})
+            elif isinstance(value, str):
+                row["spec"] = value
+            else:
+                return _type_error("spec", value, "a JSON object of strings")
+        elif name in _INPUT_SCHEMA and _INPUT_SCHEMA[name] == pl.Int64:
+            if not isinstance(value, int) or isinstance(value, bool):
+                return _type_error(name, value, "integer")
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                return f"{name}: integer out of range: {value}"
+            row[name] = value
+        else:
+            if not isinstance(value, str):
+                return _type_error(name, value, "string")
+            row[name] = value
+    return row
+
+
+def _careful(seg: _Segment) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+    rows: list[dict[str, Any]] = []
+    bad: list[tuple[int, str]] = []
+    for i, line in enumerate(seg.lines):
+        if not line.strip():
+            continue
+        no = seg.first_line + i
+        if len(line) > MAX_LINE_BYTES:
+            bad.append((no, f"line longer than {MAX_LINE_BYTES} bytes"))
+            continue
+        parsed = parse_line(line)
+        if isinstance(parsed, str):
+            bad.append((no, parsed))
+        else:
+            parsed[_LINE] = no
+            rows.append(parsed)
+    df = pl.DataFrame(rows, schema={**_INPUT_SCHEMA, _LINE: pl.Int64()})
+    return df, bad
+
+
+def _segment_batch(seg: _Segment, ctx: Normaliser, good: list[pl.DataFrame], dead: list[DeadLetter]) -> None:
+    df = _bulk(seg)
+    if df is None:
+        halves = seg.split() if len(seg.lines) > SMALL_SEGMENT_LINES else None
+        if halves is not None:
+            for half in halves:
+                _segment_batch(half, ctx, good, dead)
+            return
+        df, early = _careful(seg)
+        dead.extend(DeadLetter(ctx.source, reason, seg.raw(no), no, ctx.tenant) for no, reason in early)
+    ok, bad_rows = normalise(df, ctx)
+    if ok.height:
+        good.append(ok)
+    dead.extend(
+        DeadLetter(ctx.source, reason, seg.raw(no), no, ctx.tenant) for no, reason in bad_rows.iter_rows()
+    )
+
+
+def _empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema=POLARS_SCHEMA)
+
+
+def _batch(good: list[pl.DataFrame], dead: list[DeadLetter]) -> Batch:
+    frame = pl.concat(good, how="vertical") if good else _empty_events()
+    dead.sort(key=lambda d: d.line or 0)
+    return Batch(frame, dead)
+
+
+class JsonlSource:
+    """Canonical JSONL: one event object per line (the simulator's output)."""
+
+    name = "jsonl"
+    suffixes: Final = (".jsonl", ".ndjson")
+
+    def __init__(self, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.chunk_bytes = chunk_bytes
+
+    def sniff(self, path: Path) -> bool:
+        if path.suffix.lower() in self.suffixes:
+            return True
+        with path.open("rb") as f:
+            head = f.read(64 << 10).removeprefix(_BOM)
+        first = head.split(b"\n", 1)[0].strip()
+        if not first.startswith(b"{"):
+            return False
+        parsed = parse_line(first)
+        return isinstance(parsed, dict) and "kind" in parsed and "msg_id" in parsed
+
+    def read(self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False) -> Iterator[Batch]:
+        ctx = Normaliser(tenant, salt, store_nicknames, str(path), now_ms())
+        for chunk in iter_chunks(path, self.chunk_bytes):
+            good: list[pl.DataFrame] = []
+            dead: list[DeadLetter] = []
+            if chunk.too_long is not None:
+                no, head = chunk.too_long
+                reason = f"line longer than {MAX_LINE_BYTES} bytes (raw keeps the first {RAW_LIMIT} bytes)"
+                dead.append(DeadLetter(ctx.source, reason, _raw(head), no, tenant))
+            if chunk.data:
+                _segment_batch(_Segment(chunk.data, chunk.first_line), ctx, good, dead)
+            yield _batch(good, dead)
+
+
+# -- Parquet -------------------------------------------------------------------------------------
+
+PARQUET_BATCH_ROWS: Final = 65_536
+_CORE: Final = frozenset({"kind", "ts_ms", "msg_id"})
+
+
+class ParquetSource:
+    """Parquet event files (the simulator's, or a store export): one canonical event per row."""
+
+    name = "parquet"
+
+    def __init__(self, batch_rows: int = PARQUET_BATCH_ROWS) -> None:
+        self.batch_rows = batch_rows
+
+    def sniff(self, path: Path) -> bool:
+        with path.open("rb") as f:
+            if f.read(4) != b"PAR1":
+                return False
+        try:
+            names = set(pq.read_schema(path).names)
+        except (pa.ArrowException, OSError):
+            return True  # a broken Parquet file: read() reports it
+        return names >= _CORE
+
+    def read(self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False) -> Iterator[Batch]:
+        ctx = Normaliser(tenant, salt, store_nicknames, str(path), now_ms())
+        try:
+            pf = pq.ParquetFile(path)
+            batches = pf.iter_batches(batch_size=self.batch_rows)
+            row = 1
+            for rb in batches:
+                yield _parquet_batch(pa.Table.from_batches([rb]), row, ctx)
+                row += rb.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(
+                f"{path}: 无法读取 Parquet 文件：{exc}",
+                f"{path}: cannot read the Parquet file: {exc}",
+                path=str(path),
+            ) from None
+
+
+def _parquet_batch(table: pa.Table, first_row: int, ctx: Normaliser) -> Batch:
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    df = df.with_columns(pl.int_range(first_row, first_row + df.height, dtype=pl.Int64).alias(_LINE))
+    checks: list[tuple[pl.Expr, str]] = []
+    cols: list[pl.Expr] = [pl.col(_LINE)]
+    for name, dtype in df.schema.items():
+        if name == _LINE:
+            continue
+        if name not in KNOWN_FIELDS:
+            checks.append((pl.col(name).is_not_null(), f"unknown field '{name}'"))
+            continue
+        want = _INPUT_SCHEMA[name]
+        if name == "spec" and isinstance(dtype, pl.Struct):
+            cols.append(pl.col(name).struct.json_encode().alias(name))
+        elif dtype == want or dtype == pl.Null:
+            cols.append(pl.col(name).cast(want))
+        elif want == pl.Int64 and dtype.is_integer():
+            cast = pl.col(name).cast(pl.Int64, strict=False)
+            checks.append((pl.col(name).is_not_null() & cast.is_null(), f"{name}: integer out of range"))
+            cols.append(cast)
+        elif want == pl.String and dtype == pl.Categorical:
+            cols.append(pl.col(name).cast(pl.String))
+        else:
+            expected = "integer" if want == pl.Int64 else "string"
+            checks.append((pl.col(name).is_not_null(), f"{name}: expected {expected}, got {dtype} column"))
+            cols.append(pl.lit(None, dtype=want).alias(name))
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, text in reversed(checks):
+        reason = pl.when(cond).then(pl.lit(text)).otherwise(reason)
+    tagged = df.with_columns(reason.alias("_type_reason"))
+    typed = tagged.filter(pl.col("_type_reason").is_null()).select(cols)
+    early = tagged.filter(pl.col("_type_reason").is_not_null())
+    good, bad_rows = normalise(typed, ctx)
+    raw_source = df.filter(pl.col(_LINE).is_in(pl.concat([bad_rows[_LINE], early[_LINE]]).implode()))
+    raws = {int(r[_LINE]): _row_json(r) for r in raw_source.iter_rows(named=True)}
+    dead = [
+        DeadLetter(ctx.source, str(reason), raws[int(line)], int(line), ctx.tenant)
+        for line, reason in early.select(_LINE, "_type_reason").iter_rows()
+    ]
+    dead += [
+        DeadLetter(ctx.source, str(reason), raws[int(line)], int(line), ctx.tenant)
+        for line, reason in bad_rows.iter_rows()
+    ]
+    return _batch([good] if good.height else [], dead)
+
+
+def _row_json(row: dict[str, Any]) -> str:
+    clean = {k: v for k, v in row.items() if k != _LINE and v is not None}
+    return orjson.dumps(clean, default=str).decode()

@@ -1,0 +1,343 @@
+"""The embedded event log: one DuckDB file under KUAIFAN_HOME.
+
+Dedup design (measured, see benchmarks/bench_ingest.py and the store notes in the report):
+each row carries ``key = md5_number(tenant ␟ platform ␟ msg_id)``, a 128-bit UHUGEINT, and an
+append inserts only the keys the log does not hold yet, with one anti-join of the batch
+against the key column. There is deliberately no PRIMARY KEY: DuckDB keeps an ART index fully
+in memory (about 64 bytes per key, not evictable, counted against memory_limit), so a 20 M
+event log would need ~1.3 GB of RAM just for the index and an insert with the index ran at
+~40 % of the speed of the anti-join. The anti-join streams the key column (16 bytes per event)
+and builds its hash table on the batch only, so memory stays bounded by the batch.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kuaifan.errors import InputError, StoreError
+from kuaifan.events import EVENT_COLUMNS, EVENT_SCHEMA, now_ms
+from kuaifan.sources.base import DeadLetter
+from kuaifan.store.log import (
+    DEAD_LETTER_SCHEMA,
+    LOG_COLUMNS,
+    LOG_SCHEMA,
+    AppendResult,
+    EventFilter,
+    StoreStats,
+    conform,
+    first_of_each_key,
+)
+
+DEFAULT_MEMORY_LIMIT: Final = "512MB"
+SCHEMA_VERSION: Final = "1"
+_KEY_SQL: Final = "md5_number(tenant || chr(31) || platform || chr(31) || msg_id)"
+_EXPORT_BATCH_ROWS: Final = 100_000
+
+
+def _sql_type(t: pa.DataType) -> str:
+    return "BIGINT" if pa.types.is_integer(t) else "VARCHAR"
+
+
+_EVENT_DDL: Final = ",\n  ".join(
+    f"{f.name} {_sql_type(f.type)}{'' if f.nullable else ' NOT NULL'}" for f in EVENT_SCHEMA
+)
+_DDL: Final = f"""
+CREATE TABLE IF NOT EXISTS kuaifan_meta (name VARCHAR NOT NULL, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  key UHUGEINT NOT NULL,
+  {_EVENT_DDL},
+  ingest_ms BIGINT NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS dead_letter_seq;
+CREATE TABLE IF NOT EXISTS dead_letter (
+  id BIGINT NOT NULL DEFAULT nextval('dead_letter_seq'),
+  tenant VARCHAR,
+  source VARCHAR NOT NULL,
+  line BIGINT,
+  reason VARCHAR NOT NULL,
+  raw VARCHAR NOT NULL,
+  received_ms BIGINT NOT NULL
+);
+"""
+_COLS: Final = ", ".join(EVENT_COLUMNS)
+_INSERT: Final = f"""
+INSERT INTO events
+SELECT b.key, {", ".join("b." + c for c in EVENT_COLUMNS)}, $ingest_ms
+FROM (SELECT {_KEY_SQL} AS key, {_COLS} FROM kf_batch) AS b
+WHERE NOT EXISTS (SELECT 1 FROM events AS e WHERE e.key = b.key)
+"""
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+class DuckStore:
+    """EventStore on one DuckDB file (``":memory:"`` for a throw-away store).
+
+    One connection, guarded by a lock: DuckDB allows a single writing process per file, and
+    the dedup check and the insert must not interleave between threads.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+        threads: int | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.path = path if path == ":memory:" else Path(path)
+        config: dict[str, Any] = {"memory_limit": memory_limit}
+        if threads is not None:
+            config["threads"] = threads
+        if read_only:
+            config["access_mode"] = "READ_ONLY"
+        target = str(self.path)
+        if isinstance(self.path, Path) and not read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"无法创建事件库目录 {self.path.parent}：{exc.strerror}",
+                    f"cannot create the store directory {self.path.parent}: {exc.strerror}",
+                    path=str(self.path),
+                ) from None
+        try:
+            self._con = duckdb.connect(target, read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            raise _open_error(target, exc) from None
+        self._lock = threading.Lock()
+        self._closed = False
+        if not read_only:
+            with self._lock:
+                self._con.execute(_DDL)
+                if self._con.execute("SELECT count(*) FROM kuaifan_meta").fetchall() == [(0,)]:
+                    self._con.execute(
+                        "INSERT INTO kuaifan_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+                    )
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(self, df: pl.DataFrame) -> AppendResult:
+        """Append validated rows; return how many were new and how many were duplicates."""
+        if df.height == 0:
+            return AppendResult()
+        rows = conform(df)
+        unique = first_of_each_key(rows)
+        batch = unique.to_arrow()
+        with self._lock, _store_errors(self.path):
+            self._con.register("kf_batch", batch)
+            try:
+                inserted = self._con.execute(_INSERT, {"ingest_ms": now_ms()}).fetchall()
+            finally:
+                self._con.unregister("kf_batch")
+        accepted = int(inserted[0][0])
+        return AppendResult(accepted=accepted, duplicates=rows.height - accepted)
+
+    def add_dead_letters(self, items: Sequence[DeadLetter]) -> int:
+        if not items:
+            return 0
+        received = now_ms()
+        table = pa.table(
+            {
+                "tenant": pa.array([d.tenant for d in items], pa.string()),
+                "source": pa.array([d.source for d in items], pa.string()),
+                "line": pa.array([d.line for d in items], pa.int64()),
+                "reason": pa.array([d.reason for d in items], pa.string()),
+                "raw": pa.array([d.raw for d in items], pa.string()),
+            }
+        )
+        with self._lock, _store_errors(self.path):
+            self._con.register("kf_dead", table)
+            try:
+                self._con.execute(
+                    "INSERT INTO dead_letter (tenant, source, line, reason, raw, received_ms) "
+                    "SELECT tenant, source, line, reason, raw, $received FROM kf_dead",
+                    {"received": received},
+                )
+            finally:
+                self._con.unregister("kf_dead")
+        return len(items)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read(
+        self,
+        tenant: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> pl.DataFrame:
+        """Events of one tenant in event-time order (ties in arrival order)."""
+        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms))
+        sql = f"SELECT {', '.join(LOG_COLUMNS)} FROM events WHERE {where} ORDER BY ts_ms, rowid"
+        with self._lock, _store_errors(self.path):
+            table = self._con.sql(sql, params=params).to_arrow_table()
+        return _frame(table, LOG_SCHEMA)
+
+    def stats(self, tenant: str | None = None) -> StoreStats:
+        where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
+        with self._lock, _store_errors(self.path):
+            by_kind_rows = self._con.execute(
+                f"SELECT kind, count(*) FROM events WHERE {where} GROUP BY kind ORDER BY kind", params
+            ).fetchall()
+            dead = self._con.execute(f"SELECT count(*) FROM dead_letter WHERE {where}", params).fetchall()
+        by_kind = {str(k): int(n) for k, n in by_kind_rows}
+        return {
+            "events": sum(by_kind.values()),
+            "by_kind": by_kind,
+            "dead_letter": int(dead[0][0]),
+        }
+
+    def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame:
+        where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
+        sql = (
+            f"SELECT {', '.join(DEAD_LETTER_SCHEMA)} FROM dead_letter WHERE {where} ORDER BY id LIMIT $limit"
+        )
+        with self._lock, _store_errors(self.path):
+            table = self._con.sql(sql, params={**params, "limit": limit}).to_arrow_table()
+        return _frame(table, DEAD_LETTER_SCHEMA)
+
+    def export(
+        self,
+        path: Path,
+        tenant: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> int:
+        """Write the selected events to a Parquet file (streamed, atomic rename); return the row count."""
+        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms))
+        sql = f"SELECT {', '.join(LOG_COLUMNS)} FROM events WHERE {where} ORDER BY ts_ms, rowid"
+        schema = pa.schema([*EVENT_SCHEMA, pa.field("ingest_ms", pa.int64(), nullable=False)])
+        path = Path(path)
+        tmp = path.with_name(path.name + ".part")
+        rows = 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock, _store_errors(self.path), pq.ParquetWriter(tmp, schema) as writer:
+                reader: pa.RecordBatchReader = self._con.sql(sql, params=params).to_arrow_reader(
+                    _EXPORT_BATCH_ROWS
+                )
+                for rb in reader:
+                    writer.write_table(pa.Table.from_batches([rb]).cast(schema))
+                    rows += rb.num_rows
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise InputError(
+                f"无法写入导出文件 {path}：{exc.strerror or exc}",
+                f"cannot write the export file {path}: {exc.strerror or exc}",
+                path=str(path),
+            ) from None
+        return rows
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _filter(
+    tenant: str,
+    room_id: str | None,
+    stream_id: str | None,
+    kinds: Sequence[str] | None,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> EventFilter:
+    if not tenant:
+        raise InputError("读取事件必须指定租户", "every read must name a tenant")
+    return EventFilter(
+        tenant, room_id, stream_id, tuple(kinds) if kinds is not None else None, start_ms, end_ms
+    )
+
+
+def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
+    clauses = ["tenant = $tenant"]
+    params: dict[str, Any] = {"tenant": f.tenant}
+    for name in ("room_id", "stream_id"):
+        value = getattr(f, name)
+        if value is not None:
+            clauses.append(f"{name} = ${name}")
+            params[name] = value
+    if f.kinds is not None:
+        clauses.append("list_contains($kinds, kind)")
+        params["kinds"] = list(f.kinds)
+    if f.start_ms is not None:
+        clauses.append("ts_ms >= $start_ms")
+        params["start_ms"] = f.start_ms
+    if f.end_ms is not None:
+        clauses.append("ts_ms < $end_ms")
+        params["end_ms"] = f.end_ms
+    return " AND ".join(clauses), params
+
+
+def _frame(table: pa.Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    return df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def _open_error(target: str, exc: duckdb.Error) -> StoreError:
+    text = str(exc)
+    if "lock" in text.lower():
+        m = _LOCK_PID.search(text)
+        who_zh = f"（进程 {m.group(1)}）" if m else ""
+        who_en = f" (process {m.group(1)})" if m else ""
+        return StoreError(
+            f"事件库 {target} 正被另一个进程使用{who_zh}；请先停止它（例如正在运行的 kuaifan serve）再重试",
+            f"the store {target} is in use by another process{who_en}; stop it "
+            "(e.g. a running `kuaifan serve`) and try again",
+            path=target,
+        )
+    return StoreError(
+        f"无法打开事件库 {target}：{text}",
+        f"cannot open the store {target}: {text}",
+        path=target,
+    )
+
+
+class _store_errors:
+    """Turn DuckDB I/O and memory failures during a statement into a StoreError (zh + en)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(ev, duckdb.IOException | duckdb.OutOfMemoryException):
+            raise StoreError(
+                f"事件库 {self.path} 读写失败：{ev}",
+                f"store {self.path}: read/write failed: {ev}",
+                path=self.path,
+            ) from None

@@ -1,0 +1,145 @@
+"""The event log contract: what every store (DuckDB embedded, PostgreSQL server) provides.
+
+An append-only log of canonical events plus ``ingest_ms`` (arrival time). Events are
+deduplicated on ``(tenant, platform, msg_id)``: the first arrival wins, later copies are
+counted as duplicates, both inside one batch and across batches and runs. Everything a
+source refused lands in the dead-letter table with its reason and raw payload.
+
+Every read is scoped by tenant. Reads come back ordered by event time (``ts_ms``), ties in
+arrival order, because late and out-of-order events are normal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Final, Protocol, Self, TypedDict
+
+import polars as pl
+
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA
+from kuaifan.sources.base import DeadLetter
+
+if TYPE_CHECKING:
+    from kuaifan.config import Settings
+
+DEDUP_COLUMNS: Final = ("tenant", "platform", "msg_id")
+# Columns of a read: the canonical event plus its arrival time.
+LOG_COLUMNS: Final = (*EVENT_COLUMNS, "ingest_ms")
+LOG_SCHEMA: Final[dict[str, pl.DataType]] = {**POLARS_SCHEMA, "ingest_ms": pl.Int64()}
+DEAD_LETTER_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "id": pl.Int64(),
+    "tenant": pl.String(),
+    "source": pl.String(),
+    "line": pl.Int64(),
+    "reason": pl.String(),
+    "raw": pl.String(),
+    "received_ms": pl.Int64(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What happened to the records of one append (or, summed, of a whole ingest)."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: AppendResult) -> AppendResult:
+        return AppendResult(
+            self.accepted + other.accepted,
+            self.duplicates + other.duplicates,
+            self.rejected + other.rejected,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.duplicates + self.rejected
+
+
+class StoreStats(TypedDict):
+    events: int
+    by_kind: dict[str, int]
+    dead_letter: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """The filters every read/export accepts; ``start_ms`` inclusive, ``end_ms`` exclusive."""
+
+    tenant: str
+    room_id: str | None = None
+    stream_id: str | None = None
+    kinds: tuple[str, ...] | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+
+class EventStore(Protocol):
+    """An append-only, tenant-scoped event log with a dead-letter table."""
+
+    def append(self, df: pl.DataFrame) -> AppendResult:
+        """Append validated rows (EVENT_SCHEMA columns); duplicates are counted, not stored."""
+        ...
+
+    def add_dead_letters(self, items: Sequence[DeadLetter]) -> int: ...
+
+    def read(
+        self,
+        tenant: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> pl.DataFrame: ...
+
+    def stats(self, tenant: str | None = None) -> StoreStats: ...
+
+    def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame: ...
+
+    def export(
+        self,
+        path: Path,
+        tenant: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> int: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+def conform(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame in EVENT_SCHEMA column order and types; a missing column is a programming error."""
+    missing = [c for c in EVENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"append: frame lacks columns {missing}")
+    return df.select([pl.col(c).cast(POLARS_SCHEMA[c], strict=True) for c in EVENT_COLUMNS])
+
+
+def first_of_each_key(df: pl.DataFrame) -> pl.DataFrame:
+    """Drop later copies of a (tenant, platform, msg_id) inside one batch: the first arrival wins."""
+    if df.height < 2:
+        return df
+    return df.filter(pl.struct(*DEDUP_COLUMNS).is_first_distinct())
+
+
+def open_store(settings: Settings, *, memory_limit: str | None = None) -> EventStore:
+    """The store the settings name: the embedded DuckDB file under KUAIFAN_HOME."""
+    from kuaifan.store.duckdb import DEFAULT_MEMORY_LIMIT, DuckStore
+
+    return DuckStore(settings.db_path, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT)

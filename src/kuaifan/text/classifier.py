@@ -1,0 +1,219 @@
+"""The live path: one comment in, one ``Comment`` out, no tokenizer.
+
+``TextClassifier`` holds a compiled lexicon (Aho-Corasick automata, a typo table, compiled
+regexes) and is immutable after construction, so one instance can be shared by many rooms and
+threads. ``classify_many`` classifies each distinct text once (live rooms repeat themselves:
+已拍, 上链接, 扣1) and, for large batches, runs normalisation and every dictionary scan as
+vectorised polars string kernels (``batch.py``); both paths share the decision code below and
+give identical results (tested). ``benchmarks/bench_text.py`` measures which is faster.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from kuaifan.text.extract import Attributes, extract, find_colors
+from kuaifan.text.intents import ONLY_SYMBOLS, decide
+from kuaifan.text.lexicon import (
+    INTENTS,
+    CompiledLexicon,
+    Lexicon,
+    compile_lexicon,
+    default_compiled,
+    load_lexicon,
+)
+from kuaifan.text.sentiment import has_ad_pattern, is_flood, is_question_end, sentiment_from_words
+
+Method = Literal["auto", "python", "polars"]
+# From this many distinct texts on, "auto" uses the polars batch path (it has a fixed cost per call).
+POLARS_MIN_BATCH = 512
+_NEEDS_EXTRACT = re.compile(r"[0-9smlx]|均码")
+# A text without these needs no extraction and none of the structural rules of ``decide``: its
+# Comment depends only on the words the scans found (see ``decide_many``).
+_NOT_SIMPLE = re.compile(r"[0-9a-z]|均码|有|收到|发的|还是|¥|￥")
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """What one comment says. ``intent`` is one of ``kuaifan.text.INTENTS``."""
+
+    intent: str
+    height_cm: int | None = None
+    weight_kg: float | None = None
+    size: str | None = None
+    color: str | None = None
+    link_no: int | None = None
+    confidence: float = 0.0
+    sentiment: float = 0.0
+    spam: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What the dictionary scans found in one normalised text (from either path)."""
+
+    cues: list[str]  # intent cue words, all occurrences
+    colors: list[str]  # colour words, leftmost-longest over " " + text + " "
+    senti: list[str]  # sentiment words, leftmost-longest
+    spam_word: bool
+
+
+def score_cues(
+    cues: list[str], table: Mapping[str, tuple[tuple[int, float], ...]]
+) -> tuple[list[float], list[float]]:
+    """Summed and strongest weight per intent; a cue inside another cue found in the text is dropped."""
+    n = len(INTENTS)
+    total = [0.0] * n
+    strongest = [0.0] * n
+    if len(cues) > 1:
+        found = set(cues)
+        if len(found) > 1:
+            cues = [c for c in cues if not any(c != o and c in o for o in found)]
+    for cue in cues:
+        for idx, w in table[cue]:
+            total[idx] += w
+            if w > strongest[idx]:
+                strongest[idx] = w
+    return total, strongest
+
+
+def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon) -> Comment:
+    """The shared second half of both paths: attributes, intent, sentiment, spam."""
+    if scan.colors or _NEEDS_EXTRACT.search(norm):
+        colors = find_colors(norm, lex) if scan.colors else []
+        attrs = extract(norm, lex, colors)
+    else:
+        attrs = _NO_ATTRIBUTES
+    total, strongest = score_cues(scan.cues, lex.intent_cues)
+    ad = scan.spam_word or has_ad_pattern(norm)
+    intent, confidence = decide(norm, total, strongest, attrs, ad)
+    senti = sentiment_from_words(scan.senti, lex.senti_map, is_question_end(norm)) if scan.senti else 0.0
+    return Comment(
+        intent,
+        attrs.height_cm,
+        attrs.weight_kg,
+        attrs.size,
+        attrs.color,
+        attrs.link_no,
+        confidence,
+        senti,
+        ad or is_flood(norm),
+    )
+
+
+_NO_ATTRIBUTES = Attributes()
+
+
+def scan_python(norm: str, lex: CompiledLexicon) -> Scan:
+    cues = [key for _, (key, _) in lex.intent_ac.iter(norm)]
+    colors = [key for _, (key, canon) in lex.color_ac.iter_long(" " + norm + " ") if canon]
+    senti = [key for _, (key, w) in lex.sentiment_ac.iter_long(norm) if w is not None]
+    spam = any(True for _ in lex.spam_ac.iter(norm))
+    return Scan(cues, colors, senti, spam)
+
+
+def decide_many(norms: Sequence[str], scans: Sequence[Scan], lex: CompiledLexicon) -> list[Comment]:
+    """``decide_comment`` for a batch: simple texts with the same words share one decision."""
+    cache: dict[tuple[object, ...], Comment] = {}
+    out: list[Comment] = []
+    not_simple = _NOT_SIMPLE.search
+    for norm, scan in zip(norms, scans, strict=True):
+        if scan.colors or not_simple(norm):
+            out.append(decide_comment(norm, scan, lex))
+            continue
+        key = (
+            tuple(scan.cues),
+            tuple(scan.senti),
+            scan.spam_word,
+            bool(scan.senti) and is_question_end(norm),
+            len(norm) >= 10 and is_flood(norm),
+            not scan.cues and (not norm or bool(ONLY_SYMBOLS.fullmatch(norm))),
+        )
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = decide_comment(norm, scan, lex)
+        out.append(hit)
+    return out
+
+
+class TextClassifier:
+    """Classifier over one lexicon (built-in categories plus a tenant's extra entries)."""
+
+    __slots__ = ("_lex", "use_polars_from")
+
+    def __init__(
+        self,
+        lexicon: Lexicon | CompiledLexicon | None = None,
+        *,
+        categories: Sequence[str] | None = None,
+        extra_lexicon: Lexicon | Mapping[str, Any] | None = None,
+        use_polars_from: int = POLARS_MIN_BATCH,
+    ) -> None:
+        if isinstance(lexicon, CompiledLexicon):
+            self._lex = lexicon
+        elif lexicon is None and categories is None and extra_lexicon is None:
+            self._lex = default_compiled()
+        else:
+            base = lexicon if lexicon is not None else load_lexicon(categories)
+            if extra_lexicon is not None:
+                extra = (
+                    extra_lexicon
+                    if isinstance(extra_lexicon, Lexicon)
+                    else Lexicon.from_mapping(extra_lexicon, source="extra_lexicon")
+                )
+                base = base.merge(extra)
+            self._lex = compile_lexicon(base)
+        self.use_polars_from = use_polars_from
+
+    @property
+    def compiled(self) -> CompiledLexicon:
+        return self._lex
+
+    def normalize(self, text: str) -> str:
+        return self._lex.norm(text)
+
+    def classify(self, text: str) -> Comment:
+        norm = self._lex.norm(text)
+        return decide_comment(norm, scan_python(norm, self._lex), self._lex)
+
+    def classify_many(self, texts: Sequence[str], *, method: Method = "auto") -> list[Comment]:
+        """Classify a batch, in order; each distinct text is classified once."""
+        unique = list(dict.fromkeys(texts))
+        lex = self._lex
+        if method == "polars" or (method == "auto" and len(unique) >= self.use_polars_from):
+            from kuaifan.text.batch import scan_batch
+
+            normed, scans = scan_batch(unique, lex)
+        else:
+            normed = [lex.norm(t) for t in unique]
+            scans = [scan_python(n, lex) for n in normed]
+        results = decide_many(normed, scans, lex)
+        if len(unique) == len(texts):
+            return results
+        by_text = dict(zip(unique, results, strict=True))
+        return [by_text[t] for t in texts]
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> TextClassifier:
+    """The shared classifier over the built-in lexicon of all categories."""
+    return TextClassifier()
+
+
+def classify(text: str, *, classifier: TextClassifier | None = None) -> Comment:
+    """Intent and attributes of one comment."""
+    return (classifier or default_classifier()).classify(text)
+
+
+def classify_many(
+    texts: Sequence[str], *, classifier: TextClassifier | None = None, method: Method = "auto"
+) -> list[Comment]:
+    """Intent and attributes of many comments, in order."""
+    return (classifier or default_classifier()).classify_many(texts, method=method)

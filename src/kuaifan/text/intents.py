@@ -1,0 +1,162 @@
+"""Intent decision: lexicon cue weights, a few structural patterns, and the labelling rules.
+
+Scores start from the weights of the cues found (leftmost-longest) in the normalised text. Then:
+
+- structural patterns add weight: ``有X吗`` (does a variant exist), ``37还是38`` (which size),
+  ``是99吗`` (price), a lone number or emoji (other);
+- extracted height/weight add to size_fit; a colour with ``有X吗`` adds to variant;
+- a purchase report loses to any question with a decisive cue (已拍 几天能到 → shipping), and
+  wins over weak hints and the attribute boosts (已拍 165 110斤 拿的M → purchased);
+- ad spam is ``other``; ties go to the intent listed first in ``PRIORITY``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Final
+
+from kuaifan.text.extract import Attributes
+from kuaifan.text.lexicon import INTENT_INDEX, INTENTS
+
+N_INTENTS: Final = len(INTENTS)
+PRICE, SIZE_FIT, VARIANT, STOCK, LINK, SHIPPING, QUALITY, PURCHASED, AFTER_SALES, PRAISE, OTHER = range(
+    N_INTENTS
+)
+QUESTION_INTENTS: Final = (PRICE, SIZE_FIT, VARIANT, STOCK, LINK, SHIPPING, QUALITY, AFTER_SALES)
+# Tie-break order: complaints and concrete demand first, chit-chat last.
+PRIORITY: Final = (
+    AFTER_SALES,
+    STOCK,
+    SIZE_FIT,
+    PRICE,
+    SHIPPING,
+    LINK,
+    VARIANT,
+    QUALITY,
+    PURCHASED,
+    PRAISE,
+    OTHER,
+)
+_RANK: Final = {intent: rank for rank, intent in enumerate(PRIORITY)}
+
+DECISIVE: Final = 2.5  # a single cue this strong is a question that beats a purchase report
+MIN_SCORE: Final = 1.5  # below this nothing was said that we understand → other
+
+_HAS_VARIANT = re.compile(
+    r"(?<![还没])有(?!没有|没|点|人|空|时|些|的时候|优惠|券)([^,，。!！?？ 还吗]{1,8}?)(?:吗|不|没|\?)"
+)
+_SIZE_TOKEN = re.compile(
+    r"(?:(?<![a-z0-9.])(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z]))|\d{2,3}(?:\.5)?\s*(?:码|号)"
+)
+_ALT_SIZES = re.compile(
+    r"(?:(?<![a-z0-9.])(?:[2-6]?x{1,4}l|x{1,3}s|[sml])|\d{2,3}(?:\.5)?)\s*(?:码|号)?\s*还是\s*"
+    r"(?:(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z])|\d{2,3}(?:\.5)?)"
+)
+_PRICE_NUMBER = re.compile(
+    r"(?:是|也是|就)\s*\d{2,4}\s*(?:元|块)?\s*(?:吗|嘛|\?)|\d+\s*(?:元|块钱|块)|满\d+减|¥|￥"
+)
+_LINK_NUMBER_Q = re.compile(r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是")
+ONLY_SYMBOLS = re.compile(r"[\d\s\W_]*")
+_HAS_AFTER = re.compile(r"([^,，。!！?？ ]{1,8}?)(?<!还)有(?:吗|没有|没|不|\?)\s*(?:$|[,，。!！?？ ])")
+_STILL_HAVE = re.compile(r"还有(?!别的|其他|其它|什么|优惠)[^,，。!！?？ ]{0,8}?(?:吗|没|不|\?)")
+_RECEIVED_EXCHANGE = re.compile(r"收到.{0,12}(?:换|退)")
+_SENT_WRONG = re.compile(r"拍的.{1,8}发的")
+_TWO_COLOR_CHOICE = re.compile(r"还是")
+_ANY_DIGIT = re.compile(r"[0-9]")
+_ASK_SIZE = re.compile(r"(?:求|要|蹲)\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z])")
+
+
+def _boost(scores: list[float], strongest: list[float], idx: int, w: float) -> None:
+    scores[idx] += w
+    if w > strongest[idx]:
+        strongest[idx] = w
+
+
+def _has_question(text: str, scores: list[float], strongest: list[float], attrs: Attributes) -> None:
+    """有X吗 / X有吗: does a variant exist (variant), or is a size there (stock)."""
+    m = _HAS_VARIANT.search(text) or _HAS_AFTER.search(text)
+    if m is None:
+        return
+    if attrs.color is None and _SIZE_TOKEN.search(m.group(1)):
+        _boost(scores, strongest, STOCK, 2.5)
+    else:
+        _boost(scores, strongest, VARIANT, 3.0 if attrs.color is not None else 2.0)
+
+
+def decide(
+    text: str,
+    total: list[float],
+    strongest: list[float],
+    attrs: Attributes,
+    ad_spam: bool,
+) -> tuple[str, float]:
+    """The primary intent of one normalised comment and a confidence in [0, 1].
+
+    The structural regexes run only when a cheap substring test says they can match.
+    """
+    if ad_spam:
+        return "other", 0.9
+    scores = total
+    if not any(scores) and (not text or ONLY_SYMBOLS.fullmatch(text)):
+        # "666", "1111", "🌹🌹🌹": digits, emoji and punctuation only
+        return "other", 0.9
+    if "有" in text:
+        _has_question(text, scores, strongest, attrs)
+        if "还有" in text and strongest[PRICE] < 3 and _STILL_HAVE.search(text):
+            scores[STOCK] += 1.5
+    if ("收到" in text and _RECEIVED_EXCHANGE.search(text)) or ("发的" in text and _SENT_WRONG.search(text)):
+        # a fit or wrong-item problem with a parcel already received is after-sales
+        _boost(scores, strongest, AFTER_SALES, 5.0)
+    if "还是" in text:
+        if attrs.n_colors > 1:
+            _boost(scores, strongest, VARIANT, 6.0)
+        if _ALT_SIZES.search(text):
+            _boost(scores, strongest, SIZE_FIT, 3.5)
+    if strongest[AFTER_SALES] >= 3.5:
+        # "申请退款了 什么时候到": a delivery question about a return or refund is after-sales
+        scores[SHIPPING] *= 0.5
+    if _ANY_DIGIT.search(text) is not None:
+        if _PRICE_NUMBER.search(text):
+            _boost(scores, strongest, PRICE, 2.5)
+        if ("号" in text or "#" in text) and _LINK_NUMBER_Q.search(text):
+            _boost(scores, strongest, LINK, 3.0)
+    elif "¥" in text or "￥" in text:
+        _boost(scores, strongest, PRICE, 2.5)
+    if attrs.size is not None and _ASK_SIZE.search(text):
+        _boost(scores, strongest, STOCK, 2.5)
+
+    if scores[PURCHASED] >= DECISIVE:
+        question = max(*strongest[PRICE:PURCHASED], strongest[AFTER_SALES])
+        if question >= DECISIVE:
+            scores[PURCHASED] = 0.0
+        else:
+            return "purchased", _confidence(
+                scores[PURCHASED], max(*scores[PRICE:PURCHASED], scores[AFTER_SALES])
+            )
+
+    # attributes are evidence, not questions: they come after the purchase rule
+    if attrs.height_cm is not None:
+        scores[SIZE_FIT] += 2.0
+    if attrs.weight_kg is not None:
+        scores[SIZE_FIT] += 2.0
+    if attrs.link_no is not None:
+        scores[LINK] += 1.0
+
+    top = max(scores)
+    best = scores.index(top)
+    if scores.count(top) > 1:
+        best = min((i for i, s in enumerate(scores) if s == top), key=_RANK.__getitem__)
+    if top < MIN_SCORE:
+        return "other", 0.5 if top <= 0 else 0.4
+    second = sorted(scores)[-2]
+    return INTENTS[best], _confidence(top, second)
+
+
+def _confidence(top: float, second: float) -> float:
+    margin = 0.5 + 0.5 * math.tanh((top - max(second, 0.0)) / 2.0)
+    strength = 1.0 - math.exp(-top / 2.0)
+    return round(max(0.0, min(1.0, margin * strength)), 3)
+
+
+__all__ = ["INTENT_INDEX", "decide"]

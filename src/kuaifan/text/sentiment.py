@@ -1,0 +1,57 @@
+"""Sentiment in [-1, 1] and spam flags, from lexicon words on the normalised text.
+
+Sentiment: the sum of the weights of the sentiment words found leftmost-longest, where a negated
+word is its own entry with the opposite sign (不喜欢, 没有色差, 不起球), squashed with tanh. A
+question (…吗, …?) counts half: "质量好吗" is not praise. It behaves the same on live comments and
+on written reviews ("质量很好，物流也快" > 0, "做工很差，退货了" < 0).
+
+Spam: 刷屏 (one short unit repeated four or more times over ten or more characters), ads and
+引流 (加v, 加微信, 货源 …), URLs, QQ / WeChat ids and phone numbers. The regexes avoid
+look-around so that polars (Rust regex) evaluates them exactly like Python.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+QUESTION_END: Final = r"(?:吗|么|呢|\?)\s*$"
+URL: Final = r"https?://|www\.|[a-z0-9-]{2,}\.(?:com|cn|net|top|xyz|cc|vip|shop)(?:[^a-z]|$)"
+CONTACT: Final = (
+    r"(?:qq|q号|扣扣|企鹅|vx|wx|v信|微信|威信|薇信|加v|\+v)\s*[:：号]?\s*[a-z0-9_-]{5,}"
+    r"|(?:^|[^0-9])1[3-9][0-9]{9}(?:[^0-9]|$)"
+)
+_QUESTION_END = re.compile(QUESTION_END)
+_AD = re.compile(f"{URL}|{CONTACT}")
+_REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
+_ASCII_ALNUM = re.compile(r"[a-z0-9]")
+
+
+def sentiment_from_words(words: Iterable[str], weights: Mapping[str, float], question: bool) -> float:
+    """Polarity in [-1, 1] from the sentiment words found in a text."""
+    score = 0.0
+    for w in words:
+        score += weights[w]
+    if score == 0.0:
+        return 0.0
+    if question:
+        score *= 0.5
+    return round(math.tanh(score / 3.0), 3)
+
+
+def is_question_end(text: str) -> bool:
+    return bool(_QUESTION_END.search(text))
+
+
+def is_flood(text: str) -> bool:
+    """刷屏: one unit repeated at least four times, ten or more characters in all."""
+    if len(text) < 10:
+        return False
+    return any(len(m.group(0)) >= 10 for m in _REPEAT.finditer(text))
+
+
+def has_ad_pattern(text: str) -> bool:
+    """URLs, contact ids and phone numbers (the spam words are matched by the lexicon)."""
+    return bool(_ASCII_ALNUM.search(text)) and bool(_AD.search(text))

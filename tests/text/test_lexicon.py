@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from kuaifan.errors import ConfigError
+from kuaifan.text import CATEGORIES, Lexicon, TextClassifier, classify, load_lexicon
+
+
+def test_lexicon_files_ship_in_the_package() -> None:
+    folder = resources.files("kuaifan.text").joinpath("lexicon")
+    names = {p.name for p in folder.iterdir()}
+    assert {f"{c}.toml" for c in CATEGORIES} | {"common.toml"} <= names
+
+
+def test_a_tenant_extends_the_lexicon() -> None:
+    assert classify("米米多少").intent == "price"  # built in: 米米 is money
+    assert classify("蹦迪款有吗").color is None
+    extra = {
+        "intents": {"link": {"车车": 4}},
+        "colors": {"bare": ["蹦迪"]},
+        "typos": {"链jie": "链接"},
+    }
+    clf = TextClassifier(extra_lexicon=extra)
+    assert clf.classify("车车呢").intent == "link"
+    assert classify("车车呢").intent != "link"
+    assert clf.classify("蹦迪色有吗").color == "蹦迪色"
+    assert clf.classify("链jie在哪").intent == "link"
+
+
+def test_a_weight_of_zero_removes_a_cue() -> None:
+    clf = TextClassifier(extra_lexicon={"intents": {"praise": {"好看": 0}}})
+    assert clf.classify("好看").intent == "other"
+
+
+def test_categories_narrow_the_lexicon() -> None:
+    food = TextClassifier(categories=["food"])
+    assert food.classify("有没有原味的").intent == "variant"
+    assert "原味" not in load_lexicon(["apparel"]).intents.get("variant", {})
+
+
+@pytest.mark.parametrize(
+    ("mapping", "key"),
+    [
+        ({"intents": {"pricey": {"x": 1}}}, "intents"),
+        ({"intents": {"price": {"x": 99}}}, "intents"),
+        ({"colours": {}}, "colours"),
+    ],
+)
+def test_bad_lexicon_is_a_config_error_naming_the_key(mapping: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        Lexicon.from_mapping(mapping, source="tenant demo")
+    assert key in err.value.en and "tenant demo" in err.value.zh
+
+
+def test_unknown_category_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        load_lexicon(["cars"])
+
+
+def test_lexicon_from_toml(tmp_path: Path) -> None:
+    p = tmp_path / "extra.toml"
+    p.write_text('[intents.price]\n"几米" = 3\n', encoding="utf-8")
+    assert Lexicon.from_toml(p).intents == {"price": {"几米": 3.0}}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[intents\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        Lexicon.from_toml(bad)
