@@ -15,6 +15,8 @@ sampled), and two ratios against baselines run in this same process:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import resource
 import shutil
 import tempfile
 import threading
@@ -42,10 +44,8 @@ class PeakRss:
         while not self._stop.is_set():
             total = me.memory_info().rss
             for child in me.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):  # a worker may just have exited
                     total += child.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(0.2)
 
@@ -56,6 +56,12 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the workers, once joined)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _frame(path: Path) -> pl.DataFrame:
@@ -73,7 +79,9 @@ def main() -> None:
     ap.add_argument("--viewers", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=None, help="keep the output here (default: a temp dir, removed)")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="keep the output here (default: temp dir, removed)"
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-sim-"))
@@ -90,8 +98,10 @@ def main() -> None:
         frame.write_ndjson(tmp / "floor.jsonl")
         write_s = time.perf_counter() - t
 
+        before = _cpu()
         with PeakRss() as rss:
             summary = simulate(config, out, overwrite=args.out is not None)
+        cpu_s = _cpu() - before
 
         per_event_serial = one.wall_s / one.events
         per_event_write = write_s / one.events
@@ -105,6 +115,8 @@ def main() -> None:
         print(f"  wall time     {summary.wall_s:.1f} s")
         print(f"  events/s      {summary.events_per_s:,.0f}")
         print(f"  written       {summary.bytes_written / 1e9:.2f} GB")
+        print(f"  CPU time      {cpu_s:.1f} s (this process + workers, user + sys) → "
+              f"{cpu_s / args.workers:.1f} s wall on {args.workers} otherwise idle cores")  # fmt: skip
         print(f"  peak RSS      {rss.peak / 2**20:,.0f} MiB (this process + workers)")
         print(f"  baseline 1    1 room in-process: {one.wall_s:.2f} s for {one.events:,} events → "
               f"{serial_s:.1f} s extrapolated serial; speed-up ×{serial_s / summary.wall_s:.2f}")  # fmt: skip

@@ -79,3 +79,18 @@ def test_unknown_tenant(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         s.tenant("b")
     assert "'b'" in exc.value.message("en") and "a" in exc.value.message("zh")
+
+
+def test_bad_alert_threshold_and_webhook_fail_at_start_up(tmp_path: Path) -> None:
+    head = '[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n'
+    (tmp_path / "kuaifan.toml").write_text(head + "[tenants.a.thresholds]\nno_such_threshold = 3\n",
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings({"KUAIFAN_HOME": str(tmp_path)})
+    assert "no_such_threshold" in exc.value.en
+    (tmp_path / "kuaifan.toml").write_text(
+        head + '[[tenants.a.webhooks]]\nplatform = "wecom"\nurl = "ftp://example.invalid/x"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_settings({"KUAIFAN_HOME": str(tmp_path)})
+    assert "tenants.a.webhooks[0]" in exc.value.en and "url" in exc.value.en

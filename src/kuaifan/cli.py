@@ -100,10 +100,12 @@ def sim(
         workers=workers,
     )
     if as_json:
-        _print_json(summary)
+        _print_json(summary.model_dump(mode="json"))
     else:
-        out.print(t(s.lang, f"已生成 {summary['events']:,} 条事件 → {out_dir}",
-                    f"wrote {summary['events']:,} events → {out_dir}"))
+        from kuaifan.sim.config import summary_lines
+
+        for line in summary_lines(summary, s.lang):
+            out.print(line, highlight=False)
 
 
 @app.command()

@@ -8,13 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kuaifan.config import Settings
 from kuaifan.i18n import t
-from kuaifan.ingest import IngestReport, ingest_paths
+from kuaifan.ingest import IngestProgress, IngestReport, ingest_paths
+from kuaifan.sim.config import SimSummary, summary_lines
 from kuaifan.report.summary import RoomSummary, summarise_rooms
 from kuaifan.sources.base import FileSource
 from kuaifan.store.log import EventStore, StoreStats
@@ -43,15 +45,14 @@ def run_sim(
     tenant: str,
     fmt: str,
     workers: int,
-) -> dict[str, Any]:
-    from kuaifan.sim import SimConfig, simulate
+) -> SimSummary:
+    from kuaifan.sim import sim_config, simulate
 
     kw: dict[str, Any] = {"seed": seed, "rooms": rooms, "minutes": minutes, "tenant": tenant,
                           "format": fmt, "workers": workers}
     if viewers is not None:
         kw["viewers"] = viewers
-    summary = simulate(SimConfig(**kw), out_dir, overwrite=True)
-    return summary.model_dump(mode="json")
+    return simulate(sim_config(**kw), out_dir, overwrite=True)
 
 
 def run_ingest(
@@ -78,8 +79,10 @@ def run_ingest(
         ) as progress:
             task = progress.add_task(t(settings.lang, "导入", "ingest"), total=None)
 
-            def on_progress(done: int) -> None:
-                progress.update(task, completed=done)
+            def on_progress(p: IngestProgress) -> None:
+                progress.update(
+                    task, completed=p.records, description=f"[{p.file_index}/{p.file_count}] {Path(p.path).name}"
+                )
 
             return ingest_paths(
                 store, paths, tenant=name, tenant_config=cfg, sources=sources, on_progress=on_progress
@@ -95,8 +98,21 @@ def print_ingest_report(settings: Settings, report: IngestReport, console: Conso
             f"accepted {report.accepted:,}, duplicates {report.duplicates:,}, rejected {report.rejected:,}",
         )
     )
-    for line in report.messages(lang):
-        console.print("  " + line, highlight=False, markup=False)
+    for note in report.notes:
+        console.print("  " + note.message(lang), highlight=False, markup=False)
+    for f in report.files:
+        if f.note is not None:
+            console.print(f"  {f.path}: {f.note.message(lang)}", highlight=False, markup=False)
+    for r in report.rejects:
+        where = f"{r.file}:{r.line}" if r.line is not None else r.file
+        console.print(f"  ✗ {where}: {r.reason}", highlight=False, markup=False, style="yellow")
+    if report.rejected > len(report.rejects):
+        more = report.rejected - len(report.rejects)
+        console.print(
+            "  " + t(lang, f"…另有 {more:,} 条拒收，见 `kuaifan export --dead-letter`",
+                     f"…{more:,} more rejected, see `kuaifan export --dead-letter`"),
+            highlight=False, markup=False,
+        )
 
 
 def print_stats(settings: Settings, tenant: str, stats: StoreStats, console: Console) -> None:
@@ -133,19 +149,24 @@ def _yuan(fen: int) -> str:
     return f"¥{fen / 100:,.2f}"
 
 
-def room_table(lang: str, rooms: list[RoomSummary]) -> Table:
+def room_table(lang: str, rooms: list[RoomSummary], names: dict[str, str] | None = None) -> Table:
     zh = lang == "zh"
     table = Table(title="直播间汇总" if zh else "rooms")
     for head in (
         ("直播间", "room"), ("渠道", "channel"), ("观看人数", "viewers"), ("最高在线", "peak online"),
         ("GMV", "GMV"), ("订单", "orders"), ("热卖商品", "top products"), ("售罄", "sell-outs"),
     ):
-        table.add_column(head[0] if zh else head[1], justify="left" if head[1] in ("room", "channel",
-                         "top products") else "right")
+        left = head[1] in ("room", "channel", "top products")
+        table.add_column(
+            head[0] if zh else head[1],
+            justify="left" if left else "right",
+            min_width=16 if head[1] == "top products" else None,
+            overflow="fold",
+        )
     channel_names = {"store": ("店播", "store"), "influencer": ("达播", "influencer")}
     for r in rooms:
         ch = channel_names.get(r.channel or "", (r.channel or "-", r.channel or "-"))
-        top = ", ".join(sku for sku, _ in r.top_products) or "-"
+        top = "\n".join((names or {}).get(p, p) for p, _ in r.top_products) or "-"
         table.add_row(
             r.room_id, ch[0] if zh else ch[1], f"{r.viewers:,}", f"{r.peak_online:,}", _yuan(r.gmv_fen),
             f"{r.orders:,}", top, str(r.sellouts),
@@ -156,7 +177,6 @@ def room_table(lang: str, rooms: list[RoomSummary]) -> Table:
 def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console: Console) -> None:
     """simulate → ingest → summary (each later issue adds its step)."""
     from kuaifan.sim import SimConfig, simulate
-    from kuaifan.sim.config import summary_lines
 
     lang = settings.lang
     name, cfg = settings.tenant()
@@ -179,7 +199,9 @@ def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console
         events = store.read(name)
         stats = store.stats(name)
     rooms_summary = summarise_rooms(events)
-    console.print(room_table(lang, rooms_summary))
+    catalogue = pl.read_parquet(sim_dir / "truth" / "catalogue.parquet")
+    names = dict(catalogue.select("item_id", "product").unique("item_id").iter_rows())
+    console.print(room_table(lang, rooms_summary, names))
 
     console.rule(t(lang, "完成", "done"))
     console.print(

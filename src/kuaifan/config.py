@@ -48,8 +48,12 @@ class TenantConfig(BaseModel):
     salt: str = Field(min_length=16, max_length=256)
     store_nicknames: bool = False
     secrets: dict[str, str] = Field(default_factory=dict)
-    # Later issues add per-tenant alert thresholds, lexicons …: kept as free data here.
+    # Per-tenant alert thresholds (validated by kuaifan.live.alerts.AlertThresholds).
     thresholds: dict[str, float] = Field(default_factory=dict)
+    # Comment understanding: {"categories": [...], "lexicon": {...}} (kuaifan.text.classifier_from_config).
+    text: dict[str, Any] = Field(default_factory=dict)
+    # Group-bot targets for alerts: [{platform, url, secret?, format?, lang?}] (kuaifan.live.webhooks).
+    webhooks: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class FileConfig(BaseModel):
@@ -158,7 +162,25 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"{config_path}: default_tenant: tenant {file.default_tenant!r} is not defined in [tenants]",
             key="default_tenant",
         )
+    _check_tenant_parts(config_path, file)
     return Settings(home=es.home, config_path=config_path, lang=es.lang, file=file)
+
+
+def _check_tenant_parts(path: Path, file: FileConfig) -> None:
+    """Validate the tables that later packages own, so a bad value still fails at start-up."""
+    from kuaifan.live.alerts import AlertThresholds
+    from kuaifan.live.webhooks import WebhookTarget
+
+    for name, tenant in file.tenants.items():
+        try:
+            AlertThresholds.for_tenant(tenant, name)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc.zh}", f"{path}: {exc.en}", **exc.details) from None
+        for i, target in enumerate(tenant.webhooks):
+            try:
+                WebhookTarget.model_validate(target)
+            except ValidationError as err:
+                raise _first_error_line(f"{path}: tenants.{name}.webhooks[{i}]", err) from None
 
 
 def _env_kwargs(environ: dict[str, str]) -> dict[str, Any]:

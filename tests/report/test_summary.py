@@ -27,6 +27,8 @@ def test_summary_counts_by_room() -> None:
         ev("order_paid", "A", user_key="u1", sku_id="S1", order_id="o1", qty=1, amount_fen=9900),
         ev("order_paid", "A", user_key="u2", sku_id="S2", order_id="o2", qty=2, amount_fen=20000),
         ev("order_paid", "A", user_key="u2", sku_id="S1", order_id="o3", qty=1, amount_fen=9900),
+        ev("order_paid", "A", user_key="u3", sku_id="S3-M", item_id="P3", order_id="o4", qty=1, amount_fen=5000),
+        ev("order_paid", "A", user_key="u3", sku_id="S3-L", item_id="P3", order_id="o5", qty=1, amount_fen=5000),
         ev("order_refund", "A", order_id="o2", amount_fen=10000),
         ev("stock_level", "A", sku_id="S1", spec='{"尺码":"M"}', stock=0),
         ev("stock_level", "A", sku_id="S1", spec='{"尺码":"M"}', stock=0, text="again"),
@@ -38,9 +40,10 @@ def test_summary_counts_by_room() -> None:
     out = summarise_rooms(pl.DataFrame(rows, schema=POLARS_SCHEMA))
     assert [r.room_id for r in out] == ["A", "B"]
     a = out[0]
-    assert (a.viewers, a.peak_online, a.gmv_fen, a.refund_fen) == (2, 12, 39800, 10000)
-    assert (a.orders, a.buyers, a.comments, a.sellouts) == (3, 2, 1, 1)
-    assert a.top_products == [("S2", 20000), ("S1", 19800)]
+    assert (a.viewers, a.peak_online, a.gmv_fen, a.refund_fen) == (2, 12, 49800, 10000)
+    assert (a.orders, a.buyers, a.comments, a.sellouts) == (5, 3, 1, 1)
+    # variants of one product (item_id P3) add up; 3 best products only
+    assert a.top_products == [("S2", 20000), ("S1", 19800), ("P3", 10000)]
     assert out[1].gmv_fen == 0 and out[1].top_products == []
 
 

@@ -13,7 +13,7 @@ from simhelpers import read_lines
 
 from kuaifan.errors import InputError
 from kuaifan.events import EventKind
-from kuaifan.sim import DEFAULT_START, SimConfig, SimSummary, simulate, summary_lines
+from kuaifan.sim import DEFAULT_START, SimConfig, SimSummary, sim_config, simulate, summary_lines
 
 Run = tuple[SimConfig, Path, SimSummary]
 
@@ -131,3 +131,10 @@ def test_refuses_a_start_whose_events_would_lie_in_the_future(tmp_path: Path) ->
 def test_config_rejects_bad_values(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         SimConfig.model_validate(bad)
+
+
+def test_cli_flags_with_a_bad_value_give_one_bilingual_error() -> None:
+    assert sim_config(seed=4, rooms=2).rooms == 2
+    with pytest.raises(InputError) as err:
+        sim_config(seed=4, rooms=0)
+    assert "rooms" in err.value.en and "rooms" in err.value.zh and err.value.details == {"field": "rooms"}

@@ -79,6 +79,18 @@ def test_orders_stop_at_sell_out_and_stock_levels_run_down(
     hit = zero.join(variants, on=["stream_id", "sku_id"])
     assert hit.height == variants["sellout_ts_ms"].is_not_null().sum()
     assert (hit["ts_ms"] == hit["sellout_ts_ms"]).all()
+    # In the file, a SKU's level drops to 0 right after the order that emptied it (unless that order
+    # was re-attributed hours later and so comes after the stream's end).
+    end = events.filter(pl.col("kind") == "stream_end").select("stream_id", end_line="line")
+    emptied = (
+        orders.filter(pl.col("ts_ms") == pl.col("sellout_ts_ms"))
+        .join(end, on="stream_id")
+        .filter(pl.col("line") < pl.col("end_line"))
+        .select("stream_id", "sku_id", "line")
+    )
+    zero_line = levels.filter(pl.col("stock") == 0).group_by("stream_id", "sku_id").agg(pl.col("line").min())
+    pairs = emptied.join(zero_line, on=["stream_id", "sku_id"], suffix="_zero")
+    assert pairs.height > 0 and (pairs["line"] < pairs["line_zero"]).all()
 
 
 def test_every_comment_has_its_truth(events: pl.DataFrame, comments: pl.DataFrame) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -68,3 +69,31 @@ def test_lexicon_from_toml(tmp_path: Path) -> None:
     bad.write_text("[intents\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         Lexicon.from_toml(bad)
+
+
+def test_classifier_from_a_tenant_text_config() -> None:
+    from kuaifan.text import classifier_from_config, default_classifier
+
+    assert classifier_from_config(None) is default_classifier()
+    clf = classifier_from_config({"categories": ["food"], "lexicon": {"intents": {"link": {"车车": 4}}}})
+    assert clf.classify("车车呢").intent == "link"
+    with pytest.raises(ConfigError) as err:
+        classifier_from_config({"lexicons": {}})
+    assert "text.lexicons" in err.value.en
+    with pytest.raises(ConfigError):
+        classifier_from_config({"categories": "food"})
+
+
+def test_every_digit_cue_can_match_normalised_text() -> None:
+    # A cue is matched against normalised text. Normalisation turns 一 into 1 only before a unit
+    # (一米, 一号) or after a trigger (第一), so a cue such as "上1下" would never match "上一下".
+    from kuaifan.text.lexicon import default_compiled
+
+    lex = default_compiled()
+    to_chinese = str.maketrans("0123456789", "零一二三四五六七八九")
+    # a digit between two Chinese characters was meant as a converted numeral: it must round-trip
+    inside = re.compile(r"[\u4e00-\u9fff][0-9]+[\u4e00-\u9fff]")
+    unreachable = [
+        cue for cue in lex.intent_cues if inside.search(cue) and lex.norm(cue.translate(to_chinese)) != cue
+    ]
+    assert unreachable == []

@@ -11,6 +11,7 @@ live path is tested against). Metric definitions: ``kuaifan.live.metrics``.
 """
 
 from kuaifan.live.batch import batch_snapshot
-from kuaifan.live.room import Change, RoomState, replay
+from kuaifan.live.room import RoomState, replay
+from kuaifan.live.windows import Change
 
 __all__ = ["Change", "RoomState", "batch_snapshot", "replay"]

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from kuaifan.live import metrics as M
 from kuaifan.live.metrics import MINUTE_MS, NEW_BITS_TO_COUNTERS, CommentTagger, keyword_tags
-from kuaifan.live.windows import Bucket, Watermark
+from kuaifan.live.windows import Bucket, Change, Watermark
 
 DEFAULT_LATENESS_MS: Final = 2 * MINUTE_MS
 DEFAULT_RATE_MINUTES: Final = 5
@@ -53,14 +53,6 @@ _NO_TS: Final = 2**62  # first_ts before any event
 _EVENTS, _PV, _LIKES, _COMMENTS = M.EVENTS, M.PV, M.LIKES, M.COMMENTS
 _ENTER_BITS: Final = M.USER_BITS["enter"]
 _INTERACT_BITS: Final = M.USER_BITS["like"]
-
-
-class Change(NamedTuple):
-    """What an update touched: scope ``room`` | ``minute`` | ``link`` | ``variant`` | ``closed``."""
-
-    scope: str
-    key: str | int | None
-    late: bool = False
 
 
 ROOM_CHANGE: Final = Change("room", None)
@@ -130,7 +122,7 @@ class RoomState:
         self._uflags = bytearray()
         self._buckets: dict[int, Bucket] = {}
         self._minute_keys: list[int] = []  # sorted
-        self._minute_changes: dict[int, Change] = {}
+        self._cur = Bucket(-1, ROOM_CHANGE)  # the bucket of the last event (a placeholder at first)
         self._links: dict[str, _Link] = {}
         self._variants: dict[str, _Variant] = {}
         self._first_ts: int = _NO_TS
@@ -143,24 +135,26 @@ class RoomState:
         """Apply one event; return what changed. Unknown kinds are counted as events only."""
         ts: int = row["ts_ms"]
         wm = self.wm
-        out: list[Change] = [ROOM_CHANGE]
+        closed: list[Change] | None = None
         if ts > wm.max_ts:
             wm.max_ts = ts
             if ts >= wm.next_move:
-                old, new = wm.advance(ts)
-                self._close(old, new, out)
+                closed = self._close(*wm.advance(ts))
         if ts < self._first_ts:
             self._first_event(row, ts)
         m = ts - ts % MINUTE_MS
-        b = self._buckets.get(m)
-        if b is None:
-            b = self._new_bucket(m)
+        b = self._cur
+        if b.minute != m:  # most events fall in the minute of the one before
+            b = self._buckets.get(m) or self._new_bucket(m)
+            self._cur = b
         fl = b.flags
         if fl is None:
             self.late_events += 1
-            out.append(Change("minute", m, True))
+            out = [ROOM_CHANGE, Change("minute", m, True)]
         else:
-            out.append(self._minute_changes[m])
+            out = [ROOM_CHANGE, b.change]
+        if closed:
+            out += closed
         c = b.c
         oc = self._c
         c[_EVENTS] += 1
@@ -446,22 +440,23 @@ class RoomState:
         self._online_last = _later(self._online_last, (ts, q))
 
     def _new_bucket(self, m: int) -> Bucket:
-        b = Bucket(m)
+        b = Bucket(m, Change("minute", m))
         self._buckets[m] = b
         bisect.insort(self._minute_keys, m)
-        self._minute_changes[m] = Change("minute", m)
         if self.wm.is_closed(m):
             b.seal()
         return b
 
-    def _close(self, old: int, new: int, out: list[Change]) -> None:
-        """Seal open minutes in [old, new) and report each as closed."""
+    def _close(self, old: int, new: int) -> list[Change]:
+        """Seal open minutes in [old, new); a ``closed`` change for each."""
+        out: list[Change] = []
         keys = self._minute_keys
         for m in keys[bisect.bisect_left(keys, old) : bisect.bisect_left(keys, new)]:
             b = self._buckets[m]
             if b.flags is not None:
                 b.seal()
                 out.append(Change("closed", m))
+        return out
 
     def _fill_meta(self, row: Mapping[str, Any]) -> None:
         for k in self.meta:
@@ -628,12 +623,6 @@ class RoomState:
     @property
     def viewers(self) -> int:
         return self._c[M.UV]
-
-    def state_bytes(self) -> int:
-        """Approximate bytes of the distinct-user structures (interning + flags)."""
-        ids = len(self._ids) * (8 + 81 + 28 + 40)  # key str, int, dict slot
-        flags = len(self._uflags) + sum(len(lk.flags) for lk in self._links.values())
-        return ids + flags + sum(b.nbytes() for b in self._buckets.values())
 
 
 def _online_value(last: tuple[int, int] | None) -> int | None:

@@ -13,15 +13,27 @@ with a small dict for users first seen in the minute after it closed.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from kuaifan.live.metrics import MINUTE_MS, N_ROOM, NEW_BITS_TO_COUNTERS, ONLINE_PEAK
+from kuaifan.live.metrics import MINUTE_MS, N_ROOM, NEW_BITS_TO_COUNTERS
 
 _EMPTY_UIDS: Final = np.zeros(0, dtype=np.int32)
 _EMPTY_FLAGS: Final = np.zeros(0, dtype=np.uint8)
+
+
+class Change(NamedTuple):
+    """What an update touched: scope ``room`` | ``minute`` | ``link`` | ``variant`` | ``closed``.
+
+    ``key`` is the minute (epoch ms), link key or sku; ``late`` marks a correction of a minute the
+    watermark had already closed.
+    """
+
+    scope: str
+    key: str | int | None
+    late: bool = False
 
 
 def minute_of(ts_ms: int) -> int:
@@ -38,12 +50,12 @@ def closed_before(max_ts_ms: int, lateness_ms: int) -> int:
 class Bucket:
     """One minute of one room: counters (metrics.ROOM_COUNTERS layout) and per-user flags."""
 
-    __slots__ = ("c", "flags", "late_flags", "minute", "online_last", "sealed_flags", "sealed_uids")
+    __slots__ = ("c", "change", "flags", "late_flags", "minute", "online_last", "sealed_flags", "sealed_uids")
 
-    def __init__(self, minute: int) -> None:
+    def __init__(self, minute: int, change: Change) -> None:
         self.minute = minute
+        self.change = change  # the (not late) Change reported for this minute
         self.c: list[int] = [0] * N_ROOM
-        self.c[ONLINE_PEAK] = 0
         self.flags: dict[int, int] | None = {}  # open: uid -> flag bits
         self.sealed_uids: npt.NDArray[np.int32] = _EMPTY_UIDS
         self.sealed_flags: npt.NDArray[np.uint8] = _EMPTY_FLAGS
@@ -84,26 +96,6 @@ class Bucket:
         c = self.c
         for k in NEW_BITS_TO_COUNTERS[new]:
             c[k] += 1
-
-    def user_flags(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
-        """All (uid, flags) pairs of the minute, uids unique (for window unions and tests)."""
-        if self.flags is not None:
-            n = len(self.flags)
-            return (
-                np.fromiter(self.flags.keys(), dtype=np.int32, count=n),
-                np.fromiter(self.flags.values(), dtype=np.uint8, count=n),
-            )
-        if not self.late_flags:
-            return self.sealed_uids, self.sealed_flags
-        n = len(self.late_flags)
-        extra_u = np.fromiter(self.late_flags.keys(), dtype=np.int32, count=n)
-        extra_f = np.fromiter(self.late_flags.values(), dtype=np.uint8, count=n)
-        return np.concatenate([self.sealed_uids, extra_u]), np.concatenate([self.sealed_flags, extra_f])
-
-    def nbytes(self) -> int:
-        """Approximate bytes held by the flag structures (for the memory report)."""
-        dict_bytes = 0 if self.flags is None else 64 * len(self.flags)
-        return dict_bytes + self.sealed_uids.nbytes + self.sealed_flags.nbytes + 64 * len(self.late_flags)
 
 
 class Watermark:

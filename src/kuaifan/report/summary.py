@@ -23,7 +23,7 @@ class RoomSummary:
     orders: int  # distinct order_id
     buyers: int
     comments: int
-    top_products: list[tuple[str, int]]  # (sku_id, gmv_fen), best first
+    top_products: list[tuple[str, int]]  # (product, gmv_fen), best first; product = item_id or sku_id
     sellouts: int  # (sku, variant) pairs whose stock reached 0
 
 
@@ -50,15 +50,16 @@ def summarise_rooms(events: pl.DataFrame, top_n: int = 3) -> list[RoomSummary]:
     )
     top = (
         ev.filter(kind == "order_paid")
-        .group_by(["room_id", "sku_id"])
+        .with_columns(product=pl.coalesce("item_id", "sku_id"))
+        .group_by(["room_id", "product"])
         .agg(pl.col("amount_fen").sum().alias("gmv"))
-        .sort(["room_id", "gmv", "sku_id"], descending=[False, True, False])
+        .sort(["room_id", "gmv", "product"], descending=[False, True, False])
         .group_by("room_id", maintain_order=True)
         .head(top_n)
     )
     tops: dict[str, list[tuple[str, int]]] = {}
-    for room, sku, gmv in top.iter_rows():
-        tops.setdefault(room, []).append((sku, int(gmv)))
+    for room, product, gmv in top.iter_rows():
+        tops.setdefault(room, []).append((product, int(gmv)))
     sold_out = (
         ev.filter((kind == "stock_level") & (pl.col("stock") == 0))
         .select(["room_id", "sku_id", "spec"])

@@ -8,6 +8,7 @@ shade, flavour × pack or colour × version for the rest.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,6 +233,7 @@ BRANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("b7", "栖家", ("home", "digital")),
 )
 INFLUENCERS = ("kol-01", "kol-02", "kol-03", "kol-04", "kol-05")
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +295,7 @@ class World:
 
 
 def round_price(yuan: float) -> int:
-    """Live-room prices end in 9: 129, 59.9 is not used; whole yuan in fen."""
+    """A live-room price: whole yuan ending in 9 (59, 129, 399), returned in fen."""
     whole = max(9, round(yuan / 10.0) * 10 - 1)
     return whole * 100
 
@@ -360,4 +362,8 @@ def build_world(seed_seq: np.random.SeedSequence, tenant: str) -> World:
         templates = [(TEMPLATE_CATEGORY[g], t) for g in groups for t in TEMPLATES[g]]
         products = tuple(_product(rng, brand_id, name, i, c, t) for i, (c, t) in enumerate(templates))
         brands.append(Brand(brand_id, name, products))
+    for p in (p for b in brands for p in b.products):
+        # The JSONL writer splices ids in without escaping: keep them plain.
+        if not all(_PLAIN_ID.match(i) for i in (p.item_id, *(v.sku_id for v in p.variants))):
+            raise ValueError(f"catalogue id of {p.name!r} is not plain ASCII")
     return World(tenant=tenant, brands=tuple(brands), influencers=INFLUENCERS)

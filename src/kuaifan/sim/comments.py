@@ -121,8 +121,8 @@ _DEFECT = {
     "kids": _ph("开线了|洗了一次就变形了"),
     "beauty": _ph("用了过敏了 能退吗|瓶子漏了"),
     "food": _ph("袋子漏气了|收到压碎了"),
-    "home": _ph("有异味|盖子裂了"),
-    "digital": _ph("左边没声音|充不进电"),
+    "home": _ph("有异味|坏了"),
+    "digital": _ph("用了两天就坏了|有划痕"),
 }
 _AFTER_SALES = _ph(
     "怎么还没发货 都一周了|退款什么时候到账|申请退货了没人处理|收到有色差|快递显示签收了 我没收到"
@@ -190,7 +190,7 @@ class CommentWriter:
             text, labels = getattr(self, INTENTS[intent])(c)
         if form == FORM_BACKGROUND and r.random() < 0.1:
             text = r.choice(("主播 ", "姐姐 ", "宝子", "姐妹们 ", "主播")) + text
-        return decorate(r, text), labels
+        return decorate(r, text, sad=labels[0] in ("stock", "after_sales")), labels
 
     # -- helpers ---------------------------------------------------------------------------
 

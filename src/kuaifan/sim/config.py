@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kuaifan.config import TENANT_NAME
+from kuaifan.errors import InputError
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # A fixed evening in the past: event times are deterministic and never "in the future".
@@ -83,6 +84,20 @@ class SimConfig(BaseModel):
         data = self.model_dump(mode="json", exclude={"workers"})
         data["start"] = self.start.isoformat()
         return data
+
+
+def sim_config(**values: Any) -> SimConfig:
+    """SimConfig from CLI flags; a bad value becomes one InputError naming the flag (zh + en)."""
+    try:
+        return SimConfig(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "config"
+        raise InputError(
+            f"模拟参数 {name} 无效：{first['msg']}",
+            f"bad simulation setting {name}: {first['msg']}",
+            field=name,
+        ) from None
 
 
 class SimSummary(BaseModel):

@@ -33,8 +33,8 @@ from kuaifan.sim.table import EventTable, RoomEvents, RoomIdentity
 I64 = npt.NDArray[np.int64]
 HOUR_MS = 3_600_000
 # Gift values in fen (1 抖币 = 0.1 yuan) and how often each is sent.
-GIFT_FEN = np.array([10, 10, 20, 90, 150, 520, 990, 2990, 29990], dtype=np.int64)
-GIFT_P = np.array([0.30, 0.15, 0.15, 0.12, 0.10, 0.08, 0.05, 0.035, 0.015])
+GIFT_FEN = np.array([10, 20, 90, 150, 520, 990, 2990, 29990], dtype=np.int64)
+GIFT_P = np.array([0.45, 0.15, 0.12, 0.10, 0.08, 0.05, 0.035, 0.015])
 LATE_ORDER_P = 0.04
 
 
@@ -76,11 +76,12 @@ def simulate_room(world: World, config: SimConfig, index: int, seq: np.random.Se
 
     table = EventTable(plan.stream_id, plan.start_ms)
     table.add("stream_start", np.zeros(1, np.int64))
-    _catalogue_events(table, plan, vidx, skus, stock, sales, funnel)
+    _catalogue_events(table, plan, vidx, skus)
     _viewer_events(table, np.random.default_rng(s_social), plan, visits, keys)
     order_rows = _order_events(
         table, np.random.default_rng(s_orders), plan, vidx, skus, funnel, sales, visits, keys
     )
+    _stock_events(table, plan, vidx, skus, stock, sales, funnel)
     chat = plan_comments(
         np.random.default_rng(s_chat), plan, visits, bodies, vidx, funnel, sales, order_rows.intent
     )
@@ -147,16 +148,8 @@ class SkuColumns:
         return cols
 
 
-def _catalogue_events(
-    table: EventTable,
-    plan: RoomPlan,
-    vidx: VariantIndex,
-    skus: SkuColumns,
-    stock: I64,
-    sales: Sales,
-    funnel: Funnel,
-) -> None:
-    """product_show per segment, stock_level at each show and as stock runs down, price_change."""
+def _catalogue_events(table: EventTable, plan: RoomPlan, vidx: VariantIndex, skus: SkuColumns) -> None:
+    """product_show per segment, price_change when the host cuts (and restores) a price."""
     main = vidx.offset[plan.seg_product]
     price0 = np.array(
         [
@@ -166,6 +159,27 @@ def _catalogue_events(
     )
     table.add("product_show", plan.seg_start_ms, amount_fen=price0, **skus.take(main, spec=False))
 
+    for m in plan.price_moves:
+        p = plan.products[m.product]
+        vs = np.arange(vidx.offset[m.product], vidx.offset[m.product] + len(p.variants))
+        cut = np.array([moved_price(v.price_fen, m.factor) for v in p.variants], dtype=np.int64)
+        table.add("price_change", np.full(vs.size, m.at_ms, np.int64), amount_fen=cut, **skus.take(vs))
+        if m.revert_ms is not None:
+            back = np.array([v.price_fen for v in p.variants], dtype=np.int64)
+            t = np.full(vs.size, m.revert_ms, np.int64)
+            table.add("price_change", t, amount_fen=back, **skus.take(vs))
+
+
+def _stock_events(
+    table: EventTable,
+    plan: RoomPlan,
+    vidx: VariantIndex,
+    skus: SkuColumns,
+    stock: I64,
+    sales: Sales,
+    funnel: Funnel,
+) -> None:
+    """stock_level of every SKU when its product goes up, then as it sells (after the orders)."""
     # Stock of every SKU of the product when it goes up (what is left after earlier sales).
     sold_at = funnel.intent_ms[sales.sold > 0]
     sold_v = funnel.intent_variant[sales.sold > 0]
@@ -193,16 +207,6 @@ def _catalogue_events(
     t_all, v_all, s_all = np.concatenate(rows_t), np.concatenate(rows_v), np.concatenate(rows_s)
     ts_order = np.lexsort((v_all, t_all))
     table.add("stock_level", t_all[ts_order], stock=s_all[ts_order], **skus.take(v_all[ts_order]))
-
-    for m in plan.price_moves:
-        p = plan.products[m.product]
-        vs = np.arange(vidx.offset[m.product], vidx.offset[m.product] + len(p.variants))
-        cut = np.array([moved_price(v.price_fen, m.factor) for v in p.variants], dtype=np.int64)
-        table.add("price_change", np.full(vs.size, m.at_ms, np.int64), amount_fen=cut, **skus.take(vs))
-        if m.revert_ms is not None:
-            back = np.array([v.price_fen for v in p.variants], dtype=np.int64)
-            t = np.full(vs.size, m.revert_ms, np.int64)
-            table.add("price_change", t, amount_fen=back, **skus.take(vs))
 
 
 def _viewer_events(

@@ -95,10 +95,12 @@ def run_room(config: SimConfig, world: World, index: int, out_dir: Path) -> Room
 def _check_start(config: SimConfig, now: int) -> None:
     latest = config.start_ms + config.minutes * 60_000 + _TAIL_MS
     if latest > now:
+        hours = -(-(latest - config.start_ms) // 3_600_000)
         raise InputError(
-            f"开始时间 {config.start.isoformat()} 太晚：退款等事件会落在未来；请把开始时间至少提前 3 天",
+            f"开始时间 {config.start.isoformat()} 太晚：退款等事件会落在未来；"
+            f"开始时间至少要在 {hours} 小时以前",
             f"start {config.start.isoformat()} is too late: refunds and late orders would lie in the future; "
-            "start at least 3 days ago",
+            f"start at least {hours} hours ago",
             start=config.start.isoformat(),
         )
 

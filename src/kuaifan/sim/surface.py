@@ -12,7 +12,8 @@ import random
 _DIGITS = "零一二三四五六七八九"
 _FULL = str.maketrans("0123456789SMLXsmlx", "０１２３４５６７８９ＳＭＬＸｓｍｌｘ")
 
-EMOJI = ("😭", "❤️", "👍", "🌹", "😍", "🔥", "🙏", "👏", "🥰", "💯", "😂", "🤩", "✨")
+EMOJI = ("❤️", "👍", "🌹", "😍", "🔥", "🙏", "👏", "🥰", "💯", "😂", "🤩", "✨")
+SAD_EMOJI = ("😭", "😡", "🙏", "😤", "😢")
 # Common typos and homophones seen in live rooms: (correct, as typed).
 TYPOS = (
     ("多少钱", "多钱"),
@@ -157,8 +158,11 @@ def link_text(r: random.Random, n: int) -> str:
     )
 
 
-def decorate(r: random.Random, text: str, typo_p: float = 0.18) -> str:
-    """Noise that never changes a label: typos, emoji, particles, now and then full-width digits."""
+def decorate(r: random.Random, text: str, sad: bool = False, typo_p: float = 0.18) -> str:
+    """Noise that never changes a label: typos, emoji, particles, now and then full-width digits.
+
+    ``sad``: a complaint or a miss gets 😭 / 😡, not 😍.
+    """
     if r.random() < typo_p:
         for right, wrong in TYPOS:
             if right in text and r.random() < 0.6:
@@ -166,7 +170,7 @@ def decorate(r: random.Random, text: str, typo_p: float = 0.18) -> str:
                 break
     u = r.random()
     if u < 0.14:
-        text += r.choice(EMOJI) * r.choice((1, 1, 2, 3))
+        text += r.choice(SAD_EMOJI if sad else EMOJI) * r.choice((1, 1, 2, 3))
     elif u < 0.22:
         text += r.choice(("呀", "啊", "呢", "～", "？？", "!!", "。", "哈"))
     if r.random() < 0.04:

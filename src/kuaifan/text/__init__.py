@@ -6,11 +6,29 @@
 ('size_fit', 165, 60.0, 'L')
 """
 
-from kuaifan.text.classifier import Comment, TextClassifier, classify, classify_many, default_classifier
+from typing import Any
+
+from kuaifan.text.classifier import (
+    Comment,
+    TextClassifier,
+    classifier_from_config,
+    classify,
+    classify_many,
+    default_classifier,
+)
 from kuaifan.text.context import ProductOnScreen, Resolution, RoomContext, resolve, resolve_many
 from kuaifan.text.lexicon import CATEGORIES, INTENTS, Lexicon, load_lexicon
 from kuaifan.text.normalize import normalize
-from kuaifan.text.summary import summarise
+
+
+def __getattr__(name: str) -> Any:
+    # summarise needs polars; import it on first use so `kuaifan --help` stays fast
+    if name == "summarise":
+        from kuaifan.text.summary import summarise
+
+        return summarise
+    raise AttributeError(f"module 'kuaifan.text' has no attribute {name!r}")
+
 
 __all__ = [
     "CATEGORIES",
@@ -21,6 +39,7 @@ __all__ = [
     "Resolution",
     "RoomContext",
     "TextClassifier",
+    "classifier_from_config",
     "classify",
     "classify_many",
     "default_classifier",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 from kuaifan.text.lexicon import CompiledLexicon
 
@@ -29,8 +29,9 @@ SHOE_SIZES: Final = (13.0, 48.0)
 KIDS_SIZES: Final = frozenset({52, 59, 66, 73, 80, 90, 100, 110, 120, 130, 140, 150, 160, 165, 170, 175})
 
 
-@dataclass(frozen=True, slots=True)
-class Attributes:
+class Attributes(NamedTuple):
+    """Extracted fields of one comment (internal; a NamedTuple because it is built per comment)."""
+
     height_cm: int | None = None
     weight_kg: float | None = None
     size: str | None = None
@@ -62,11 +63,6 @@ _W_KG = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:kg|公斤|千克)(?![a-z]
 _W_LABEL = re.compile(r"体重\s*(?:是|有|大概|大约)?\s*(\d{2,3})(?![\d.]|\s*(?:斤|kg|公斤|千克))")
 _WEIGHT_AHEAD = re.compile(r"[\s/,，、]*\d{2,3}(?:\.\d)?\s*多?\s*(?:斤|kg|公斤|千克)")
 _DIM_AFTER = re.compile(r"的?(?:长|宽|高|深|厚|床|被|席|垫|桌|柜|沙发|窗帘|尺寸|大小)")
-_PERSON_BEFORE = re.compile(
-    r"(?:我|俺|身高|个子|小个子|本人|男朋友|女朋友|老公|老婆|对象|孩子|儿子|女儿|闺女|宝宝|小朋友|娃|妈妈|我妈|爸爸|"
-    r"我爸|孙子|孙女|姐姐|妹妹|弟弟|哥哥|男生|女生)(?:是|有|才|刚)?\s*$"
-)
-_SIZE_CONTEXT_BEFORE = re.compile(r"(?:穿|拿|要|选|买|换|码|尺码|还是|或者|或|和|到|超过)\s*$")
 _FIT_WORDS = re.compile(r"码|穿|尺|能穿|会长|会短|偏大|偏小|合身|[sml](?![a-z])|xl")
 _PRICE_WORDS = re.compile(r"价|钱|元|块|券|优惠|便宜|贵|包邮|运费")
 
@@ -94,6 +90,7 @@ _LINK_PATTERNS: Final = (
         r"(?<![\d.#a-z])(\d{1,2})\s*号(?!链接|色|发|到|前|后|之前|左右|当天|的时候|能到|下午|晚上|上午)"
     ),
 )
+_LINK_PATTERN_GATES: Final = ("链接", "链接", "#", "第", "号")
 _BOUNDARY = frozenset(" ,，。.!！?？~、;；:：")
 
 
@@ -102,71 +99,113 @@ def _near(spans: tuple[tuple[int, int], ...], start: int, end: int, before: int,
     return any(start - before <= e <= start or end <= s <= end + after for s, e in spans)
 
 
+_PERSON_GAP = frozenset(" 是有才刚")
+
+
+def _person_before(text: str, start: int, hits: Hits) -> bool:
+    """A person word (我, 孩子, 男朋友 …) right before ``start``, maybe with 是/有/才 or a space between."""
+    for _, e in hits.persons:
+        if e <= start <= e + 2 and all(ch in _PERSON_GAP for ch in text[e:start]):
+            return True
+    return False
+
+
 def _is_product_measure(text: str, start: int, end: int, hits: Hits) -> bool:
     if _near(hits.products, start, end, 8, 3):
         # a person word between the product and the number makes it the wearer again (锅… 我165)
-        return not _PERSON_BEFORE.search(text[max(0, start - 6) : start])
+        return not _person_before(text, start, hits)
     return bool(_DIM_AFTER.match(text, end))
+
+
+_CM_GATE = re.compile(r"cm|公分|厘米")
+_CM_NOT_HEIGHT = (
+    "脚长",
+    "脚",
+    "腰围",
+    "胸围",
+    "臀围",
+    "肩宽",
+    "衣长",
+    "裤长",
+    "袖长",
+    "长",
+    "宽",
+    "深",
+    "直径",
+    "高",
+)
+_BARE_NOT_HEIGHT = ("链接", "号", "第", "#", "价", "钱", "满", "减", "¥", "￥")
+_SIZE_WORDS_BEFORE = (
+    "穿",
+    "拿",
+    "要",
+    "选",
+    "买",
+    "换",
+    "码",
+    "尺码",
+    "还是",
+    "或者",
+    "或",
+    "和",
+    "到",
+    "超过",
+)
+_HEIGHT_TAIL = re.compile(r"\s*(?:的个子|个子|左右|的身高)")
+_PRODUCT_TAIL = re.compile(r"\s*(?:装|的量|一箱|一袋|重)")
 
 
 def _heights(text: str, hits: Hits, weight_spans: list[tuple[int, int]]) -> list[tuple[int, tuple[int, int]]]:
     found: list[tuple[int, tuple[int, int]]] = []
     lo, hi = HEIGHT_RANGE
     has_weight = bool(weight_spans)
-    for m in _H_LABEL.finditer(text):
+    fit_words: bool | None = None  # computed on first use
+    for m in _H_LABEL.finditer(text) if "身高" in text else ():
         found.append((int(m.group(1)), m.span(1)))
-    for m in _H_METER.finditer(text):
-        digits = m.group(2)
-        if digits is None:
-            # a bare 1米 is a child's height only with a person word or a weight (孩子40斤 1米)
-            if not (hits.persons or has_weight) or m.group(1) != "1":
+    if "米" in text:
+        for m in _H_METER.finditer(text):
+            digits = m.group(2)
+            if digits is None:
+                # a bare 1米 is a child's height only with a person word or a weight (孩子40斤 1米)
+                if not (hits.persons or has_weight) or m.group(1) != "1":
+                    continue
+                value = 100
+            else:
+                value = 100 * int(m.group(1)) + (int(digits) * 10 if len(digits) == 1 else int(digits))
+            if not _is_product_measure(text, m.start(), m.end(), hits):
+                found.append((value, m.span()))
+    if "." in text:
+        for m in _H_DECIMAL.finditer(text):
+            if _is_product_measure(text, m.start(), m.end(), hits):
                 continue
-            value = 100 * int(m.group(1))
-        else:
-            value = 100 * int(m.group(1)) + (int(digits) * 10 if len(digits) == 1 else int(digits))
-        if _is_product_measure(text, m.start(), m.end(), hits):
+            if not (has_weight or _person_before(text, m.start(), hits)):
+                if fit_words is None:
+                    fit_words = bool(_FIT_WORDS.search(text))
+                if not fit_words:
+                    continue
+            found.append((round(float(m.group(1)) * 100), m.span()))
+    for m in _H_CM.finditer(text) if _CM_GATE.search(text) else ():
+        before = text[max(0, m.start() - 3) : m.start()].rstrip()
+        if before.endswith(_CM_NOT_HEIGHT) and not before.endswith("身高"):
             continue
-        found.append((value, m.span()))
-    for m in _H_DECIMAL.finditer(text):
-        value = round(float(m.group(1)) * 100)
-        if _is_product_measure(text, m.start(), m.end(), hits):
-            continue
-        person = bool(_PERSON_BEFORE.search(text[max(0, m.start() - 6) : m.start()]))
-        if not (has_weight or person or _FIT_WORDS.search(text)):
-            continue
-        found.append((value, m.span()))
-    for m in _H_CM.finditer(text):
-        before = text[max(0, m.start() - 3) : m.start()]
-        if re.search(
-            r"(?:脚长|脚|腰围|胸围|臀围|肩宽|衣长|裤长|袖长|长|宽|深|直径|高)$", before
-        ) and not before.endswith("身高"):
-            continue
-        if _is_product_measure(text, m.start(), m.end(), hits):
-            continue
-        found.append((int(m.group(1)), m.span()))
+        if not _is_product_measure(text, m.start(), m.end(), hits):
+            found.append((int(m.group(1)), m.span()))
     for m in _H_BARE.finditer(text):
         start, end = m.span()
         if any(s <= start < e for _, (s, e) in found):
             continue
-        before = text[max(0, start - 6) : start]
+        before = text[max(0, start - 6) : start].rstrip()
         weight_follows = bool(_WEIGHT_AHEAD.match(text, end))
-        if _SIZE_CONTEXT_BEFORE.search(before) or (
-            not weight_follows and re.search(r"(?:链接|号|第|#|价|钱|满|减|¥|￥)\s*$", before)
-        ):
+        if before.endswith(_SIZE_WORDS_BEFORE) or (not weight_follows and before.endswith(_BARE_NOT_HEIGHT)):
             continue
         value = int(m.group(1))
-        person = bool(_PERSON_BEFORE.search(before))
-        tail_ok = bool(re.match(r"\s*(?:的个子|个子|左右|的身高)", text[end:]))
-        at_edge = start == 0 or text[start - 1] in _BOUNDARY
-        fit_question = (
-            at_edge
-            and 140 <= value <= 199
-            and bool(_FIT_WORDS.search(text))
-            and not _PRICE_WORDS.search(text)
-        )
-        if weight_follows or person or tail_ok or fit_question:
-            if _is_product_measure(text, start, end, hits) and not person:
-                continue
+        person = _person_before(text, start, hits)
+        ok = weight_follows or person or bool(_HEIGHT_TAIL.match(text, end))
+        if not ok and 140 <= value <= 199 and (start == 0 or text[start - 1] in _BOUNDARY):
+            if fit_words is None:
+                fit_words = bool(_FIT_WORDS.search(text))
+            ok = fit_words and not _PRICE_WORDS.search(text)
+        if ok and (person or not _is_product_measure(text, start, end, hits)):
             found.append((value, m.span()))
     return [(v, span) for v, span in found if lo <= v <= hi]
 
@@ -174,20 +213,18 @@ def _heights(text: str, hits: Hits, weight_spans: list[tuple[int, int]]) -> list
 def _weights(text: str, hits: Hits) -> list[tuple[float, tuple[int, int]]]:
     found: list[tuple[float, tuple[int, int]]] = []
     lo, hi = WEIGHT_RANGE
-    for m in _W_JIN.finditer(text):
-        kg = float(m.group(1)) / 2
-        if _is_product_measure(text, m.start(), m.end(), hits) or re.match(
-            r"\s*(?:装|的量|一箱|一袋|重)", text[m.end() :]
-        ):
-            continue
-        found.append((kg, m.span()))
+    if "斤" in text:
+        for m in _W_JIN.finditer(text):
+            if _is_product_measure(text, m.start(), m.end(), hits) or _PRODUCT_TAIL.match(text, m.end()):
+                continue
+            found.append((float(m.group(1)) / 2, m.span()))
     for m in _W_KG.finditer(text):
-        if _is_product_measure(text, m.start(), m.end(), hits):
-            continue
-        found.append((float(m.group(1)), m.span()))
-    for m in _W_LABEL.finditer(text):
-        v = float(m.group(1))
-        found.append((v / 2 if v >= 80 else v, m.span(1)))
+        if not _is_product_measure(text, m.start(), m.end(), hits):
+            found.append((float(m.group(1)), m.span()))
+    if "体重" in text:
+        for m in _W_LABEL.finditer(text):
+            v = float(m.group(1))
+            found.append((v / 2 if v >= 80 else v, m.span(1)))
     return [(v, span) for v, span in found if lo <= v <= hi]
 
 
@@ -219,17 +256,20 @@ def canonical_size(token: str) -> str | None:
     return None
 
 
-def _sizes(text: str, taken: list[tuple[int, int]], color_ends: list[int]) -> list[str]:
+def _sizes(text: str, taken: list[tuple[int, int]], color_ends: list[int], digits: bool = True) -> list[str]:
     found: list[tuple[str, int]] = []
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    for m in _LETTER_SIZE.finditer(text):
-        size = canonical_size(m.group(1))
-        if size:
-            found.append((size, m.start()))
-    for m in _NUM_SIZE_UNIT.finditer(text):
+    if _ANY_SIZE_LETTER.search(text):
+        for m in _LETTER_SIZE.finditer(text):
+            size = canonical_size(m.group(1))
+            if size:
+                found.append((size, m.start()))
+    if not digits:
+        return [s for s, _ in found]
+    for m in _NUM_SIZE_UNIT.finditer(text) if ("码" in text or "号" in text) else ():
         value = float(m.group(1))
         if m.group(2) == "号" and not 33 <= value <= 46:
             continue
@@ -247,7 +287,7 @@ def _sizes(text: str, taken: list[tuple[int, int]], color_ends: list[int]) -> li
             if pattern is _NUM_SIZE_BEFORE and float(m.group(1)) < 33:
                 continue
             found.append((size, m.start(1)))
-    for m in _SHOE_AFTER_ME.finditer(text):
+    for m in _SHOE_AFTER_ME.finditer(text) if "我" in text else ():
         if free(*m.span(1)) and 33 <= float(m.group(1)) <= 46:
             found.append((m.group(1), m.start(1)))
     for end in color_ends:
@@ -256,7 +296,7 @@ def _sizes(text: str, taken: list[tuple[int, int]], color_ends: list[int]) -> li
             size = canonical_size(after.group(1))
             if size:
                 found.append((size, after.start(1)))
-    for m in _ALT_NUMBERS.finditer(text):
+    for m in _ALT_NUMBERS.finditer(text) if ("还是" in text or "或" in text) else ():
         for g in (1, 2):
             size = canonical_size(m.group(g))
             if size and free(*m.span(g)):
@@ -275,6 +315,9 @@ def find_colors(text: str, lex: CompiledLexicon) -> list[tuple[str, int, int]]:
     return found
 
 
+_NOT_BEFORE_NUMBER = frozenset({"体重", "胖", "瘦"})  # person words that do not introduce a height
+
+
 def find_hits(text: str, lex: CompiledLexicon) -> Hits:
     products: list[tuple[int, int]] = []
     persons: list[tuple[int, int]] = []
@@ -282,7 +325,7 @@ def find_hits(text: str, lex: CompiledLexicon) -> Hits:
         span = (end_idx - len(key) + 1, end_idx + 1)
         if kind == "product":
             products.append(span)
-        elif kind == "person":
+        elif kind == "person" and key not in _NOT_BEFORE_NUMBER:
             persons.append(span)
     return Hits(tuple(products), tuple(persons))
 
@@ -290,7 +333,9 @@ def find_hits(text: str, lex: CompiledLexicon) -> Hits:
 def _link_no(text: str, taken: list[tuple[int, int]]) -> int | None:
     values: set[int] = set()
     spans: list[tuple[int, int]] = list(taken)
-    for pattern in _LINK_PATTERNS:
+    for pattern, gate in zip(_LINK_PATTERNS, _LINK_PATTERN_GATES, strict=True):
+        if gate not in text:
+            continue
         for m in pattern.finditer(text):
             if any(s <= m.start(1) < e or s <= m.start() < e for s, e in spans):
                 continue
@@ -309,6 +354,10 @@ def _single(values: Sequence[T]) -> T | None:
 
 
 _ANY_DIGIT = re.compile(r"[0-9]")
+# Cheap tests that tell whether a family of rules can match at all.
+_WEIGHT_GATE = re.compile(r"[0-9]\s*多?\s*(?:斤|kg|公斤|千克)|体重")
+_HEIGHT_GATE = re.compile(r"[0-9]{2}|米|身高|[12]\.[0-9]")
+_LINK_GATE = re.compile(r"号|链接|#|第")
 _ANY_SIZE_LETTER = re.compile(r"[smlx]|均码")
 
 
@@ -321,7 +370,7 @@ def extract(text: str, lex: CompiledLexicon, colors: list[tuple[str, int, int]] 
     color_span = next(((s, e) for c, s, e in colors if c == color), None) if color else None
     has_digit = _ANY_DIGIT.search(text) is not None
     if not has_digit:
-        size = _single(_sizes(text, [], [])) if _ANY_SIZE_LETTER.search(text) else None
+        size = _single(_sizes(text, [], [], digits=False)) if _ANY_SIZE_LETTER.search(text) else None
         return Attributes(
             size=size,
             color=color,
@@ -329,8 +378,8 @@ def extract(text: str, lex: CompiledLexicon, colors: list[tuple[str, int, int]] 
             n_colors=len(distinct),
         )
     hits = find_hits(text, lex)
-    weights = _weights(text, hits)
-    heights = _heights(text, hits, [span for _, span in weights])
+    weights = _weights(text, hits) if _WEIGHT_GATE.search(text) else []
+    heights = _heights(text, hits, [span for _, span in weights]) if _HEIGHT_GATE.search(text) else []
     taken = [span for _, span in weights] + [span for _, span in heights]
     sizes = _sizes(text, taken, [e for _, _, e in colors])
     weight = _single([v for v, _ in weights])
@@ -339,7 +388,7 @@ def extract(text: str, lex: CompiledLexicon, colors: list[tuple[str, int, int]] 
         weight_kg=float(weight) if weight is not None else None,
         size=_single(sizes),
         color=color,
-        link_no=_link_no(text, taken),
+        link_no=_link_no(text, taken) if _LINK_GATE.search(text) else None,
         color_span=color_span,
         n_colors=len(distinct),
     )

@@ -232,6 +232,7 @@ class CompiledLexicon:
     typos: TypoReplacer
     intent_cues: Mapping[str, tuple[tuple[int, float], ...]]
     intent_ac: Any  # all occurrences
+    intent_supers: Mapping[str, frozenset[str]]  # cue -> the longer cues that contain it
     color_map: Mapping[str, str]  # word -> canonical colour, or COLOR_BLOCK
     color_ac: Any  # leftmost-longest over " " + text + " "
     senti_map: Mapping[str, float]
@@ -304,6 +305,16 @@ def _sentiment_words(lex: Lexicon, norm: Callable[[str], str]) -> dict[str, floa
     return senti
 
 
+def _supers(cues: Iterable[str]) -> dict[str, frozenset[str]]:
+    keys = sorted(cues, key=len)
+    out: dict[str, set[str]] = {}
+    for i, short in enumerate(keys):
+        for long in keys[i + 1 :]:
+            if len(long) > len(short) and short in long:
+                out.setdefault(short, set()).add(long)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def compile_lexicon(lex: Lexicon) -> CompiledLexicon:
     typos = TypoReplacer(lex.typos)
 
@@ -334,6 +345,7 @@ def compile_lexicon(lex: Lexicon) -> CompiledLexicon:
         typos=typos,
         intent_cues=intent_cues,
         intent_ac=_automaton(intent_cues, intent_cues),
+        intent_supers=_supers(intent_cues),
         color_map=colors,
         color_ac=_automaton(colors, colors),
         senti_map=senti,

@@ -47,7 +47,9 @@ def is_question_end(text: str) -> bool:
 
 def is_flood(text: str) -> bool:
     """刷屏: one unit repeated at least four times, ten or more characters in all."""
-    if len(text) < 10:
+    # a flooded stretch of L >= 10 characters has at most L/4 distinct ones, so the whole text
+    # then has at most len - 7.5 distinct characters: a cheap test that skips nearly every comment
+    if len(text) < 10 or len(set(text)) > len(text) - 7.5:
         return False
     return any(len(m.group(0)) >= 10 for m in _REPEAT.finditer(text))
 

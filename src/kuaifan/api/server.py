@@ -1,0 +1,174 @@
+"""Running the app: ``serve`` (blocking), ``BackgroundServer`` (a thread, for tests and the demo),
+``serve_demo`` (a server plus a thread replaying a simulator directory into it, for a person to watch).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+
+import uvicorn
+from fastapi import FastAPI
+
+from kuaifan.api.app import create_app
+from kuaifan.api.errors import ListenError
+from kuaifan.config import Settings
+from kuaifan.errors import KuaifanError
+from kuaifan.store.log import open_store
+
+GRACEFUL_S: Final = 3  # open SSE streams never finish on their own
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def dashboard_url(host: str, port: int, api_key: str | None = None) -> str:
+    """The dashboard address; with a key, in the URL fragment (never sent to the server, read once by
+    the page into sessionStorage and removed from the address bar)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}/"
+    return f"{base}#key={api_key}" if api_key else base
+
+
+def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "info") -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_S,
+        lifespan="on",
+    )
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> KuaifanError:
+    return ListenError(
+        f"无法监听 {host}:{port}：{exc.strerror or exc}（端口被占用？用 --port 换一个）",
+        f"cannot listen on {host}:{port}: {exc.strerror or exc} (port in use? pick another with --port)",
+    )
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a clear message before uvicorn would (it exits the process on a bind error)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise _bind_error(host, port, exc) from None
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
+    """Run ``kuaifan serve`` until interrupted."""
+    check_port(host, port)
+    app = create_app(settings)
+    uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level)).run()
+
+
+class BackgroundServer:
+    """uvicorn in a daemon thread; ``with BackgroundServer(app) as srv: srv.url``."""
+
+    def __init__(
+        self, app: FastAPI, host: str = "127.0.0.1", port: int | None = None, *, log_level: str = "warning"
+    ) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port, log_level=log_level))
+        self._thread = threading.Thread(target=self.server.run, name="kuaifan-uvicorn", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 20.0) -> Self:
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"server on {self.url} failed to start")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server on {self.url} did not start within {timeout_s} s")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(GRACEFUL_S + 10)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve_demo(
+    settings: Settings,
+    sim_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    speed: float = 60.0,
+    *,
+    loop: bool = True,
+    on_ready: Callable[[str], None] | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve the dashboard and keep replaying ``sim_dir`` into it as new live broadcasts.
+
+    Blocks until interrupted (Ctrl-C). ``on_ready(url)`` gets the dashboard URL (with the default
+    tenant's key in the fragment) once the server listens. Each pass of the replay is a new
+    broadcast starting now (``as_new``), so passes never collide with what the store holds.
+    """
+    from kuaifan.replay import as_new_broadcast, load_events, replay_events
+
+    check_port(host, port)
+    tenant, cfg = settings.tenant()
+    events, _ = load_events([sim_dir])
+    if events and events[0].get("tenant") not in (None, tenant):  # the demo tenant, not the sim's
+        events = [{**e, "tenant": tenant} for e in events]
+    store = open_store(settings)
+    app = create_app(settings, store=store)
+    server = uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level))
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def replay_forever() -> None:
+        while not server.started:
+            if stop.wait(0.05):
+                return
+        if on_ready is not None:
+            on_ready(dashboard_url(host, port, cfg.api_key))
+        local = f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "::", "") else f"http://{host}:{port}"
+        try:
+            while not stop.is_set():
+                batch = as_new_broadcast(events, int(time.time() * 1000))
+                replay_events(batch, url=local, api_key=cfg.api_key, speed=speed, stop=stop)
+                if not loop:
+                    break
+                stop.wait(5.0)
+        except BaseException as exc:  # surfaced after the server stops
+            errors.append(exc)
+            server.should_exit = True
+
+    worker = threading.Thread(target=replay_forever, name="kuaifan-demo-replay", daemon=True)
+    worker.start()
+    try:
+        server.run()
+    finally:
+        stop.set()
+        worker.join(10)
+        store.close()
+    if errors and isinstance(errors[0], KuaifanError):
+        raise errors[0]
