@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[text,plan,dev]'
+	$(PY) -m pip install -q -e '.[text,plan,api,forecast,dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -27,6 +27,7 @@ typecheck: install
 	$(VENV)/bin/mypy src
 
 pytest: install
+	bash scripts/setup-browser.sh
 	$(VENV)/bin/pytest -n 2 -q
 
 test: install lint typecheck pytest

@@ -43,12 +43,20 @@ def test_init_writes_a_usable_tenant(tmp_path: Path) -> None:
     [
         ('[tenants.a]\napi_key = "k"\nsalt = "0123456789abcdef"\n', "tenants.a.api_key"),
         ('[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "short"\n', "tenants.a.salt"),
-        ('[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\ncolour = 1\n', "tenants.a.colour"),
-        ('default_tenant = "zz"\n[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n',
-         "default_tenant"),
+        (
+            '[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\ncolour = 1\n',
+            "tenants.a.colour",
+        ),
+        (
+            'default_tenant = "zz"\n[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n',
+            "default_tenant",
+        ),
         ('[tenants."bad name"]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n', "tenants"),
-        ('[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\nstore_nicknames = "maybe"\n',
-         "tenants.a.store_nicknames"),
+        (
+            '[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n'
+            'store_nicknames = "maybe"\n',
+            "tenants.a.store_nicknames",
+        ),
     ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, body: str, key: str) -> None:
@@ -83,13 +91,15 @@ def test_unknown_tenant(tmp_path: Path) -> None:
 
 def test_bad_alert_threshold_and_webhook_fail_at_start_up(tmp_path: Path) -> None:
     head = '[tenants.a]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n'
-    (tmp_path / "kuaifan.toml").write_text(head + "[tenants.a.thresholds]\nno_such_threshold = 3\n",
-                                          encoding="utf-8")
+    (tmp_path / "kuaifan.toml").write_text(
+        head + "[tenants.a.thresholds]\nno_such_threshold = 3\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as exc:
         load_settings({"KUAIFAN_HOME": str(tmp_path)})
     assert "no_such_threshold" in exc.value.en
     (tmp_path / "kuaifan.toml").write_text(
-        head + '[[tenants.a.webhooks]]\nplatform = "wecom"\nurl = "ftp://example.invalid/x"\n', encoding="utf-8"
+        head + '[[tenants.a.webhooks]]\nplatform = "wecom"\nurl = "ftp://example.invalid/x"\n',
+        encoding="utf-8",
     )
     with pytest.raises(ConfigError) as exc:
         load_settings({"KUAIFAN_HOME": str(tmp_path)})

@@ -43,8 +43,17 @@ def base(**kw: Any) -> dict[str, Any]:
 
 
 def test_valid_order_round_trips_to_the_log_schema() -> None:
-    e = Event(**base(kind="order_paid", sku_id="SKU1", order_id="o1", qty=2, amount_fen=39800,
-                     spec={"颜色": "黑色", "尺码": "M"}, text=None))
+    e = Event(
+        **base(
+            kind="order_paid",
+            sku_id="SKU1",
+            order_id="o1",
+            qty=2,
+            amount_fen=39800,
+            spec={"颜色": "黑色", "尺码": "M"},
+            text=None,
+        )
+    )
     row = e.to_row()
     assert list(row) == list(EVENT_COLUMNS)
     assert row["spec"] == '{"尺码":"M","颜色":"黑色"}'
@@ -61,7 +70,10 @@ def test_valid_order_round_trips_to_the_log_schema() -> None:
         ({"ts_ms": 1_791_000_000}, "before 2015"),
         ({"ts_ms": 4_102_444_800_000}, "future"),
         ({"text": None}, "text is required"),
-        ({"kind": "order_paid", "sku_id": "a", "order_id": "o", "qty": 0, "amount_fen": 1}, "qty must be >= 1"),
+        (
+            {"kind": "order_paid", "sku_id": "a", "order_id": "o", "qty": 0, "amount_fen": 1},
+            "qty must be >= 1",
+        ),
         ({"nickname_raw": "x"}, "nickname_raw"),
         ({"tenant": "a b"}, "tenant"),
         ({"msg_id": ""}, "msg_id"),

@@ -235,7 +235,7 @@ _LINES = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(_LINES, min_size=1, max_size=3))
 def test_every_line_is_counted_once_and_valid_ones_are_readable(
     tmp_path: Path, files: list[list[bytes]]

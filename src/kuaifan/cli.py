@@ -24,7 +24,10 @@ from kuaifan.i18n import Lang, both, t
 
 app = typer.Typer(
     name="kuaifan",
-    help=both("快反：直播间的评论与成交 → 款式需求 → 小单快反", "live-room comments and sales → demand → quick response"),
+    help=both(
+        "快反：直播间的评论与成交 → 款式需求 → 小单快反",
+        "live-room comments and sales → demand → quick response",
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -83,9 +86,7 @@ def sim(
     seed: Annotated[int, typer.Option(help=both("随机种子", "random seed"))] = 1,
     rooms: Annotated[int, typer.Option(help=both("直播间数", "number of rooms"))] = 4,
     minutes: Annotated[int, typer.Option(help=both("每场分钟数", "minutes per stream"))] = 60,
-    viewers: Annotated[
-        int | None, typer.Option(help=both("每个直播间观众数", "viewers per room"))
-    ] = None,
+    viewers: Annotated[int | None, typer.Option(help=both("每个直播间观众数", "viewers per room"))] = None,
     tenant: Annotated[str, typer.Option(help=both("租户", "tenant"))] = "demo",
     fmt: Annotated[str, typer.Option("--format", help="jsonl | parquet")] = "jsonl",
     workers: Annotated[int, typer.Option(help=both("并行进程数", "worker processes"))] = 1,
@@ -96,7 +97,13 @@ def sim(
 
     s = _settings()
     summary = run_sim(
-        out_dir, seed=seed, rooms=rooms, minutes=minutes, viewers=viewers, tenant=tenant, fmt=fmt,
+        out_dir,
+        seed=seed,
+        rooms=rooms,
+        minutes=minutes,
+        viewers=viewers,
+        tenant=tenant,
+        fmt=fmt,
         workers=workers,
     )
     if as_json:
@@ -180,8 +187,8 @@ def demo(
     rooms: Annotated[int, typer.Option(help=both("直播间数", "number of rooms"))] = 6,
     minutes: Annotated[int, typer.Option(help=both("每场分钟数", "minutes per stream"))] = 60,
 ) -> None:
-    """演示：模拟 → 导入 → 汇总 / The whole loop on simulated rooms."""
-    from kuaifan.cli_parts import run_demo
+    """演示：模拟 → 导入 → 汇总 → 评论 → 预测 → 计划 / The whole loop on simulated rooms."""
+    from kuaifan.demo import run_demo
 
     s = _ensure_config(_settings())
     run_demo(s, seed=seed, rooms=rooms, minutes=minutes, console=out)
@@ -201,6 +208,12 @@ def _mount_optional() -> None:
         pass
     else:
         app.command("plan")(plan_command)
+    try:
+        from kuaifan.backtest.cli import backtest as backtest_command
+    except ImportError:  # pragma: no cover - the forecast extra is not installed
+        pass
+    else:
+        app.command("backtest")(backtest_command)
 
 
 _mount_optional()

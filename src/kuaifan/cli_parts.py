@@ -16,8 +16,8 @@ from rich.table import Table
 from kuaifan.config import Settings
 from kuaifan.i18n import t
 from kuaifan.ingest import IngestProgress, IngestReport, ingest_paths
-from kuaifan.sim.config import SimSummary, summary_lines
 from kuaifan.report.summary import RoomSummary, summarise_rooms
+from kuaifan.sim.config import SimSummary, summary_lines
 from kuaifan.sources.base import FileSource
 from kuaifan.store.log import EventStore, StoreStats
 from kuaifan.store.log import open_store as _open_store
@@ -48,8 +48,14 @@ def run_sim(
 ) -> SimSummary:
     from kuaifan.sim import sim_config, simulate
 
-    kw: dict[str, Any] = {"seed": seed, "rooms": rooms, "minutes": minutes, "tenant": tenant,
-                          "format": fmt, "workers": workers}
+    kw: dict[str, Any] = {
+        "seed": seed,
+        "rooms": rooms,
+        "minutes": minutes,
+        "tenant": tenant,
+        "format": fmt,
+        "workers": workers,
+    }
     if viewers is not None:
         kw["viewers"] = viewers
     return simulate(sim_config(**kw), out_dir, overwrite=True)
@@ -81,7 +87,9 @@ def run_ingest(
 
             def on_progress(p: IngestProgress) -> None:
                 progress.update(
-                    task, completed=p.records, description=f"[{p.file_index}/{p.file_count}] {Path(p.path).name}"
+                    task,
+                    completed=p.records,
+                    description=f"[{p.file_index}/{p.file_count}] {Path(p.path).name}",
                 )
 
             return ingest_paths(
@@ -109,9 +117,14 @@ def print_ingest_report(settings: Settings, report: IngestReport, console: Conso
     if report.rejected > len(report.rejects):
         more = report.rejected - len(report.rejects)
         console.print(
-            "  " + t(lang, f"…另有 {more:,} 条拒收，见 `kuaifan export --dead-letter`",
-                     f"…{more:,} more rejected, see `kuaifan export --dead-letter`"),
-            highlight=False, markup=False,
+            "  "
+            + t(
+                lang,
+                f"…另有 {more:,} 条拒收，见 `kuaifan export --dead-letter`",
+                f"…{more:,} more rejected, see `kuaifan export --dead-letter`",
+            ),
+            highlight=False,
+            markup=False,
         )
 
 
@@ -124,7 +137,9 @@ def print_stats(settings: Settings, tenant: str, stats: StoreStats, console: Con
         table.add_row(kind, f"{n:,}")
     table.add_row(t(lang, "合计", "total"), f"{stats['events']:,}", style="bold")
     console.print(table)
-    console.print(t(lang, f"拒收（死信）：{stats['dead_letter']:,}", f"dead letters: {stats['dead_letter']:,}"))
+    console.print(
+        t(lang, f"拒收（死信）：{stats['dead_letter']:,}", f"dead letters: {stats['dead_letter']:,}")
+    )
 
 
 def run_export(
@@ -152,10 +167,17 @@ def _yuan(fen: int) -> str:
 def room_table(lang: str, rooms: list[RoomSummary], names: dict[str, str] | None = None) -> Table:
     zh = lang == "zh"
     table = Table(title="直播间汇总" if zh else "rooms")
-    for head in (
-        ("直播间", "room"), ("渠道", "channel"), ("观看人数", "viewers"), ("最高在线", "peak online"),
-        ("GMV", "GMV"), ("订单", "orders"), ("热卖商品", "top products"), ("售罄", "sell-outs"),
-    ):
+    heads: list[tuple[str, str]] = [
+        ("直播间", "room"),
+        ("渠道", "channel"),
+        ("观看人数", "viewers"),
+        ("最高在线", "peak online"),
+        ("GMV", "GMV"),
+        ("订单", "orders"),
+        ("热卖商品", "top products"),
+        ("售罄", "sell-outs"),
+    ]
+    for head in heads:
         left = head[1] in ("room", "channel", "top products")
         table.add_column(
             head[0] if zh else head[1],
@@ -168,49 +190,13 @@ def room_table(lang: str, rooms: list[RoomSummary], names: dict[str, str] | None
         ch = channel_names.get(r.channel or "", (r.channel or "-", r.channel or "-"))
         top = "\n".join((names or {}).get(p, p) for p, _ in r.top_products) or "-"
         table.add_row(
-            r.room_id, ch[0] if zh else ch[1], f"{r.viewers:,}", f"{r.peak_online:,}", _yuan(r.gmv_fen),
-            f"{r.orders:,}", top, str(r.sellouts),
+            r.room_id,
+            ch[0] if zh else ch[1],
+            f"{r.viewers:,}",
+            f"{r.peak_online:,}",
+            _yuan(r.gmv_fen),
+            f"{r.orders:,}",
+            top,
+            str(r.sellouts),
         )
     return table
-
-
-def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console: Console) -> None:
-    """simulate → ingest → summary (each later issue adds its step)."""
-    from kuaifan.sim import SimConfig, simulate
-
-    lang = settings.lang
-    name, cfg = settings.tenant()
-    home = settings.home
-    sim_dir = home / "demo" / "sim"
-    console.rule(t(lang, "1 模拟直播间", "1 simulate live rooms"))
-    summary = simulate(
-        SimConfig(seed=seed, rooms=rooms, minutes=minutes, tenant=name, viewers=3_000), sim_dir, overwrite=True
-    )
-    for line in summary_lines(summary, lang):
-        console.print(line, highlight=False)
-
-    console.rule(t(lang, "2 导入事件库", "2 ingest into the event log"))
-    report = run_ingest(settings, [sim_dir / "events"], tenant=name, mapping=None, show_progress=True,
-                        console=console)
-    print_ingest_report(settings, report, console)
-
-    console.rule(t(lang, "3 直播间汇总", "3 room summary"))
-    with open_store(settings) as store:
-        events = store.read(name)
-        stats = store.stats(name)
-    rooms_summary = summarise_rooms(events)
-    catalogue = pl.read_parquet(sim_dir / "truth" / "catalogue.parquet")
-    names = dict(catalogue.select("item_id", "product").unique("item_id").iter_rows())
-    console.print(room_table(lang, rooms_summary, names))
-
-    console.rule(t(lang, "完成", "done"))
-    console.print(
-        t(
-            lang,
-            f"事件库：{settings.db_path}（{stats['events']:,} 条事件，死信 {stats['dead_letter']:,}）",
-            f"store: {settings.db_path} ({stats['events']:,} events, {stats['dead_letter']:,} dead letters)",
-        ),
-        highlight=False,
-    )
-    console.print(t(lang, f"模拟数据与真值：{sim_dir}", f"simulated data and ground truth: {sim_dir}"),
-                  highlight=False)

@@ -159,15 +159,15 @@ def as_new_broadcast(events: Sequence[dict[str, Any]], start_ms: int) -> list[di
 
 
 # ---- sending -------------------------------------------------------------------------------------
-def _post(client: httpx.Client, url: str, api_key: str, body: bytes) -> dict[str, Any]:
+def _post(client: httpx.Client, url: str, api_key: str, body: bytes, retries: int) -> dict[str, Any]:
     delay = 0.2
-    for attempt in range(RETRIES + 1):
+    for attempt in range(retries + 1):
         try:
             r = client.post(
                 url, content=body, headers={"X-API-Key": api_key, "Content-Type": "application/json"}
             )
         except httpx.TransportError as exc:
-            if attempt == RETRIES:
+            if attempt == retries:
                 raise ServerUnavailable(
                     f"无法连接服务器 {url}：{exc}；`kuaifan serve` 是否在运行？",
                     f"cannot reach the server at {url}: {exc}; is `kuaifan serve` running?",
@@ -187,7 +187,7 @@ def _post(client: httpx.Client, url: str, api_key: str, body: bytes) -> dict[str
                     f"服务器拒绝了这批事件（HTTP {r.status_code}）：{r.text[:300]}",
                     f"the server refused a batch (HTTP {r.status_code}): {r.text[:300]}",
                 )
-            if attempt == RETRIES:
+            if attempt == retries:
                 raise ServerUnavailable(
                     f"服务器一直返回 HTTP {r.status_code}", f"the server kept answering HTTP {r.status_code}"
                 )
@@ -229,6 +229,7 @@ def replay_events(
     stop: threading.Event | None = None,
     on_batch: Callable[[ReplayReport], None] | None = None,
     client: httpx.Client | None = None,
+    retries: int = RETRIES,
 ) -> ReplayReport:
     """POST ``events`` (in event-time order) to ``url``/v1/events, paced by event time / ``speed``."""
     endpoint = url.rstrip("/") + "/v1/events"
@@ -255,7 +256,7 @@ def replay_events(
             else:
                 j = n
             for _, body, count in _batches(events[i:j], batch_max, batch_bytes):
-                res = _post(http, endpoint, api_key, body)
+                res = _post(http, endpoint, api_key, body, retries)
                 report.sent += count
                 report.accepted += int(res.get("accepted", 0))
                 report.duplicates += int(res.get("duplicates", 0))

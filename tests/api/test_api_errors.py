@@ -63,6 +63,10 @@ def test_unknown_room_is_404_everywhere(api: Api) -> None:
         assert err["details"]
     r = api.a.post("/v1/rooms/nope/polls", content='{"text": "黑色扣1 白色扣2"}'.encode())
     assert_error_shape(r, 404, "not_found")
+    # A known room with an unknown broadcast: 404, and the room is left as it was.
+    api.post([ev("enter", T0, user_key="u1")])
+    assert_error_shape(api.a.get("/v1/rooms/r1/state", params={"stream_id": "zzz"}), 404, "not_found")
+    assert [s["stream_id"] for s in api.a.get("/v1/rooms/r1/state").json()["streams"]] == ["s1"]
 
 
 def test_oversize_body_declared_is_413(api: Api) -> None:
@@ -130,7 +134,9 @@ def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 event_like = st.fixed_dictionaries(

@@ -110,6 +110,8 @@ def test_key_header_name_is_case_insensitive(api: Api) -> None:
     import httpx
 
     r = httpx.post(
-        api.url + "/v1/events", content=b"[]", headers={"x-api-key": KEY_A, "content-type": "application/json"}
+        api.url + "/v1/events",
+        content=b"[]",
+        headers={"x-api-key": KEY_A, "content-type": "application/json"},
     )
     assert r.status_code == 200 and r.json()["accepted"] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apihelpers import KEY_A, KEY_B, MIN, T0, Api, SseReader, ev, order
+from apihelpers import KEY_A, MIN, T0, Api, SseReader, ev, order
 
 from kuaifan.api.deps import StreamTokens
 
@@ -16,7 +16,8 @@ def test_snapshot_then_metric_deltas(api: Api) -> None:
         assert snap["room_id"] == "r1" and snap["stream_id"] == "s1"
         assert snap["state"]["overall"]["gmv_fen"] == 1000
 
-        api.post([ev("enter", T0 + MIN, user_key="u2"), order(T0 + MIN + 1, 2500, user="u2")])
+        second = order(T0 + MIN + 1, 2500, user="u2")
+        api.post([ev("enter", T0 + MIN, user_key="u2"), second])
         delta = sse.next("metrics")
         assert delta["stream_id"] == "s1"
         assert delta["overall"]["gmv_fen"] == 3500
@@ -26,8 +27,10 @@ def test_snapshot_then_metric_deltas(api: Api) -> None:
         assert [link["link"] for link in delta["links"]] == ["item-1"]
 
         # A duplicate changes nothing and sends nothing; the next real event is the next message.
+        assert api.post([second])["duplicates"] == 1
         api.post([ev("comment", T0 + MIN + 2, user_key="u3", text="有M码吗")])
-        assert sse.next("metrics")["overall"]["comments"] == 1
+        after = sse.next("metrics")
+        assert after["overall"]["comments"] == 1 and after["overall"]["gmv_fen"] == 3500
     finally:
         sse.close()
 
@@ -72,7 +75,9 @@ def test_alerts_fire_and_resolve_on_the_stream(api: Api) -> None:
     sse = SseReader(api.url + "/v1/rooms/r1/live", {"X-API-Key": KEY_A})
     try:
         sse.next("snapshot")
-        api.post([ev("stock_level", T0 + 1000, sku_id="sku-1", item_id="item-1", stock=3, spec={"尺码": "M"})])
+        api.post(
+            [ev("stock_level", T0 + 1000, sku_id="sku-1", item_id="item-1", stock=3, spec={"尺码": "M"})]
+        )
         fired = sse.next("alert", where=lambda a: a["kind"] == "low_stock")
         assert fired["status"] == "firing" and fired["subject"] == "item-1"
         assert fired["numbers"]["min_stock"] == 3
@@ -90,7 +95,7 @@ def test_alerts_fire_and_resolve_on_the_stream(api: Api) -> None:
 
 def test_poll_tallies_arrive_on_the_stream(api: Api) -> None:
     api.post([ev("enter", T0, user_key="u0")])
-    sse = SseReader(api.url + "/v1/rooms/r1/live", {"X-API-Key": KEY_B.replace("beta", "acme")} if False else {"X-API-Key": KEY_A})
+    sse = SseReader(api.url + "/v1/rooms/r1/live", {"X-API-Key": KEY_A})
     try:
         sse.next("snapshot")
         poll = api.a.post("/v1/rooms/r1/polls", content='{"text": "黑色扣1 白色扣2"}'.encode()).json()

@@ -196,15 +196,15 @@ def test_blank_lines_crlf_and_bom(tmp_path: Path) -> None:
 
 
 def test_line_numbers_survive_chunking_and_bisection(tmp_path: Path) -> None:
-    lines = [line(ev(f"m{i}", ts_ms=TS + i)) for i in range(1, 2001)]
-    for bad in (7, 700, 1999):
+    n, bad_lines = 1000, (7, 500, 999)
+    lines = [line(ev(f"m{i}", ts_ms=TS + i)) for i in range(1, n + 1)]
+    for bad in bad_lines:
         lines[bad - 1] = b'{"kind": oops}'
     path = write(tmp_path / "e.jsonl", lines)
-    for chunk in (2048, 1 << 20):
+    for chunk in (8192, 1 << 20):  # ~50 lines a chunk, and one chunk bisected around each bad line
         good, dead = read_all(JsonlSource(chunk_bytes=chunk), path)
-        assert [d.line for d in dead] == [7, 700, 1999]
-        assert good.height == 1997
-        assert good["msg_id"].to_list() == [f"m{i}" for i in range(1, 2001) if i not in (7, 700, 1999)]
+        assert [d.line for d in dead] == list(bad_lines)
+        assert good["msg_id"].to_list() == [f"m{i}" for i in range(1, n + 1) if i not in bad_lines]
 
 
 def test_a_line_over_the_limit_is_one_dead_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,7 +266,7 @@ _LINE = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(_LINE, max_size=60), chunk=st.sampled_from([64, 512, 1 << 20]))
 def test_bulk_and_line_by_line_give_the_same_answer(tmp_path: Path, lines: list[bytes], chunk: int) -> None:
     path = write(tmp_path / "p.jsonl", lines)

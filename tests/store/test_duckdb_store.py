@@ -190,7 +190,8 @@ def test_store_locked_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
         [
             sys.executable,
             "-c",
-            f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()",
+            f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
+            "sys.stdin.read()",
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -223,3 +224,12 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as info:
         DuckStore(path)
     assert info.value.zh.startswith("无法打开事件库")
+
+
+def test_export_to_an_unwritable_place_is_an_input_error(store: DuckStore, tmp_path: Path) -> None:
+    store.append(frame(row("a")))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError) as info:
+        store.export(blocker / "out.parquet", "demo")
+    assert "导出" in info.value.zh and "export" in info.value.en

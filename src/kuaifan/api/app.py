@@ -3,8 +3,9 @@
     app = create_app(settings)                 # opens the store named by the settings
     app = create_app(settings, store=store)    # or uses yours (you close it)
 
-Alerts are evaluated about once a second (``alert_interval_s``); ``on_alert(tenant, alert)``, when
-given, is called in a worker thread for each alert change (e.g. ``kuaifan.live.webhooks.notify``).
+Alerts are evaluated about once a second (``alert_interval_s``); ``on_alert(tenant, alert)`` is
+called in a worker thread for each alert change (fired, escalated, resolved). By default it sends
+them to the tenant's group bots (``webhooks`` in kuaifan.toml: 企业微信 / 钉钉 / 飞书), if any.
 """
 
 from __future__ import annotations
@@ -41,6 +42,28 @@ def _thresholds(settings: Settings) -> Callable[[str], AlertThresholds]:
     # Validate every tenant's thresholds at start-up: a typo fails `kuaifan serve`, not an alert.
     table = {name: AlertThresholds.for_tenant(cfg, name) for name, cfg in settings.tenants.items()}
     return lambda tenant: table.get(tenant) or AlertThresholds()
+
+
+def webhook_hook(settings: Settings) -> AlertHook | None:
+    """Send alert changes to each tenant's group bots (``webhooks`` in kuaifan.toml), if any."""
+    from kuaifan.live.webhooks import WebhookTarget, notify
+
+    targets = {
+        name: [WebhookTarget.model_validate(t) for t in cfg.webhooks]
+        for name, cfg in settings.tenants.items()
+        if cfg.webhooks
+    }
+    if not targets:
+        return None
+
+    def send(tenant: str, alert: AlertEvent) -> None:
+        for target, result in zip(
+            targets.get(tenant, []), notify(targets.get(tenant, []), alert), strict=True
+        ):
+            if not result.ok:
+                log.warning("alert %s to %s bot failed: %s", alert.id, target.platform, result.to_json())
+
+    return send
 
 
 def _in_thread(hook: AlertHook) -> Callable[[str, AlertEvent], None]:
@@ -82,6 +105,8 @@ def create_app(
             f"{settings.config_path}: no tenants configured, nobody could call the API; run `kuaifan init`",
         )
     classify, classify_many = default_classify() if use_text_classifier else (None, None)
+    if on_alert is None:
+        on_alert = webhook_hook(settings)
     hub = LiveHub(
         _thresholds(settings),
         classify=classify,
@@ -111,6 +136,7 @@ def create_app(
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            await ctx.service.close()
             if owns_store:
                 store.close()
 

@@ -70,7 +70,7 @@ def _missing_key() -> AuthError:
     )
 
 
-def require_tenant(
+async def require_tenant(
     request: Request, x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None
 ) -> str:
     """The caller's tenant, from the X-API-Key header; 401 otherwise."""
@@ -82,14 +82,14 @@ def require_tenant(
     return tenant
 
 
-def stream_tenant(
+async def stream_tenant(
     request: Request,
     x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None,
     token: Annotated[str | None, Query(max_length=400)] = None,
 ) -> str:
     """The tenant for the live stream: the header, or a stream token from the query string."""
     if x_api_key:
-        return require_tenant(request, x_api_key)
+        return await require_tenant(request, x_api_key)
     if token:
         tenant = get_ctx(request).tokens.verify(token)
         if tenant is not None and tenant in get_ctx(request).settings.tenants:

@@ -122,6 +122,10 @@ class StreamLive:
         }
 
 
+def _recency(s: StreamLive) -> tuple[int, float]:
+    return (s.state.first_ts_ms or 0, s.arrived_s)
+
+
 @dataclass(slots=True)
 class RoomLive:
     room_id: str
@@ -133,10 +137,10 @@ class RoomLive:
     subscribers: set[Subscriber] = field(default_factory=set)
 
     def current(self) -> StreamLive | None:
-        """The broadcast with the latest event time."""
+        """The broadcast that started last (a late refund on an earlier one does not make it current)."""
         if not self.streams:
             return None
-        return max(self.streams.values(), key=lambda s: (s.state.max_ts_ms or 0, s.arrived_s))
+        return max(self.streams.values(), key=_recency)
 
 
 @dataclass(slots=True)
@@ -198,7 +202,7 @@ class LiveHub:
         intents = _Intents(self._classify)
         live = StreamLive(key, RoomState(room.room_id, key or None, tagger=intents.tagger), intents)
         if len(room.streams) >= self._max_streams:  # keep the most recent broadcasts in memory
-            oldest = min(room.streams.values(), key=lambda s: (s.state.max_ts_ms or 0, s.arrived_s))
+            oldest = min(room.streams.values(), key=_recency)
             del room.streams[oldest.key]
         room.streams[key] = live
         return live

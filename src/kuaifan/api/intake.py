@@ -80,7 +80,7 @@ def check_item(item: Any, tenant: str, cfg: TenantConfig) -> dict[str, Any] | st
     if claimed is None:
         obj["tenant"] = tenant
     elif claimed != tenant:
-        shown = claimed if isinstance(claimed, str) else orjson.dumps(claimed).decode()
+        shown = claimed if isinstance(claimed, str) else repr(claimed)
         return f"tenant mismatch: event is for {shown[:64]!r}, the API key is for {tenant!r}"
     if "user_id" in obj:
         user_id = obj.pop("user_id")
@@ -92,7 +92,11 @@ def check_item(item: Any, tenant: str, cfg: TenantConfig) -> dict[str, Any] | st
     if not cfg.store_nicknames:
         obj.pop("nickname", None)
     try:
-        event = Event.model_validate_json(orjson.dumps(obj), strict=True)
+        payload = orjson.dumps(obj)
+    except TypeError as exc:  # e.g. an integer beyond 64 bits
+        return f"unsupported value: {exc}"
+    try:
+        event = Event.model_validate_json(payload, strict=True)
     except ValidationError as err:
         return _reason(err)
     return event.to_row()

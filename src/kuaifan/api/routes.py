@@ -130,16 +130,26 @@ async def room_live(request: Request, tenant: StreamTenant, room_id: str) -> Str
     async def events(sub: Subscriber) -> AsyncIterator[bytes]:
         try:
             yield b"retry: 2000\n\n" + first
+            queue = sub.queue
             while True:
                 try:
-                    message = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                    async with asyncio.timeout(HEARTBEAT_S):
+                        message = await queue.get()
                 except TimeoutError:
                     yield b": ping\n\n"
                     continue
-                if message is RESYNC:
-                    sub.resync = False
-                    message = snapshot()
-                yield message
+                # Whatever else is already queued goes out in the same write.
+                chunk = [message]
+                while not queue.empty() and len(chunk) < 64:
+                    chunk.append(queue.get_nowait())
+                parts = []
+                for m in chunk:
+                    if m is RESYNC:
+                        sub.resync = False
+                        parts = [snapshot()]  # the snapshot holds everything before it
+                    else:
+                        parts.append(m)
+                yield b"".join(parts)
         finally:
             hub.unsubscribe(tenant, room_id, sub)
 

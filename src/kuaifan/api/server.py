@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from kuaifan.api.app import create_app
 from kuaifan.api.errors import ListenError
 from kuaifan.config import Settings
-from kuaifan.errors import KuaifanError
 from kuaifan.store.log import open_store
 
 GRACEFUL_S: Final = 3  # open SSE streams never finish on their own
@@ -50,7 +49,7 @@ def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "info
     )
 
 
-def _bind_error(host: str, port: int, exc: OSError) -> KuaifanError:
+def _bind_error(host: str, port: int, exc: OSError) -> ListenError:
     return ListenError(
         f"无法监听 {host}:{port}：{exc.strerror or exc}（端口被占用？用 --port 换一个）",
         f"cannot listen on {host}:{port}: {exc.strerror or exc} (port in use? pick another with --port)",
@@ -71,8 +70,12 @@ def check_port(host: str, port: int) -> None:
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
     """Run ``kuaifan serve`` until interrupted."""
     check_port(host, port)
-    app = create_app(settings)
-    uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level)).run()
+    store = open_store(settings)  # a locked or unreadable store fails here, with its own message
+    try:
+        app = create_app(settings, store=store)
+        uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level)).run()
+    finally:
+        store.close()
 
 
 class BackgroundServer:
@@ -114,6 +117,15 @@ class BackgroundServer:
         self.stop()
 
 
+def _exit_on(stop: threading.Event, server: uvicorn.Server) -> Callable[[], None]:
+    def watch() -> None:
+        while not server.should_exit:
+            if stop.wait(0.1):
+                server.should_exit = True
+
+    return watch
+
+
 def serve_demo(
     settings: Settings,
     sim_dir: Path,
@@ -124,24 +136,24 @@ def serve_demo(
     loop: bool = True,
     on_ready: Callable[[str], None] | None = None,
     log_level: str = "warning",
+    stop: threading.Event | None = None,
 ) -> None:
     """Serve the dashboard and keep replaying ``sim_dir`` into it as new live broadcasts.
 
-    Blocks until interrupted (Ctrl-C). ``on_ready(url)`` gets the dashboard URL (with the default
-    tenant's key in the fragment) once the server listens. Each pass of the replay is a new
-    broadcast starting now (``as_new``), so passes never collide with what the store holds.
+    Blocks until interrupted (Ctrl-C) or ``stop`` is set. ``on_ready(url)`` gets the dashboard URL
+    (with the default tenant's key in the fragment) once the server listens. Each pass of the
+    replay is a new broadcast starting now (``as_new``), so passes never collide with what the
+    store holds; events are sent as the default tenant's.
     """
     from kuaifan.replay import as_new_broadcast, load_events, replay_events
 
     check_port(host, port)
     tenant, cfg = settings.tenant()
-    events, _ = load_events([sim_dir])
-    if events and events[0].get("tenant") not in (None, tenant):  # the demo tenant, not the sim's
-        events = [{**e, "tenant": tenant} for e in events]
+    events = [{**e, "tenant": tenant} for e in load_events([sim_dir])[0]]
     store = open_store(settings)
     app = create_app(settings, store=store)
     server = uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level))
-    stop = threading.Event()
+    stop = stop or threading.Event()
     errors: list[BaseException] = []
 
     def replay_forever() -> None:
@@ -164,11 +176,12 @@ def serve_demo(
 
     worker = threading.Thread(target=replay_forever, name="kuaifan-demo-replay", daemon=True)
     worker.start()
+    threading.Thread(target=_exit_on(stop, server), name="kuaifan-demo-stop", daemon=True).start()
     try:
         server.run()
     finally:
         stop.set()
         worker.join(10)
         store.close()
-    if errors and isinstance(errors[0], KuaifanError):
+    if errors:
         raise errors[0]

@@ -83,15 +83,19 @@ def air_segments(df: pl.DataFrame) -> pl.DataFrame:
         .sort("tenant", "stream_id", "ts_ms")
         .join(bounds, on=["tenant", "stream_id"], how="left")
     )
-    return shows.with_columns(
-        pl.col("ts_ms").shift(-1).over("tenant", "stream_id").alias("next_ms"),
-    ).select(
-        "tenant",
-        "stream_id",
-        "item",
-        pl.col("ts_ms").alias("seg_start_ms"),
-        pl.coalesce("next_ms", "end_ms").alias("seg_end_ms"),
-    ).with_columns(((pl.col("seg_end_ms") - pl.col("seg_start_ms")).clip(0) / MINUTE_MS).alias("minutes"))
+    return (
+        shows.with_columns(
+            pl.col("ts_ms").shift(-1).over("tenant", "stream_id").alias("next_ms"),
+        )
+        .select(
+            "tenant",
+            "stream_id",
+            "item",
+            pl.col("ts_ms").alias("seg_start_ms"),
+            pl.coalesce("next_ms", "end_ms").alias("seg_end_ms"),
+        )
+        .with_columns(((pl.col("seg_end_ms") - pl.col("seg_start_ms")).clip(0) / MINUTE_MS).alias("minutes"))
+    )
 
 
 def variant_catalogue(df: pl.DataFrame) -> pl.DataFrame:

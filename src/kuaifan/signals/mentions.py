@@ -44,6 +44,10 @@ _LINK_NO_RE: Final = re.compile(r"(\d{1,3})\s*号(?:链接)?|第\s*(\d{1,3})\s*�
 _LETTER_SIZE_RE: Final = re.compile(r"(?<![a-z0-9])([2-6]?x{0,4}[sl]|m)(?![a-z])", re.IGNORECASE)
 _NUMBER_SIZE_RE: Final = re.compile(r"(?<!\d)(\d{2,3})\s*码")
 _COLOR_RE: Final = re.compile(r"([\u4e00-\u9fff]{1,3})色")
+# Words that run into a colour name without a break: 有没有杏色, 想要黑色.
+_COLOR_PREFIX_RE: Final = re.compile(
+    r"^(?:有没有|有木有|没有|还有|看看|试一下|试试|想要|来个|要|有|求|拍|和|或|是|的)+"
+)
 
 
 def canonical_size(token: str) -> str | None:
@@ -79,7 +83,9 @@ def keyword_facts(texts: Sequence[str]) -> list[CommentFacts]:
         link_no = int(next(g for g in link.groups() if g)) if link else None
         sizes = [s for s in (canonical_size(m.group(1)) for m in _LETTER_SIZE_RE.finditer(t)) if s]
         sizes += [m.group(1) for m in _NUMBER_SIZE_RE.finditer(t)]
-        colors = [m.group(0) for m in _COLOR_RE.finditer(t)]
+        colors = [
+            c for c in (_COLOR_PREFIX_RE.sub("", m.group(0)) for m in _COLOR_RE.finditer(t)) if len(c) > 1
+        ]
         if _STOCK_RE.search(t):
             intent = "stock"
         elif _PURCHASED_RE.search(t):
@@ -119,6 +125,7 @@ MENTION_SCHEMA: Final[dict[str, pl.DataType]] = {
     "stream_id": pl.String(),
     "room_id": pl.String(),
     "channel": pl.String(),
+    "msg_id": pl.String(),
     "ts_ms": pl.Int64(),
     "hour_ms": pl.Int64(),
     "item": pl.String(),
@@ -150,14 +157,19 @@ def _on_screen(comments: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
         .sort("show_ms")
     )
     return comments.sort("ts_ms").join_asof(
-        shows, left_on="ts_ms", right_on="show_ms", by=["tenant", "stream_id"], strategy="backward"
+        shows,
+        left_on="ts_ms",
+        right_on="show_ms",
+        by=["tenant", "stream_id"],
+        strategy="backward",
+        check_sortedness=False,  # both sides are sorted by time, hence within every stream too
     )
 
 
 def comment_mentions(df: pl.DataFrame, classifier: Classifier | None = None) -> pl.DataFrame:
     """One row per comment that could be placed on a product (``prepare``-d events in, MENTION_SCHEMA out)."""
     comments = df.filter((pl.col("kind") == "comment") & pl.col("text").is_not_null()).select(
-        "tenant", "stream_id", "room_id", "channel", "ts_ms", "hour_ms", "text"
+        "tenant", "stream_id", "room_id", "channel", "msg_id", "ts_ms", "hour_ms", "text"
     )
     if comments.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
@@ -195,9 +207,14 @@ def _resolve_variants(placed: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataF
         pl.Series("color", colors, dtype=pl.String), pl.Series("size", sizes, dtype=pl.String)
     )
     # A variant only when the comment pins every axis the product has.
-    axes = catalogue.select("tenant", "item", "sku_id", pl.col("color").alias("v_color"), pl.col("size").alias("v_size"))
+    axes = catalogue.select(
+        "tenant", "item", "sku_id", pl.col("color").alias("v_color"), pl.col("size").alias("v_size")
+    )
     has_axes = values.select(
-        "tenant", "item", (pl.col("colors").list.len() > 0).alias("has_c"), (pl.col("sizes").list.len() > 0).alias("has_s")
+        "tenant",
+        "item",
+        (pl.col("colors").list.len() > 0).alias("has_c"),
+        (pl.col("sizes").list.len() > 0).alias("has_s"),
     )
     rows = rows.join(has_axes, on=["tenant", "item"], how="left").with_row_index("_r")
     pins = (
@@ -223,7 +240,7 @@ def _resolve_variants(placed: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataF
 
 
 def match_color(asked: str | None, values: Sequence[str]) -> str | None:
-    """The product's colour that ``asked`` means (黑的 ~ 黑色, 白 → 米白色 if unique), else None."""
+    """The product's colour that ``asked`` means (黑的 ~ 黑色, 白 → 米白色 if unique, 链接黑色 → 黑色)."""
     if not asked or not values:
         return None
     core = color_core(asked)
@@ -233,7 +250,16 @@ def match_color(asked: str | None, values: Sequence[str]) -> str | None:
     if exact:
         return sorted(exact)[0]
     partial = [v for v in values if core in color_core(v)]
-    return partial[0] if len(partial) == 1 else None
+    if len(partial) == 1:
+        return partial[0]
+    # Words run into the colour (链接黑色): the longest colour the text ends with.
+    tails = sorted(
+        (v for v in values if color_core(v) and core.endswith(color_core(v))),
+        key=lambda v: len(color_core(v)),
+    )
+    if tails and (len(tails) == 1 or len(color_core(tails[-1])) > len(color_core(tails[-2]))):
+        return tails[-1]
+    return None
 
 
 def match_size(asked: str | None, values: Sequence[str]) -> str | None:

@@ -1,8 +1,9 @@
 """Canonical event files: JSONL (one event object per line, the simulator's output) and Parquet.
 
 Both stream in bounded batches. A JSONL chunk (a few MB of whole lines) is parsed in bulk by
-pyarrow with an explicit schema; if that fails (a malformed line, a wrong type, an unknown
-key) the chunk is split in halves until the bad lines are isolated and parsed one by one, so
+pyarrow, which infers a type per column and fails on a malformed line or a column whose type
+changes; the result is accepted only if every column is a known key of the expected type. If
+not, the chunk is split in halves until the bad lines are isolated and parsed one by one, so
 each becomes a DeadLetter with its line number and a precise reason while its neighbours
 still take the fast path. Every parsed row then goes through one vectorised normalisation
 (tenant scoping, user id pseudonymisation, nickname policy, spec canonical text) and
@@ -48,7 +49,7 @@ _INPUT_SCHEMA: Final[dict[str, pl.DataType]] = {
 _LINE = "_line"  # 1-based line (row) number carried through normalisation
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
-CHUNK_BYTES: Final = 16 << 20
+CHUNK_BYTES: Final = 8 << 20
 SMALL_SEGMENT_LINES: Final = 64  # below this a failing segment is parsed line by line
 MAX_LINE_BYTES: Final = 16 << 20
 RAW_LIMIT: Final = 64 << 10  # raw kept of an over-long line
@@ -99,7 +100,7 @@ def normalise(df: pl.DataFrame, ctx: Normaliser) -> tuple[pl.DataFrame, pl.DataF
         ),
         (
             pl.col("spec").is_in(spec_bad),
-            pl.format("spec: expected a JSON object of strings, got {}", "spec"),
+            pl.format("spec: expected a JSON object of strings, got {}", pl.col("spec").str.slice(0, 60)),
         ),
     ]
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -114,7 +115,8 @@ def normalise(df: pl.DataFrame, ctx: Normaliser) -> tuple[pl.DataFrame, pl.DataF
         pl.col("spec").replace_strict(spec_map, default=None, return_dtype=pl.String),
     )
     pre_bad = df.filter(pl.col("reason").is_not_null()).select(_LINE, "reason")
-    rows = df.filter(pl.col("reason").is_null()).select(*EVENT_COLUMNS, _LINE)
+    rows = df if pre_bad.height == 0 else df.filter(pl.col("reason").is_null())  # no copy when all pass
+    rows = rows.select(*EVENT_COLUMNS, _LINE)
     good, bad = validate_frame(rows, now=ctx.now)
     bad = bad.select(
         _LINE,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -38,7 +39,9 @@ from kuaifan.store.log import (
     first_of_each_key,
 )
 
-DEFAULT_MEMORY_LIMIT: Final = "512MB"
+# DuckDB keeps freshly written blocks cached up to this limit; 256 MB keeps a 5 GB ingest under
+# 1 GB of RSS (benchmarks/bench_ingest_memory.py). Callers that run big queries can raise it.
+DEFAULT_MEMORY_LIMIT: Final = "256MB"
 SCHEMA_VERSION: Final = "1"
 _KEY_SQL: Final = "md5_number(tenant || chr(31) || platform || chr(31) || msg_id)"
 _EXPORT_BATCH_ROWS: Final = 100_000
@@ -70,6 +73,8 @@ CREATE TABLE IF NOT EXISTS dead_letter (
 );
 """
 _COLS: Final = ", ".join(EVENT_COLUMNS)
+# Only keys the log does not hold yet are inserted. DuckDB plans this as a RIGHT ANTI hash join
+# built on the batch, streaming the log's key column (16 bytes per stored event).
 _INSERT: Final = f"""
 INSERT INTO events
 SELECT b.key, {", ".join("b." + c for c in EVENT_COLUMNS)}, $ingest_ms
@@ -114,6 +119,8 @@ class DuckStore:
             self._con = duckdb.connect(target, read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise _open_error(target, exc) from None
+        # No progress bar: DuckDB would draw it on our stdout during long statements.
+        self._con.execute("SET enable_progress_bar = false")
         self._lock = threading.Lock()
         self._closed = False
         if not read_only:
@@ -131,8 +138,7 @@ class DuckStore:
         if df.height == 0:
             return AppendResult()
         rows = conform(df)
-        unique = first_of_each_key(rows)
-        batch = unique.to_arrow(compat_level=pl.CompatLevel.newest())
+        batch = first_of_each_key(rows).to_arrow(compat_level=pl.CompatLevel.newest())
         with self._lock, _store_errors(self.path):
             self._con.register("kf_batch", batch)
             try:
@@ -238,7 +244,8 @@ class DuckStore:
                     rows += rb.num_rows
             tmp.replace(path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise InputError(
                 f"无法写入导出文件 {path}：{exc.strerror or exc}",
                 f"cannot write the export file {path}: {exc.strerror or exc}",

@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 
 from kuaifan.errors import ConfigError
 from kuaifan.text.extract import Attributes, extract, find_colors
-from kuaifan.text.intents import ONLY_SYMBOLS, decide
+from kuaifan.text.intents import ONLY_SYMBOLS, decide, score_cues
 from kuaifan.text.lexicon import (
     INTENTS,
     CompiledLexicon,
@@ -79,24 +79,6 @@ class Scan(NamedTuple):
     colors: list[str]  # colour words, leftmost-longest over " " + text + " "
     senti: list[str]  # sentiment words, leftmost-longest
     spam_word: bool
-
-
-def score_cues(cues: list[str], lex: CompiledLexicon) -> tuple[list[float], list[float]]:
-    """Summed and strongest weight per intent; a cue inside another cue found in the text is dropped."""
-    n = len(INTENTS)
-    total = [0.0] * n
-    strongest = [0.0] * n
-    table = lex.intent_cues
-    if len(cues) > 1:
-        supers = lex.intent_supers
-        found = set(cues)
-        cues = [c for c in cues if c not in supers or found.isdisjoint(supers[c])]
-    for cue in cues:
-        for idx, w in table[cue]:
-            total[idx] += w
-            if w > strongest[idx]:
-                strongest[idx] = w
-    return total, strongest
 
 
 def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon) -> Comment:
@@ -202,14 +184,14 @@ class TextClassifier:
         """Classify a batch, in order; each distinct text is classified once."""
         unique = list(dict.fromkeys(texts))
         lex = self._lex
+        results: list[Comment] | None = None
         if method == "polars" or (method == "auto" and len(unique) >= self.use_polars_from):
-            from kuaifan.text.batch import scan_batch
+            from kuaifan.text.batch import classify_batch
 
-            normed, scans = scan_batch(unique, lex)
-        else:
+            results = classify_batch(unique, lex, _new_comment, self.classify)
+        if results is None:
             normed = [lex.norm(t) for t in unique]
-            scans = [scan_python(n, lex) for n in normed]
-        results = decide_many(normed, scans, lex)
+            results = decide_many(normed, [scan_python(n, lex) for n in normed], lex)
         if len(unique) == len(texts):
             return results
         by_text = dict(zip(unique, results, strict=True))

@@ -17,7 +17,7 @@ import re
 from typing import Final
 
 from kuaifan.text.extract import Attributes
-from kuaifan.text.lexicon import INTENT_INDEX, INTENTS
+from kuaifan.text.lexicon import INTENT_INDEX, INTENTS, CompiledLexicon
 
 N_INTENTS: Final = len(INTENTS)
 PRICE, SIZE_FIT, VARIANT, STOCK, LINK, SHIPPING, QUALITY, PURCHASED, AFTER_SALES, PRAISE, OTHER = range(
@@ -62,9 +62,26 @@ _HAS_AFTER = re.compile(r"([^,，。!！?？ ]{1,8}?)(?<!还)有(?:吗|没有|�
 _STILL_HAVE = re.compile(r"还有(?!别的|其他|其它|什么|优惠)[^,，。!！?？ ]{0,8}?(?:吗|没|不|\?)")
 _RECEIVED_EXCHANGE = re.compile(r"收到.{0,12}(?:换|退)")
 _SENT_WRONG = re.compile(r"拍的.{1,8}发的")
-_TWO_COLOR_CHOICE = re.compile(r"还是")
 _ANY_DIGIT = re.compile(r"[0-9]")
 _ASK_SIZE = re.compile(r"(?:求|要|蹲)\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z])")
+
+
+def score_cues(cues: list[str], lex: CompiledLexicon) -> tuple[list[float], list[float]]:
+    """Summed and strongest weight per intent; a cue inside another cue found in the text is dropped."""
+    n = len(INTENTS)
+    total = [0.0] * n
+    strongest = [0.0] * n
+    table = lex.intent_cues
+    if len(cues) > 1:
+        supers = lex.intent_supers
+        found = set(cues)
+        cues = [c for c in cues if c not in supers or found.isdisjoint(supers[c])]
+    for cue in cues:
+        for idx, w in table[cue]:
+            total[idx] += w
+            if w > strongest[idx]:
+                strongest[idx] = w
+    return total, strongest
 
 
 def _boost(scores: list[float], strongest: list[float], idx: int, w: float) -> None:
@@ -73,15 +90,50 @@ def _boost(scores: list[float], strongest: list[float], idx: int, w: float) -> N
         strongest[idx] = w
 
 
-def _has_question(text: str, scores: list[float], strongest: list[float], attrs: Attributes) -> None:
-    """有X吗 / X有吗: does a variant exist (variant), or is a size there (stock)."""
+# What the structural patterns found in a text, as bits (``text_flags``). Both paths compute them
+# (per text with ``re`` here, vectorised in ``batch.py``) and ``decide_flags`` reads only them.
+F_HAS_Q = 1  # 有X吗 / X有吗 (_HAS_VARIANT or _HAS_AFTER)
+F_HAS_Q_SIZE = 2  # ... and X contains a size token
+F_STILL_HAVE = 4  # 还有…吗
+F_RECEIVED = 8  # 收到…换/退, 拍的…发的
+F_HAISHI = 16  # 还是 (a choice)
+F_ALT_SIZES = 32  # 37还是38, s还是m
+F_PRICE_NUMBER = 64  # 是99吗, 99元, 满300减, ¥
+F_LINK_NUMBER_Q = 128  # 是3号吗, #3是
+F_ASK_SIZE = 256  # 求M, 蹲xl
+F_ONLY_SYMBOLS = 512  # empty, or digits, emoji and punctuation only
+
+
+def has_question_flags(text: str) -> int:
+    """F_HAS_Q, F_HAS_Q_SIZE and F_STILL_HAVE of a text that contains 有."""
+    flags = 0
     m = _HAS_VARIANT.search(text) or _HAS_AFTER.search(text)
-    if m is None:
-        return
-    if attrs.color is None and _SIZE_TOKEN.search(m.group(1)):
-        _boost(scores, strongest, STOCK, 2.5)
-    else:
-        _boost(scores, strongest, VARIANT, 3.0 if attrs.color is not None else 2.0)
+    if m is not None:
+        flags = F_HAS_Q | (F_HAS_Q_SIZE if _SIZE_TOKEN.search(m.group(1)) else 0)
+    if "还有" in text and _STILL_HAVE.search(text):
+        flags |= F_STILL_HAVE
+    return flags
+
+
+def text_flags(text: str) -> int:
+    """The structural patterns of one normalised text (cheap substring tests gate the regexes)."""
+    flags = has_question_flags(text) if "有" in text else 0
+    if ("收到" in text and _RECEIVED_EXCHANGE.search(text)) or ("发的" in text and _SENT_WRONG.search(text)):
+        flags |= F_RECEIVED
+    if "还是" in text:
+        flags |= F_HAISHI | (F_ALT_SIZES if _ALT_SIZES.search(text) else 0)
+    if _ANY_DIGIT.search(text) is not None:
+        if _PRICE_NUMBER.search(text):
+            flags |= F_PRICE_NUMBER
+        if ("号" in text or "#" in text) and _LINK_NUMBER_Q.search(text):
+            flags |= F_LINK_NUMBER_Q
+    elif "¥" in text or "￥" in text:
+        flags |= F_PRICE_NUMBER
+    if _ASK_SIZE.search(text):
+        flags |= F_ASK_SIZE
+    if not text or ONLY_SYMBOLS.fullmatch(text):
+        flags |= F_ONLY_SYMBOLS
+    return flags
 
 
 def decide(
@@ -91,39 +143,48 @@ def decide(
     attrs: Attributes,
     ad_spam: bool,
 ) -> tuple[str, float]:
-    """The primary intent of one normalised comment and a confidence in [0, 1].
+    """The primary intent of one normalised comment and a confidence in [0, 1]."""
+    return decide_flags(text_flags(text), total, strongest, attrs, ad_spam)
 
-    The structural regexes run only when a cheap substring test says they can match.
-    """
+
+def decide_flags(
+    flags: int,
+    total: list[float],
+    strongest: list[float],
+    attrs: Attributes,
+    ad_spam: bool,
+) -> tuple[str, float]:
+    """``decide`` from the text's flags (``text_flags``); ``total`` and ``strongest`` are updated."""
     if ad_spam:
         return "other", 0.9
     scores = total
-    if not any(scores) and (not text or ONLY_SYMBOLS.fullmatch(text)):
+    if flags & F_ONLY_SYMBOLS and not any(scores):
         # "666", "1111", "🌹🌹🌹": digits, emoji and punctuation only
         return "other", 0.9
-    if "有" in text:
-        _has_question(text, scores, strongest, attrs)
-        if "还有" in text and strongest[PRICE] < 3 and _STILL_HAVE.search(text):
-            scores[STOCK] += 1.5
-    if ("收到" in text and _RECEIVED_EXCHANGE.search(text)) or ("发的" in text and _SENT_WRONG.search(text)):
+    if flags & F_HAS_Q:
+        # 有X吗 / X有吗: does a variant exist (variant), or is a size there (stock)
+        if attrs.color is None and flags & F_HAS_Q_SIZE:
+            _boost(scores, strongest, STOCK, 2.5)
+        else:
+            _boost(scores, strongest, VARIANT, 3.0 if attrs.color is not None else 2.0)
+    if flags & F_STILL_HAVE and strongest[PRICE] < 3:
+        scores[STOCK] += 1.5
+    if flags & F_RECEIVED:
         # a fit or wrong-item problem with a parcel already received is after-sales
         _boost(scores, strongest, AFTER_SALES, 5.0)
-    if "还是" in text:
+    if flags & F_HAISHI:
         if attrs.n_colors > 1:
             _boost(scores, strongest, VARIANT, 6.0)
-        if _ALT_SIZES.search(text):
+        if flags & F_ALT_SIZES:
             _boost(scores, strongest, SIZE_FIT, 3.5)
     if strongest[AFTER_SALES] >= 3.5:
         # "申请退款了 什么时候到": a delivery question about a return or refund is after-sales
         scores[SHIPPING] *= 0.5
-    if _ANY_DIGIT.search(text) is not None:
-        if _PRICE_NUMBER.search(text):
-            _boost(scores, strongest, PRICE, 2.5)
-        if ("号" in text or "#" in text) and _LINK_NUMBER_Q.search(text):
-            _boost(scores, strongest, LINK, 3.0)
-    elif "¥" in text or "￥" in text:
+    if flags & F_PRICE_NUMBER:
         _boost(scores, strongest, PRICE, 2.5)
-    if attrs.size is not None and _ASK_SIZE.search(text):
+    if flags & F_LINK_NUMBER_Q:
+        _boost(scores, strongest, LINK, 3.0)
+    if attrs.size is not None and flags & F_ASK_SIZE:
         _boost(scores, strongest, STOCK, 2.5)
 
     if scores[PURCHASED] >= DECISIVE:
@@ -159,4 +220,4 @@ def _confidence(top: float, second: float) -> float:
     return round(max(0.0, min(1.0, margin * strength)), 3)
 
 
-__all__ = ["INTENT_INDEX", "decide"]
+__all__ = ["INTENT_INDEX", "decide", "decide_flags", "text_flags"]

@@ -122,6 +122,8 @@
       el.placeholder = tr(el.dataset.i18nPlaceholder);
     });
     document.querySelectorAll("[data-i18n-title]").forEach((el) => { el.title = tr(el.dataset.i18nTitle); });
+    const room = document.getElementById("room-id");
+    document.title = (room && room.textContent ? room.textContent : tr("app.title")) + (lang === "zh" ? " · 快反" : " · kuaifan");
     const toggle = document.getElementById("lang-toggle");
     if (toggle) toggle.textContent = lang === "zh" ? "EN" : "中文";
     listeners.forEach((fn) => fn());
@@ -310,7 +312,7 @@
   function roomPage() {
     const roomId = decodeURIComponent(location.pathname.replace(/^\/rooms\//, "").replace(/\/$/, ""));
     document.getElementById("room-id").textContent = roomId;
-    document.title = roomId + " · 快反";
+    applyLang();
 
     const view = {
       streamId: null, header: {}, overall: {}, minutes: new Map(), links: new Map(),
@@ -341,9 +343,9 @@
 
     function applyDelta(d) {
       if (view.streamId !== null && d.stream_id !== view.streamId) {
-        // Another broadcast of this room: switch when it is the newer one.
-        const cur = view.header.max_ts_ms || 0;
-        if ((d.header && d.header.max_ts_ms) > cur) reloadState();
+        // Another broadcast of this room: switch when it started later than the one shown.
+        const cur = view.header.first_ts_ms || 0;
+        if ((d.header && d.header.first_ts_ms) > cur) reloadState();
         return;
       }
       view.header = Object.assign({}, view.header, d.header);
@@ -551,7 +553,12 @@
         };
         window.addEventListener("resize", () => { charts.gmv.resize(); charts.uv.resize(); });
       }
-      const keys = Array.from(view.minutes.keys()).sort((a, b) => a - b).slice(-240);
+      // Late corrections long after the end (refunds re-attributed hours later) stay out of the chart.
+      const end = view.header.ended_ms;
+      const keys = Array.from(view.minutes.keys())
+        .filter((k) => !isNum(end) || k <= end)
+        .sort((a, b) => a - b)
+        .slice(-240);
       const mins = keys.map((k) => view.minutes.get(k));
       const x = keys.map(fmtMinute);
       const axis = { type: "category", data: x, axisLine: { lineStyle: { color: "#42557d" } } };
