@@ -8,16 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kuaifan.config import Settings
-from kuaifan.i18n import t
+from kuaifan.i18n import Lang, t
 from kuaifan.ingest import IngestProgress, IngestReport, ingest_paths
-from kuaifan.report.summary import RoomSummary, summarise_rooms
-from kuaifan.sim.config import SimSummary, summary_lines
+from kuaifan.report.summary import RoomSummary
+from kuaifan.sim.config import SimSummary
 from kuaifan.sources.base import FileSource
 from kuaifan.store.log import EventStore, StoreStats
 from kuaifan.store.log import open_store as _open_store
@@ -164,7 +163,7 @@ def _yuan(fen: int) -> str:
     return f"¥{fen / 100:,.2f}"
 
 
-def room_table(lang: str, rooms: list[RoomSummary], names: dict[str, str] | None = None) -> Table:
+def room_table(lang: Lang, rooms: list[RoomSummary], names: dict[str, str] | None = None) -> Table:
     zh = lang == "zh"
     table = Table(title="直播间汇总" if zh else "rooms")
     heads: list[tuple[str, str]] = [

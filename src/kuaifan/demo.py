@@ -18,7 +18,7 @@ from rich.table import Table
 
 from kuaifan.cli_parts import open_store, print_ingest_report, room_table, run_ingest
 from kuaifan.config import Settings
-from kuaifan.i18n import t
+from kuaifan.i18n import Lang, t
 from kuaifan.report.summary import RoomSummary, summarise_rooms
 
 INTENT_NAMES = {
@@ -58,8 +58,9 @@ def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console
         console.print(line, highlight=False)
 
     console.rule(t(lang, "2 导入事件库", "2 ingest into the event log"))
-    report = run_ingest(settings, [sim_dir / "events"], tenant=name, mapping=None, show_progress=True,
-                        console=console)  # fmt: skip
+    report = run_ingest(
+        settings, [sim_dir / "events"], tenant=name, mapping=None, show_progress=True, console=console
+    )
     print_ingest_report(settings, report, console)
 
     console.rule(t(lang, "3 直播间汇总", "3 room summary"))
@@ -80,11 +81,14 @@ def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console
 
     console.rule(t(lang, "完成", "done"))
     done = [
-        t(lang, f"事件库：{settings.db_path}（{stats['events']:,} 条事件，死信 {stats['dead_letter']:,}）",
-          f"store: {settings.db_path} ({stats['events']:,} events, {stats['dead_letter']:,} dead letters)"),
+        t(
+            lang,
+            f"事件库：{settings.db_path}（{stats['events']:,} 条事件，死信 {stats['dead_letter']:,}）",
+            f"store: {settings.db_path} ({stats['events']:,} events, {stats['dead_letter']:,} dead letters)",
+        ),
         t(lang, f"模拟数据与真值：{sim_dir}", f"simulated data and ground truth: {sim_dir}"),
         t(lang, f"报告目录：{reports}", f"reports: {reports}"),
-    ]  # fmt: skip
+    ]
     for line in done:
         console.print(line, highlight=False)
     for path in produced.get("purchase_orders", []):
@@ -95,18 +99,43 @@ def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console
 def _write_rooms_csv(path: Path, rooms: list[RoomSummary], names: dict[str, str]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
         w = csv.writer(fh)
-        w.writerow(["直播间 room", "渠道 channel", "观看人数 viewers", "最高在线 peak online", "GMV (元)",
-                    "退款 refunds (元)", "订单 orders", "买家 buyers", "评论 comments", "售罄 sell-outs",
-                    "热卖商品 top products"])  # fmt: skip
+        w.writerow(
+            [
+                "直播间 room",
+                "渠道 channel",
+                "观看人数 viewers",
+                "最高在线 peak online",
+                "GMV (元)",
+                "退款 refunds (元)",
+                "订单 orders",
+                "买家 buyers",
+                "评论 comments",
+                "售罄 sell-outs",
+                "热卖商品 top products",
+            ]
+        )
         for r in rooms:
             top = " / ".join(names.get(p, p) for p, _ in r.top_products)
-            w.writerow([r.room_id, r.channel, r.viewers, r.peak_online, f"{r.gmv_fen / 100:.2f}",
-                        f"{r.refund_fen / 100:.2f}", r.orders, r.buyers, r.comments, r.sellouts, top])  # fmt: skip
+            w.writerow(
+                [
+                    r.room_id,
+                    r.channel,
+                    r.viewers,
+                    r.peak_online,
+                    f"{r.gmv_fen / 100:.2f}",
+                    f"{r.refund_fen / 100:.2f}",
+                    r.orders,
+                    r.buyers,
+                    r.comments,
+                    r.sellouts,
+                    top,
+                ]
+            )
     return path
 
 
 def _comments_step(
-    events: pl.DataFrame, sim_dir: Path, reports: Path, lang: str, console: Console
+    events: pl.DataFrame, sim_dir: Path, reports: Path, lang: Lang, console: Console
 ) -> dict[str, Any]:
     from kuaifan.text import classify_many
     from kuaifan.text.summary import summarise
@@ -122,8 +151,10 @@ def _comments_step(
         zh, en = INTENT_NAMES.get(intent, (intent, intent))
         table.add_row(t(lang, zh, en), f"{n:,}", f"{n / total:.0%}")
     console.print(table)
-    for field, zh, en in (("top_sizes", "问得最多的尺码", "most asked sizes"),
-                          ("top_colors", "问得最多的颜色", "most asked colours")):  # fmt: skip
+    for field, zh, en in (
+        ("top_sizes", "问得最多的尺码", "most asked sizes"),
+        ("top_colors", "问得最多的颜色", "most asked colours"),
+    ):
         counts: dict[str, int] = {}
         for rows in summary[field].values():
             for value, n in rows:
@@ -138,25 +169,34 @@ def _comments_step(
     agree = sum(g == w for g, w in zip(got, joined.get_column("intent").to_list(), strict=True))
     accuracy = agree / max(joined.height, 1)
     console.print(
-        t(lang, f"与模拟真值对比：意图准确率 {accuracy:.1%}（{joined.height:,} 条评论）",
-          f"against the simulator's truth: intent accuracy {accuracy:.1%} ({joined.height:,} comments)"),
+        t(
+            lang,
+            f"与模拟真值对比：意图准确率 {accuracy:.1%}（{joined.height:,} 条评论）",
+            f"against the simulator's truth: intent accuracy {accuracy:.1%} ({joined.height:,} comments)",
+        ),
         highlight=False,
-    )  # fmt: skip
+    )
     path = reports / "comments.json"
     summary["intent_accuracy_vs_truth"] = round(accuracy, 4)
     path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return {"comments_json": str(path), "intent_accuracy": accuracy}
 
 
-def _plan_step(seed: int, workdir: Path, reports: Path, lang: str, console: Console) -> dict[str, Any]:
+def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Console) -> dict[str, Any]:
     from kuaifan.backtest.demo import launch_plan
     from kuaifan.plan.purchase_orders import write_purchase_orders
 
     with console.status(t(lang, "预测并求解计划…", "forecasting and solving the plan…")):
         step = launch_plan(seed, workdir)
     launch = step.launch
-    console.print(t(lang, f"新款上市：{launch.name}（{len(launch.variants)} 个 SKU）",
-                    f"launch: {launch.name} ({len(launch.variants)} variants)"), highlight=False)  # fmt: skip
+    console.print(
+        t(
+            lang,
+            f"新款上市：{launch.name}（{len(launch.variants)} 个 SKU）",
+            f"launch: {launch.name} ({len(launch.variants)} variants)",
+        ),
+        highlight=False,
+    )
     first_days = (
         step.forecast.filter(pl.col("day") <= 7)
         .group_by("variant")
@@ -167,22 +207,37 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: str, console: Cons
     for o in step.plan.orders:
         orders[o.variant] = orders.get(o.variant, 0) + o.qty
     table = Table(title=t(lang, "首场信号 → 7 天预测 → 下单", "launch signals → 7-day forecast → order now"))
-    for zh, en in (("颜色", "colour"), ("尺码", "size"), ("首场需求", "launch demand"),
-                   ("真值", "truth"), ("预测 p10–p90", "forecast p10–p90"), ("现在下单", "order now")):  # fmt: skip
+    for zh, en in (
+        ("颜色", "colour"),
+        ("尺码", "size"),
+        ("首场需求", "launch demand"),
+        ("真值", "truth"),
+        ("预测 p10–p90", "forecast p10–p90"),
+        ("现在下单", "order now"),
+    ):
         table.add_column(t(lang, zh, en), justify="right" if en not in ("colour", "size") else "left")
     for row in step.day0.iter_rows(named=True):
         p10, p50, p90 = fc.get(row["variant"], (0.0, 0.0, 0.0))
-        table.add_row(row["color"], row["size"], f"{row['signals_demand']:.1f}", f"{row['true_demand']:.0f}",
-                      f"{p10:.0f}–{p90:.0f} (p50 {p50:.0f})", str(orders.get(row["variant"], 0)))  # fmt: skip
+        table.add_row(
+            row["color"],
+            row["size"],
+            f"{row['signals_demand']:.1f}",
+            f"{row['true_demand']:.0f}",
+            f"{p10:.0f}–{p90:.0f} (p50 {p50:.0f})",
+            str(orders.get(row["variant"], 0)),
+        )
     console.print(table)
     e = step.plan.expected
     console.print(
-        t(lang, f"计划期望：利润 ¥{e.profit:,.0f}，满足率 {e.fill_rate:.0%}，剩余率 {e.leftover_rate:.0%}；"
-                f"翻单规则 {len(step.plan.reorder_policy)} 条",
-          f"plan expects: profit ¥{e.profit:,.0f}, fill rate {e.fill_rate:.0%}, leftover {e.leftover_rate:.0%}; "
-          f"{len(step.plan.reorder_policy)} re-order rules"),
+        t(
+            lang,
+            f"计划期望：利润 ¥{e.profit:,.0f}，满足率 {e.fill_rate:.0%}，剩余率 {e.leftover_rate:.0%}；"
+            f"翻单规则 {len(step.plan.reorder_policy)} 条",
+            f"plan expects: profit ¥{e.profit:,.0f}, fill rate {e.fill_rate:.0%}, "
+            f"leftover {e.leftover_rate:.0%}; {len(step.plan.reorder_policy)} re-order rules",
+        ),
         highlight=False,
-    )  # fmt: skip
+    )
     plan_path = reports / "plan.json"
     plan_path.write_text(step.plan.model_dump_json(indent=2), encoding="utf-8")
     pos = write_purchase_orders(step.plan, reports / "purchase_orders")
