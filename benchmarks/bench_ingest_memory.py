@@ -45,7 +45,8 @@ BASELINE = """
 import sys, time, duckdb
 src, db, limit = sys.argv[1], sys.argv[2], sys.argv[3]
 t = time.perf_counter()
-con = duckdb.connect(db, config={"memory_limit": limit, "enable_progress_bar": False})
+con = duckdb.connect(db, config={"memory_limit": limit})
+con.execute("SET enable_progress_bar = false")
 sql = f"CREATE TABLE raw AS SELECT * FROM read_json('{src}', format='newline_delimited')"
 n = con.execute(sql).fetchall()
 con.close()

@@ -194,6 +194,26 @@ def demo(
     run_demo(s, seed=seed, rooms=rooms, minutes=minutes, console=out)
 
 
+def text_report(
+    tenant: Annotated[str | None, typer.Option(help=both("租户", "tenant"))] = None,
+    room: Annotated[str | None, typer.Option(help=both("直播间", "room id"))] = None,
+    stream: Annotated[str | None, typer.Option(help=both("场次", "stream id"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
+) -> None:
+    """评论汇总：意图走势、最常问的尺码/颜色、未回答的问题 / Summarise stored comments."""
+    from kuaifan.cli_parts import print_text_report, read_comments
+
+    s = _ensure_config(_settings())
+    name, _ = s.tenant(tenant)
+    from kuaifan.text.summary import summarise
+
+    summary = summarise(read_comments(s, name, room=room, stream=stream))
+    if as_json:
+        _print_json(summary)
+    else:
+        print_text_report(s.lang, summary, out)
+
+
 def _mount_optional() -> None:
     """Sub-apps of the later packages; each is optional so the core CLI never breaks."""
     try:
@@ -201,6 +221,7 @@ def _mount_optional() -> None:
     except ImportError:  # pragma: no cover - the text extra is not installed
         pass
     else:
+        text_app.command("report")(text_report)
         app.add_typer(text_app, name="text", help=both("评论理解", "comment understanding"))
     try:
         from kuaifan.plan.cli import plan as plan_command

@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kuaifan.config import Settings
+from kuaifan.errors import NotFoundError
 from kuaifan.i18n import Lang, t
 from kuaifan.ingest import IngestProgress, IngestReport, ingest_paths
 from kuaifan.report.summary import RoomSummary
@@ -199,3 +201,67 @@ def room_table(lang: Lang, rooms: list[RoomSummary], names: dict[str, str] | Non
             str(r.sellouts),
         )
     return table
+
+
+def read_comments(settings: Settings, tenant: str, *, room: str | None, stream: str | None) -> pl.DataFrame:
+    """The stored comments of a tenant (optionally one room / stream); NotFoundError when there are none."""
+    with open_store(settings) as store:
+        df = store.read(tenant, room_id=room, stream_id=stream, kinds=["comment", "product_show"])
+    comments = df.filter(pl.col("kind") == "comment")
+    if comments.is_empty():
+        where = " ".join(x for x in (room, stream) if x) or tenant
+        raise NotFoundError(f"没有找到评论：{where}", f"no comments found for {where}")
+    return with_product_on_screen(comments, df.filter(pl.col("kind") == "product_show"))
+
+
+def with_product_on_screen(comments: pl.DataFrame, shows: pl.DataFrame) -> pl.DataFrame:
+    """Give each comment without a product the one being explained in its stream at that moment."""
+    on_screen = (
+        shows.select("stream_id", "ts_ms", pl.coalesce("item_id", "sku_id").alias("_on_screen"))
+        .drop_nulls("stream_id")
+        .sort("stream_id", "ts_ms")
+    )
+    joined = comments.sort("stream_id", "ts_ms").join_asof(
+        on_screen, on="ts_ms", by="stream_id", strategy="backward", check_sortedness=False
+    )
+    return joined.with_columns(sku_id=pl.coalesce("sku_id", "_on_screen")).drop("_on_screen")
+
+
+def print_text_report(lang: Lang, summary: dict[str, Any], console: Console) -> None:
+    from kuaifan.demo import INTENT_NAMES
+
+    console.print(
+        t(
+            lang,
+            f"评论 {summary['comments']:,} 条（垃圾 {summary['spam']:,}），"
+            f"平均情感 {summary['sentiment_mean']:+.2f}",
+            f"{summary['comments']:,} comments ({summary['spam']:,} spam), "
+            f"mean sentiment {summary['sentiment_mean']:+.2f}",
+        ),
+        highlight=False,
+    )
+    mix = Table(title=t(lang, "意图分布", "intent mix"))
+    mix.add_column(t(lang, "意图", "intent"))
+    mix.add_column(t(lang, "条数", "count"), justify="right")
+    for intent, n in sorted(summary["intent_mix"].items(), key=lambda kv: -kv[1]):
+        zh, en = INTENT_NAMES.get(intent, (intent, intent))
+        mix.add_row(t(lang, zh, en), f"{n:,}")
+    console.print(mix)
+    asked = Table(title=t(lang, "每个商品最常问的尺码 / 颜色", "most asked sizes / colours per product"))
+    asked.add_column(t(lang, "商品", "product"))
+    asked.add_column(t(lang, "尺码", "sizes"))
+    asked.add_column(t(lang, "颜色", "colours"))
+    products = sorted(set(summary["top_sizes"]) | set(summary["top_colors"]))
+    for product in products:
+        sizes = " ".join(f"{v}×{n}" for v, n in summary["top_sizes"].get(product, []))
+        colors = " ".join(f"{v}×{n}" for v, n in summary["top_colors"].get(product, []))
+        asked.add_row(product, sizes or "-", colors or "-")
+    console.print(asked)
+    questions = Table(title=t(lang, "重复最多的未回答问题", "most repeated open questions"))
+    questions.add_column(t(lang, "次数", "times"), justify="right")
+    questions.add_column(t(lang, "意图", "intent"))
+    questions.add_column(t(lang, "评论", "comment"))
+    for q in summary["unanswered"][:10]:
+        zh, en = INTENT_NAMES.get(q["intent"], (q["intent"], q["intent"]))
+        questions.add_row(str(q["count"]), t(lang, zh, en), q["text"])
+    console.print(questions)

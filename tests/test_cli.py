@@ -1,0 +1,107 @@
+"""The `kuaifan` command as a user runs it: a real process, a real store in a temp KUAIFAN_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
+
+
+def run(
+    home: Path, *args: str, lang: str = "en", check: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "KUAIFAN_HOME": str(home), "KUAIFAN_LANG": lang, "COLUMNS": "200", **env}
+    environ.pop("KUAIFAN_CONFIG", None) if "KUAIFAN_CONFIG" not in env else None
+    proc = subprocess.run([*KUAIFAN, *args], capture_output=True, text=True, env=environ, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("simhome")
+    out = home / "sim"
+    run(home, "sim", "--seed", "3", "--rooms", "2", "--minutes", "10", "--viewers", "300", "--out", str(out))
+    return out
+
+
+def test_sim_ingest_dedup_stats_export(tmp_path: Path, sim_dir: Path) -> None:
+    manifest = json.loads((sim_dir / "manifest.json").read_text(encoding="utf-8"))
+    first = run(tmp_path, "ingest", str(sim_dir / "events"), "--json")
+    assert json.loads(first.stdout) == {"accepted": manifest["events"], "duplicates": 0, "rejected": 0}
+    assert "created" in first.stderr  # first use writes a kuaifan.toml with fresh secrets
+    again = run(tmp_path, "ingest", str(sim_dir / "events"), "--json")
+    assert json.loads(again.stdout) == {"accepted": 0, "duplicates": manifest["events"], "rejected": 0}
+
+    stats = json.loads(run(tmp_path, "stats", "--json").stdout)
+    assert stats["events"] == manifest["events"]
+    assert stats["by_kind"] == {k: v for k, v in manifest["counts"].items() if v}
+    assert stats["dead_letter"] == 0
+
+    out = tmp_path / "x" / "orders.parquet"
+    run(tmp_path, "export", "--out", str(out), "--kind", "order_paid", "--room", "room-001")
+    orders = pl.read_parquet(out)
+    assert orders.height > 0
+    assert set(orders["kind"]) == {"order_paid"} and set(orders["room_id"]) == {"room-001"}
+
+    report = json.loads(run(tmp_path, "text", "report", "--json").stdout)
+    assert report["comments"] == manifest["counts"]["comment"]
+    assert sum(report["intent_mix"].values()) == report["comments"] - report["spam"]
+
+
+def test_ingest_bad_lines_strict_and_dead_letter_export(tmp_path: Path) -> None:
+    f = tmp_path / "mixed.jsonl"
+    good = {"kind": "like", "platform": "sim", "room_id": "r", "stream_id": "s", "ts_ms": 1_791_000_000_000,
+            "msg_id": "a", "qty": 3}  # fmt: skip
+    f.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({**good, "msg_id": "b", "qty": -1}) + "\n",
+                 encoding="utf-8")  # fmt: skip
+    res = run(tmp_path, "ingest", str(f), "--json")
+    assert json.loads(res.stdout) == {"accepted": 1, "duplicates": 0, "rejected": 2}
+    strict = run(tmp_path, "ingest", str(f), "--json", "--strict", check=False)
+    assert strict.returncode == 65
+    assert json.loads(strict.stdout)["duplicates"] == 1  # still exactly one JSON object on stdout
+    assert "Traceback" not in strict.stderr
+    human = run(tmp_path, "ingest", str(f))
+    assert "mixed.jsonl:2" in human.stdout and "mixed.jsonl:3" in human.stdout
+
+    dl = tmp_path / "dl.parquet"
+    run(tmp_path, "export", "--dead-letter", "--out", str(dl))
+    dead = pl.read_parquet(dl)
+    assert dead.height == 6  # three runs of the same two bad lines: nothing rejected is lost
+    assert sorted(set(dead["line"].to_list())) == [2, 3]
+
+
+def test_user_mistakes_are_one_line_without_traceback(tmp_path: Path) -> None:
+    missing = run(tmp_path, "ingest", str(tmp_path / "nope.jsonl"), check=False)
+    assert missing.returncode == 65
+    assert "nope.jsonl" in missing.stderr and "Traceback" not in missing.stderr
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "kuaifan.toml").write_text('[tenants.a]\napi_key = "short"\nsalt = "0123456789abcdef"\n',
+                                      encoding="utf-8")  # fmt: skip
+    res = run(bad, "stats", check=False)
+    assert res.returncode == 78
+    assert "tenants.a.api_key" in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+    zh = run(bad, "stats", lang="zh", check=False)
+    assert zh.returncode == 78 and "tenants.a.api_key" in zh.stderr
+
+    unknown = run(tmp_path, "stats", "--tenant", "ghost", check=False)
+    assert unknown.returncode == 78 and "ghost" in unknown.stderr
+
+
+def test_version_and_help() -> None:
+    res = subprocess.run([*KUAIFAN, "--help"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0
+    for command in ("sim", "ingest", "stats", "export", "demo", "text", "plan"):
+        assert command in res.stdout
