@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from kuaifan.plan import parse_plan_input
-from kuaifan.plan.milp import solve
+from kuaifan.plan.solver import solve
 
 
 def make_instance(

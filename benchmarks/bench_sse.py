@@ -168,7 +168,13 @@ async def run(
                         sse_lat.append(t - t_send)
 
         async def post(body: bytes, t_send: float, counted: bool) -> None:
-            r = await post_client.post(url + "/v1/events", content=body)
+            for attempt in range(3):  # a pooled keep-alive connection may be closed under us
+                try:
+                    r = await post_client.post(url + "/v1/events", content=body)
+                    break
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
             r.raise_for_status()
             if counted:
                 post_lat.append(time.perf_counter() - t_send)

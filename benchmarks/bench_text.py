@@ -1,30 +1,39 @@
 """Throughput of kuaifan.text.classify_many on one core, against jieba.lcut in the same run.
 
-    python benchmarks/bench_text.py [--repeat 10] [--dup 0.5]
+    python benchmarks/bench_text.py [--repeat 10] [--dup 0.5] [--rounds 5] [--sim]
 
-Comments: every labelled comment we have (dev set + tuning + held-out splits). Workloads:
+One core: POLARS_MAX_THREADS=1 is set before polars is imported (polars reads it once); jieba and
+the per-text path are single-threaded. Streams:
 
-- unique: each text made distinct (a different short tail of punctuation/emoji appended, which
-  changes no label), so no work is shared between comments: the worst case, per-comment cost;
-- live: a stream where a share ``--dup`` of the comments repeats an earlier one (已拍, 上链接, 扣1 …
-  repeat a lot in real rooms); classify_many classifies each distinct text once, jieba segments
-  every comment.
+- unique: every labelled comment we have (dev set + tuning + held-out splits), ``--repeat`` copies,
+  each copy with a different short tail of punctuation / emoji, so every comment is distinct and no
+  work is shared: the worst case;
+- live: the same number of comments where a share ``--dup`` repeats an earlier one (已拍, 上链接,
+  扣1 … repeat in real rooms); classify_many classifies each distinct text once, jieba segments
+  every comment;
+- sim (``--sim``): the comment stream of the project's simulator (kuaifan.sim), two rooms.
 
-Both paths of classify_many are timed: per-text scans ("python") and the polars batch scans
-("polars"), plus one ``classify`` call per comment. POLARS_MAX_THREADS=1 keeps polars on one core;
-jieba is single-threaded. Each figure is the best of three rounds.
+For each stream the table gives its make-up (distinct texts, texts with a digit, which need the
+number rules), then comments/s of classify_many (auto: the polars batch path), of the per-text
+path (method="python") and of jieba.lcut, timed alternately (best of ``--rounds``), and the ratio
+to jieba by wall clock and by CPU time (the machine may be shared: CPU time is what one core
+spends, wall clock includes waiting for it).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+
+os.environ["POLARS_MAX_THREADS"] = "1"  # before anything imports polars
+
+import argparse
+import json
 import random
+import re
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import jieba
 
@@ -45,27 +54,6 @@ def _tail(i: int) -> str:
     return _TAIL_CHARS[i % 10] + _TAIL_CHARS[(i // 10) % 10] + ("~" * (i // 100))
 
 
-def best_rates(
-    a: Callable[[], object], b: Callable[[], object], n: int, rounds: int = 3
-) -> tuple[float, float]:
-    """Best-of-rounds rates of ``a`` and ``b``, timed alternately so that load from other
-    processes on the machine hits both alike."""
-    best_a = best_b = float("inf")
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        a()
-        t1 = time.perf_counter()
-        b()
-        t2 = time.perf_counter()
-        best_a, best_b = min(best_a, t1 - t0), min(best_b, t2 - t1)
-    return n / best_a, n / best_b
-
-
-def jieba_all(texts: Sequence[str]) -> None:
-    for t in texts:
-        jieba.lcut(t)
-
-
 def workloads(base: list[str], repeat: int, dup: float) -> tuple[list[str], list[str]]:
     unique = [t + _tail(i) for i in range(repeat) for t in base]
     rng = random.Random(1)
@@ -76,34 +64,83 @@ def workloads(base: list[str], repeat: int, dup: float) -> tuple[list[str], list
     return unique, live
 
 
+def sim_stream() -> list[str]:
+    from kuaifan.sim import SimConfig, simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate(SimConfig(seed=11, rooms=2, minutes=120), Path(tmp))
+        texts = []
+        for path in sorted(Path(tmp, "events").glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                event = json.loads(line)
+                if event.get("kind") == "comment" and event.get("text"):
+                    texts.append(event["text"])
+    return texts
+
+
+def best_times(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, tuple[float, float]]:
+    """Best (wall, cpu) seconds of each function, run in turn so that load hits all alike."""
+    best = {name: (float("inf"), float("inf")) for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            w1, c1 = time.perf_counter(), time.process_time()
+            best[name] = (min(best[name][0], w1 - w0), min(best[name][1], c1 - c0))
+    return best
+
+
+def jieba_all(texts: Sequence[str]) -> None:
+    for t in texts:
+        jieba.lcut(t)
+
+
+def describe(name: str, texts: list[str]) -> str:
+    distinct = set(texts)
+    digits = sum(1 for t in distinct if re.search(r"[0-9０-９]", t))
+    repeats = 1 - len(distinct) / len(texts)
+    return (
+        f"{name}: {len(texts):,} comments, {len(distinct):,} distinct ({repeats:.0%} repeats), "
+        f"{digits / len(distinct):.0%} of the distinct texts have a digit"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=10, help="copies of the labelled set in a workload")
-    ap.add_argument("--dup", type=float, default=0.5, help="share of repeated comments in the live workload")
+    ap.add_argument("--repeat", type=int, default=10, help="copies of the labelled set in a stream")
+    ap.add_argument("--dup", type=float, default=0.5, help="share of repeated comments in the live stream")
+    ap.add_argument("--rounds", type=int, default=5, help="timed rounds; the best one counts")
+    ap.add_argument("--sim", action="store_true", help="also the simulator's comment stream")
     args = ap.parse_args()
     base = [r["text"] for f in FILES if f.exists() for r in load_jsonl(f)]
     unique, live = workloads(base, args.repeat, args.dup)
+    streams = {"unique": unique, "live": live}
+    if args.sim:
+        streams["sim"] = sim_stream()
     jieba.setLogLevel(60)
     jieba.initialize()
     clf = TextClassifier()
-    clf.classify_many(base[:50])  # warm up
-    distinct = len(set(live))
-    print(
-        f"comments: {len(base)} labelled texts; unique workload {len(unique)}; live workload {len(live)} "
-        f"({distinct} distinct, {1 - distinct / len(live):.0%} repeats)"
-    )
-    print("workload   method     comments/s   jieba.lcut/s   ratio")
-    for name, texts in (("unique", unique), ("live", live)):
-        for method in ("python", "polars"):
-            r, j = best_rates(
-                lambda texts=texts, m=method: clf.classify_many(texts, method=m),  # type: ignore[misc]
-                lambda texts=texts: jieba_all(texts),  # type: ignore[misc]
-                len(texts),
-            )
-            print(f"{name:<10} {method:<10} {r:>10,.0f}   {j:>12,.0f}   {r / j:5.1f}x")
-    single, j = best_rates(lambda: [clf.classify(t) for t in unique], lambda: jieba_all(unique), len(unique))
-    label = f"{'unique':<10} {'classify':<10}"
-    print(f"{label} {single:>10,.0f}   {j:>12,.0f}   {single / j:5.1f}x  (one call each)")
+    clf.classify_many(unique[:2000])  # warm up: lexicon tables, polars' compiled regexes
+
+    print(f"one core (POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}), best of {args.rounds} rounds")
+    for name, texts in streams.items():
+        print(describe(name, texts))
+    print()
+    print(f"{'stream':<8} {'method':<22} {'comments/s':>11} {'x jieba (wall)':>15} {'x jieba (cpu)':>14}")
+    labels = {"batch": "classify_many", "per-text": "per-text path", "jieba": "jieba.lcut (baseline)"}
+    for name, texts in streams.items():
+        best = best_times(
+            {
+                "batch": lambda texts=texts: clf.classify_many(texts),  # type: ignore[misc]
+                "per-text": lambda texts=texts: clf.classify_many(texts, method="python"),  # type: ignore[misc]
+                "jieba": lambda texts=texts: jieba_all(texts),  # type: ignore[misc]
+            },
+            args.rounds,
+        )
+        jw, jc = best["jieba"]
+        for method, (wall, cpu) in best.items():
+            rate = len(texts) / wall
+            print(f"{name:<8} {labels[method]:<22} {rate:>11,.0f} {jw / wall:>14.1f}x {jc / cpu:>13.1f}x")
 
 
 if __name__ == "__main__":

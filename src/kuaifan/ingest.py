@@ -20,7 +20,7 @@ from typing import Final
 import polars as pl
 
 from kuaifan.config import TENANT_NAME, TenantConfig
-from kuaifan.errors import ConfigError, InputError
+from kuaifan.errors import ConfigError, InputError, Lang
 from kuaifan.sources.base import Batch, DeadLetter, FileSource
 from kuaifan.store.log import EventStore
 
@@ -41,7 +41,7 @@ class Note:
     zh: str
     en: str
 
-    def message(self, lang: str = "zh") -> str:
+    def message(self, lang: Lang = "zh") -> str:
         return self.zh if lang == "zh" else self.en
 
 
@@ -135,27 +135,30 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Note]]:
 
 
 class _Sink:
-    """Buffers a file's good rows and dead letters into few, large store writes."""
+    """Buffers good rows and dead letters of all files into few, large store writes.
 
-    def __init__(
-        self, store: EventStore, tenant: str, report: FileReport, samples: list[RejectSample]
-    ) -> None:
+    Every append scans the log's keys once, so many small files must not mean many appends:
+    rows carry their file's index and the per-row "stored now" mask of ``append_new`` is
+    counted back per file.
+    """
+
+    def __init__(self, store: EventStore, tenant: str, report: IngestReport) -> None:
         self.store = store
         self.tenant = tenant
         self.report = report
-        self.samples = samples
         self.frames: list[pl.DataFrame] = []
         self.rows = 0
-        self.dead: list[DeadLetter] = []
+        self.dead: list[tuple[int, DeadLetter]] = []
 
-    def add(self, good: pl.DataFrame, bad: Sequence[DeadLetter]) -> None:
+    def add(self, file: int, good: pl.DataFrame, bad: Sequence[DeadLetter]) -> None:
         if good.height:
-            self.frames.append(good)
+            self.frames.append(good.with_columns(pl.lit(file, dtype=pl.UInt32).alias(_FILE)))
             self.rows += good.height
+        samples = self.report.rejects
         for d in bad:
-            self.dead.append(d if d.tenant == self.tenant else _with_tenant(d, self.tenant))
-            if len(self.samples) < SAMPLE_REJECTS:
-                self.samples.append(RejectSample(self.report.path, d.line, d.reason))
+            self.dead.append((file, d if d.tenant == self.tenant else _with_tenant(d, self.tenant)))
+            if len(samples) < SAMPLE_REJECTS:
+                samples.append(RejectSample(self.report.files[file].path, d.line, d.reason))
         if self.rows >= APPEND_ROWS:
             self.flush_rows()
         if len(self.dead) >= DEAD_LETTER_FLUSH:
@@ -167,18 +170,31 @@ class _Sink:
             take = frame.height if final else APPEND_ROWS
             rest = frame.slice(take)
             self.frames, self.rows = ([rest], rest.height) if rest.height else ([], 0)
-            result = self.store.append(frame.slice(0, take))
-            self.report.accepted += result.accepted
-            self.report.duplicates += result.duplicates
+            part = frame.slice(0, take)
+            new = self.store.append_new(part)
+            counts = (
+                pl.DataFrame({"file": part[_FILE], "new": new})
+                .group_by("file")
+                .agg(pl.col("new").sum().alias("accepted"), pl.len().alias("rows"))
+            )
+            for file, accepted, rows in counts.iter_rows():
+                fr = self.report.files[file]
+                fr.accepted += accepted
+                fr.duplicates += rows - accepted
 
     def flush_dead(self) -> None:
         if self.dead:
-            self.report.rejected += self.store.add_dead_letters(self.dead)
+            self.store.add_dead_letters([d for _, d in self.dead])
+            for file, _ in self.dead:
+                self.report.files[file].rejected += 1
             self.dead = []
 
     def close(self) -> None:
         self.flush_rows(final=True)
         self.flush_dead()
+
+
+_FILE: Final = "_file"
 
 
 def _with_tenant(d: DeadLetter, tenant: str) -> DeadLetter:
@@ -217,38 +233,39 @@ def ingest_paths(
     if not files:
         report.notes.append(Note("没有找到任何文件", "no files found"))
     names = ", ".join(s.name for s in sources)
-    for index, path in enumerate(files, start=1):
+    sink = _Sink(store, tenant, report)
+    for index, path in enumerate(files):
         fr = FileReport(str(path))
         report.files.append(fr)
-        sink = _Sink(store, tenant, fr, report.rejects)
         try:
-            _ingest_file(path, sink, sources, names, tenant_config, (index, len(files)), on_progress)
+            _ingest_file(path, index, sink, sources, names, tenant_config, len(files), on_progress)
         except (InputError, OSError) as exc:
             zh, en = (exc.zh, exc.en) if isinstance(exc, InputError) else _os_messages(path, exc)
             fr.failed = True
             fr.note = Note(zh, en)
-            sink.add(pl.DataFrame(), [DeadLetter(str(path), en, _head(path), None, tenant)])
-        sink.close()
+            sink.add(index, pl.DataFrame(), [DeadLetter(str(path), en, _head(path), None, tenant)])
+    sink.close()
     return report
 
 
 def _ingest_file(
     path: Path,
+    index: int,
     sink: _Sink,
     sources: Sequence[FileSource],
     names: str,
     tenant_config: TenantConfig,
-    position: tuple[int, int],
+    file_count: int,
     on_progress: Callable[[IngestProgress], None] | None,
 ) -> None:
-    fr, tenant = sink.report, sink.tenant
+    fr, tenant = sink.report.files[index], sink.tenant
     if path.stat().st_size == 0:
         fr.note = Note("空文件，没有事件", "empty file: no events")
         return
     source = _pick(path, sources)
     if source is None:
         reason = f"unrecognised file format: no source reads it (tried: {names})"
-        sink.add(pl.DataFrame(), [DeadLetter(str(path), reason, _head(path), None, tenant)])
+        sink.add(index, pl.DataFrame(), [DeadLetter(str(path), reason, _head(path), None, tenant)])
         fr.note = Note(
             f"无法识别的文件格式（已尝试：{names}），已记入死信", f"{reason}; recorded as a dead letter"
         )
@@ -257,10 +274,10 @@ def _ingest_file(
     records = 0
     batches = source.read(path, tenant, tenant_config.salt, store_nicknames=tenant_config.store_nicknames)
     for batch in prefetch(batches, PREFETCH):
-        sink.add(batch.good, batch.bad)
+        sink.add(index, batch.good, batch.bad)
         records += batch.good.height + len(batch.bad)
         if on_progress is not None:
-            on_progress(IngestProgress(str(path), position[0], position[1], records))
+            on_progress(IngestProgress(str(path), index + 1, file_count, records))
     if records == 0:
         fr.note = Note("文件中没有事件（只有空行）", "no events in the file (blank lines only)")
 

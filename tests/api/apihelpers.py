@@ -104,6 +104,7 @@ class SseReader:
         self.response = self._cm.__enter__()
         self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()
+        self.ended = threading.Event()  # the server ended the stream
         if self.response.status_code == 200:
             threading.Thread(target=self._read, daemon=True).start()
 
@@ -121,6 +122,7 @@ class SseReader:
                     kind = line[6:].strip()
                 elif line.startswith("data:"):
                     data.append(line[5:].strip())
+            self.ended.set()
         except (httpx.HTTPError, RuntimeError):
             return
 

@@ -110,3 +110,21 @@ def test_poll_tallies_arrive_on_the_stream(api: Api) -> None:
         assert tally["repeats"] == 1 and tally["status"] == "open"
     finally:
         sse.close()
+
+
+def test_stopping_the_server_ends_open_streams(api: Api) -> None:
+    import time
+
+    from kuaifan.api.server import GRACEFUL_S
+
+    api.post([ev("enter", T0, user_key="u1")])
+    sse = SseReader(api.url + "/v1/rooms/r1/live", {"X-API-Key": KEY_A})
+    try:
+        sse.next("snapshot")
+        started = time.monotonic()
+        api.server.stop()
+        # Ended by the server, not cancelled after uvicorn's graceful-shutdown timeout.
+        assert time.monotonic() - started < GRACEFUL_S
+        assert sse.ended.wait(5)
+    finally:
+        sse.close()

@@ -62,6 +62,15 @@ def test_dedup_across_batches_and_within_one(store: DuckStore) -> None:
     assert events.filter(pl.col("msg_id") == "c")["text"].to_list() == ["first"]
 
 
+def test_append_new_marks_each_row_and_ignores_extra_columns(store: DuckStore) -> None:
+    store.append(frame(row("a")))
+    tagged = frame(row("a"), row("b"), row("b"), row("c")).with_columns(pl.Series("file", [0, 0, 1, 1]))
+    new = store.append_new(tagged)
+    assert new.to_list() == [False, True, False, True]
+    assert "file" not in store.read("demo").columns
+    assert store.append_new(frame()).to_list() == []
+
+
 def test_dedup_key_is_tenant_platform_msg_id(store: DuckStore) -> None:
     result = store.append(
         frame(row("a"), row("a", platform="douyin"), row("a", tenant="other"), row("a", kind="like"))

@@ -58,6 +58,7 @@ def sse_message(kind: str, data: Any, seq: int) -> bytes:
 
 
 RESYNC: Final = None  # queued instead of messages a subscriber was too slow to take
+CLOSE: Final = b""  # the server is stopping: end the stream
 
 
 class Subscriber:
@@ -77,6 +78,12 @@ class Subscriber:
                 self.queue.get_nowait()
             self.queue.put_nowait(RESYNC)
             self.resync = True
+
+    def close(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.resync = True  # nothing more is queued
+        self.queue.put_nowait(CLOSE)
 
 
 class _Intents:
@@ -447,6 +454,16 @@ class LiveHub:
         room = self.room(tenant, room_id)
         if room is not None:
             room.subscribers.discard(sub)
+
+    def close_streams(self) -> int:
+        """End every open live stream (the server is shutting down); returns how many."""
+        n = 0
+        for t in self._tenants.values():
+            for room in t.rooms.values():
+                for sub in room.subscribers:
+                    sub.close()
+                    n += 1
+        return n
 
     def next_seq(self) -> int:
         self._seq += 1

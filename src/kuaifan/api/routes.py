@@ -12,7 +12,7 @@ from starlette.responses import StreamingResponse
 
 from kuaifan.api.deps import StreamTenant, Tenant, get_ctx
 from kuaifan.api.errors import PayloadTooLarge
-from kuaifan.api.hub import RESYNC, Subscriber, sse_message
+from kuaifan.api.hub import CLOSE, RESYNC, Subscriber, sse_message
 from kuaifan.api.intake import RAW_LIMIT, SOURCE, intake, parse_body
 from kuaifan.api.responses import JsonResponse
 from kuaifan.errors import InputError, NotFoundError
@@ -142,8 +142,12 @@ async def room_live(request: Request, tenant: StreamTenant, room_id: str) -> Str
                 chunk = [message]
                 while not queue.empty() and len(chunk) < 64:
                     chunk.append(queue.get_nowait())
-                parts = []
+                parts: list[bytes] = []
                 for m in chunk:
+                    if m == CLOSE:
+                        if parts:
+                            yield b"".join(parts)
+                        return
                     if m is RESYNC:
                         sub.resync = False
                         parts = [snapshot()]  # the snapshot holds everything before it

@@ -38,6 +38,19 @@ def dashboard_url(host: str, port: int, api_key: str | None = None) -> str:
     return f"{base}#key={api_key}" if api_key else base
 
 
+class Server(uvicorn.Server):
+    """uvicorn, ending the live streams first when it stops: they never finish on their own, and
+    uvicorn would otherwise wait for them and then cancel them with an error in the log."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        ctx = (
+            getattr(self.config.app.state, "kuaifan", None) if isinstance(self.config.app, FastAPI) else None
+        )
+        if ctx is not None:
+            ctx.hub.close_streams()
+        await super().shutdown(sockets)
+
+
 def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "info") -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -73,7 +86,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, log_
     store = open_store(settings)  # a locked or unreadable store fails here, with its own message
     try:
         app = create_app(settings, store=store)
-        uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level)).run()
+        Server(uvicorn_config(app, host, port, log_level=log_level)).run()
     finally:
         store.close()
 
@@ -86,7 +99,7 @@ class BackgroundServer:
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
-        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port, log_level=log_level))
+        self.server = Server(uvicorn_config(app, self.host, self.port, log_level=log_level))
         self._thread = threading.Thread(target=self.server.run, name="kuaifan-uvicorn", daemon=True)
 
     @property
@@ -152,7 +165,7 @@ def serve_demo(
     events = [{**e, "tenant": tenant} for e in load_events([sim_dir])[0]]
     store = open_store(settings)
     app = create_app(settings, store=store)
-    server = uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level))
+    server = Server(uvicorn_config(app, host, port, log_level=log_level))
     stop = stop or threading.Event()
     errors: list[BaseException] = []
 

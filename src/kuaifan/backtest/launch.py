@@ -17,6 +17,7 @@ The simulator plays one live stream per room. A launch needs days, so per seed:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,13 +174,42 @@ def make_launches(
     return launches, past
 
 
-def preseason_paths(launch: Launch, rng: np.random.Generator, n: int) -> F64:
-    """(V, n, H) demand scenarios before launch: level F·e^ε, a drawn curve, the prior mix."""
+def preseason_paths(
+    launch: Launch, rng: np.random.Generator, n: int, mix_concentration: float | None = None
+) -> F64:
+    """(V, n, H) demand scenarios before launch: level F·e^ε, a drawn curve, the prior mix — or,
+    given a concentration α, a mix drawn per path from Dirichlet(α · prior mix)."""
     horizon = launch.demand.shape[1]
     out = np.zeros((len(launch.variants), n, horizon))
     for k in range(n):
         curve = daily_curve(rng, horizon, int(rng.integers(0, 7)))
         total = launch.preseason_total * float(np.exp(rng.normal(0.0, launch.sigma)))
         style = total * curve / curve.sum()
-        out[:, k, :] = rng.poisson(style[None, :] * launch.prior_mix[:, None])
+        mix = (
+            launch.prior_mix
+            if mix_concentration is None
+            else rng.dirichlet(mix_concentration * launch.prior_mix + 1e-3)
+        )
+        out[:, k, :] = rng.poisson(style[None, :] * mix[:, None])
     return out
+
+
+def mix_concentration(past: Sequence[Launch], default: float = 20.0) -> float:
+    """How closely launches follow the brand's prior mix: α of Dirichlet(α · prior), by moments.
+
+    For shares s ~ Dirichlet(α p), E Σ (s - p)² = Σ p(1 - p) / (α + 1); the realised mix of N units
+    adds multinomial noise Σ p(1 - p) / N, which is taken out. ``default`` when the past says nothing.
+    """
+    excess = 0.0
+    scale = 0.0
+    for p in past:
+        units = p.demand.sum(axis=1)
+        total = float(units.sum())
+        if total <= 0:
+            continue
+        spread = float((p.prior_mix * (1.0 - p.prior_mix)).sum())
+        excess += float(((units / total - p.prior_mix) ** 2).sum()) - spread / total
+        scale += spread
+    if scale <= 0 or excess <= 0:
+        return default
+    return float(np.clip(scale / excess - 1.0, 1.0, 1000.0))

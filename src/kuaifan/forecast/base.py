@@ -87,11 +87,17 @@ def two_piece_quantile(p10: F64, p50: F64, p90: F64, z: F64) -> F64:
 def build_forecast(ids: Sequence[str], last_ds: Sequence[int], q: F64, n_samples: int, seed: int) -> Forecast:
     """Forecast from quantile arrays ``q`` of shape (series, h, 3): sorted, clipped, sampled."""
     q = np.sort(np.maximum(q, 0.0), axis=2)
-    n, h, _ = q.shape
+    n = q.shape[0]
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, n_samples, 1))
     samples = two_piece_quantile(q[:, None, :, 0], q[:, None, :, 1], q[:, None, :, 2], z)
-    frame = pl.DataFrame(
+    return Forecast(ids=list(ids), quantiles=quantile_frame(ids, last_ds, q), samples=samples)
+
+
+def quantile_frame(ids: Sequence[str], last_ds: Sequence[int], q: F64) -> pl.DataFrame:
+    """unique_id, ds, p10, p50, p90 from ``q`` (series, h, 3), days after each series' last ds."""
+    h = q.shape[1]
+    return pl.DataFrame(
         {
             "unique_id": np.repeat(np.asarray(ids, dtype=object), h).tolist(),
             "ds": (np.asarray(last_ds, dtype=np.int64)[:, None] + np.arange(1, h + 1)[None, :]).ravel(),
@@ -107,7 +113,6 @@ def build_forecast(ids: Sequence[str], last_ds: Sequence[int], q: F64, n_samples
             "p90": pl.Float64,
         },
     )
-    return Forecast(ids=list(ids), quantiles=frame, samples=samples)
 
 
 def wape(actual: F64, forecast: F64) -> float:

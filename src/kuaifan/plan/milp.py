@@ -17,7 +17,7 @@ Variables (per variant v, scenario k, day t):
   y[n]        1 if node n places an order (only where MOQ or a fixed cost makes it matter)
 
 Constraints:
-  stock balance   I[t] = I[t-1] + arrivals[t] - served on day t          (I[-1] = on_hand)
+  stock balance   I[t] = I[t-1] + arrivals[t] + incoming[t] - served on day t   (I[-1] = on_hand)
   demand          z[t,0] <= D[t];  (1-c)·z[t,0] + Σ_a≥1 z[t,a] <= (1-c)·D[t]  (c = cancel share)
   MOQ / setup     moq·y <= Σ_v∈style x[n,v] <= M·y;   x[n,v] <= u_v·y  (u_v: most the bucket can sell)
   capacity        orders of a factory placed within any lead-time window (≥ 1 day) <= cap × window,
@@ -30,12 +30,7 @@ with p_n the share of scenarios in node n's bucket.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import highspy
@@ -43,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kuaifan.errors import InputError, KuaifanError
+from kuaifan.plan.fallback import Matrix
 from kuaifan.plan.model import PlanInput, PlanWarning
 
 F64 = npt.NDArray[np.float64]
@@ -85,6 +81,7 @@ class Problem:
     shortage: F64
     holding: F64
     on_hand: F64
+    incoming: F64  # (V, T): units already on order arriving at the start of each day
     review: I64  # (R,)
     lead: I64  # (F,)
     capacity: F64
@@ -167,7 +164,8 @@ def build_problem(inp: PlanInput) -> Problem:
         [[f.styles is None or s in f.styles for s in styles] for f in inp.factories], dtype=np.bool_
     )
     presale = inp.presale
-    wait = presale.max_wait_days if presale is not None and presale.cancel_share < 1 else 0
+    # a pre-order can wait at most until the last day of the horizon: a longer wait is the same model
+    wait = min(presale.max_wait_days, horizon - 1) if presale is not None and presale.cancel_share < 1 else 0
     keep = 1.0 - presale.cancel_share if presale is not None else 0.0
     cum = np.concatenate([np.zeros((*demand.shape[:2], 1)), np.cumsum(demand, axis=2)], axis=2)
     partitions: dict[tuple[int, int], Partition] = {}
@@ -178,6 +176,12 @@ def build_problem(inp: PlanInput) -> Problem:
 
     def arr(name: str) -> F64:
         return np.array([getattr(v, name) for v in inp.variants], dtype=np.float64)
+
+    incoming = np.zeros((len(inp.variants), horizon))
+    for i, v in enumerate(inp.variants):
+        for r in v.incoming:
+            if r.day < horizon:
+                incoming[i, r.day] += r.qty
 
     def farr(name: str) -> F64:
         return np.array([getattr(f, name) for f in inp.factories], dtype=np.float64)
@@ -193,6 +197,7 @@ def build_problem(inp: PlanInput) -> Problem:
         shortage=arr("shortage_cost"),
         holding=arr("holding_cost_per_day"),
         on_hand=arr("on_hand"),
+        incoming=incoming,
         review=review,
         lead=np.array([f.lead_time_days for f in inp.factories], dtype=np.int64),
         capacity=farr("capacity_per_day"),
@@ -249,7 +254,7 @@ class _Builder:
         self.cols.append(c)
         self.vals.append(v)
 
-    def lp(self, sense_max: bool, offset: float) -> tuple[highspy.HighsLp, int, int]:
+    def lp(self, sense_max: bool, offset: float) -> tuple[highspy.HighsLp, int, Matrix]:
         lp = highspy.HighsLp()
         lp.num_col_ = self.n_cols
         lp.num_row_ = self.n_rows
@@ -279,7 +284,18 @@ class _Builder:
             ]
         lp.sense_ = highspy.ObjSense.kMaximize if sense_max else highspy.ObjSense.kMinimize
         lp.offset_ = offset
-        return lp, int(integer.sum()), len(vals)
+        matrix = Matrix(
+            start=start.astype(np.int64),
+            index=cols[order],
+            value=vals[order],
+            row_lower=np.asarray(lp.row_lower_, dtype=np.float64),
+            row_upper=np.asarray(lp.row_upper_, dtype=np.float64),
+            col_lower=np.asarray(lp.col_lower_, dtype=np.float64),
+            col_upper=np.asarray(lp.col_upper_, dtype=np.float64),
+            cost=np.asarray(lp.col_cost_, dtype=np.float64),
+            offset=offset,
+        )
+        return lp, int(integer.sum()), matrix
 
 
 @dataclass
@@ -290,8 +306,12 @@ class Built:
     i_cols: I64  # (V, K, T)
     binary_cols: I64
     n_integer: int
-    n_nonzeros: int
+    matrix: Matrix
     warnings: list[PlanWarning]
+
+    @property
+    def n_nonzeros(self) -> int:
+        return len(self.matrix.value)
 
 
 def build_model(pb: Problem, inp: PlanInput) -> Built:
@@ -316,9 +336,9 @@ def build_model(pb: Problem, inp: PlanInput) -> Built:
     i_cols = b.add_cols(i_cost.ravel(), np.zeros(i_cost.size), np.full(i_cost.size, INF), False)
     i_cols = i_cols.reshape(n_v, n_k, n_t)
 
-    # balance rows: I[t] - I[t-1] + Σ_a z[t-a,a] - arrivals[t] = on_hand·[t=0]
-    rhs = np.zeros((n_v, n_k, n_t))
-    rhs[:, :, 0] = pb.on_hand[:, None]
+    # balance rows: I[t] - I[t-1] + Σ_a z[t-a,a] - arrivals[t] = on_hand·[t=0] + incoming[t]
+    rhs = np.broadcast_to(pb.incoming[:, None, :], (n_v, n_k, n_t)).copy()
+    rhs[:, :, 0] += pb.on_hand[:, None]
     bal = b.add_rows(rhs.ravel(), rhs.ravel()).reshape(n_v, n_k, n_t)
     b.add_entries(bal, i_cols, 1.0)
     b.add_entries(bal[:, :, 1:], i_cols[:, :, :-1], -1.0)
@@ -373,9 +393,9 @@ def build_model(pb: Problem, inp: PlanInput) -> Built:
             b.add_entries(np.full(zc.size, row[0]), zc.ravel(), 1.0)
     warnings.extend(_unusable_warnings(unusable, pb, inp, bool(groups)))
     offset = -float((pb.shortage[:, None, None] * d).sum()) * inv_k
-    lp, n_integer, nnz = b.lp(True, offset)
+    lp, n_integer, matrix = b.lp(True, offset)
     bin_cols = np.concatenate(binary) if binary else np.zeros(0, dtype=np.int64)
-    return Built(lp, groups, z_cols, i_cols, bin_cols, n_integer, nnz, warnings)
+    return Built(lp, groups, z_cols, i_cols, bin_cols, n_integer, matrix, warnings)
 
 
 def _add_group(
@@ -487,181 +507,3 @@ def _unusable_warnings(
             )
         )
     return out
-
-
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """HiGHS prints a banner on stdout when the first solver object is made; keep --json clean."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def new_highs() -> highspy.Highs:
-    with _quiet_stdout():
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    return h
-
-
-WARM_START_STRIDE = 7  # days between review days kept in the warm-start model
-WARM_START_SHARE = 0.4  # share of the time limit it may use
-
-
-def coarse_review_days(days: list[int], stride: int = WARM_START_STRIDE) -> list[int]:
-    """Review days at least ``stride`` apart, starting with the first."""
-    kept: list[int] = []
-    for d in days:
-        if not kept or d - kept[-1] >= stride:
-            kept.append(d)
-    return kept
-
-
-def _warm_start(h: highspy.Highs, built: Built, pb: Problem, limit: float) -> None:
-    """Frequent review days make many near-equivalent order nodes and a weak relaxation, and HiGHS
-    can spend its time on the root without a good plan. Solve first with orders only on review
-    days a week apart (same model, other order columns fixed to 0) and hand that plan over as the
-    incumbent; the full model then only has to improve on it."""
-    days = [int(d) for d in pb.review]
-    kept = set(coarse_review_days(days))
-    if len(kept) == len(days):
-        return
-    drop_parts: list[I64] = []
-    for g in built.groups:
-        if g.day not in kept:
-            drop_parts.append((g.x_start[:, None] + np.arange(len(g.variants))[None, :]).ravel())
-            drop_parts.append(g.y_col[g.y_col >= 0])
-    if not drop_parts:
-        return
-    drop = np.concatenate(drop_parts).astype(np.int32)
-    lower = np.asarray(built.lp.col_lower_, dtype=np.float64)[drop]
-    upper = np.asarray(built.lp.col_upper_, dtype=np.float64)[drop]
-    zeros = np.zeros(len(drop))
-    h.changeColsBounds(len(drop), drop, zeros, zeros)
-    h.setOptionValue("time_limit", max(0.1, limit))
-    h.run()
-    found = h.getInfo().primal_solution_status == 2
-    solution = h.getSolution() if found else None
-    h.changeColsBounds(len(drop), drop, lower, upper)
-    if solution is not None:
-        h.setSolution(solution)
-
-
-def _set_integer(h: highspy.Highs, cols: npt.NDArray[np.int32], integer: bool) -> None:
-    kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
-    h.changeColsIntegrality(len(cols), cols, np.array([kind] * len(cols)))
-
-
-def _run_checked(h: highspy.Highs) -> tuple[npt.NDArray[np.float64], float, float, str]:
-    """Run; return (values, objective, dual bound, status) or raise a clear error."""
-    h.run()
-    status = h.getModelStatus()
-    text = h.modelStatusToString(status)
-    info = h.getInfo()
-    if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-        raise PlanInfeasible(
-            "规划无可行解：约束无法同时满足（例如要求的最低满足率在产能、起订量和交期下达不到）",
-            "the plan is infeasible: the constraints cannot all be met (e.g. the required minimum fill "
-            "rate cannot be reached with these capacities, MOQs and lead times)",
-            status=text,
-        )
-    if info.primal_solution_status != 2:
-        raise SolverFailed(
-            f"求解器未找到可行方案（状态：{text}）；可放宽时间限制 time_limit_s",
-            f"the solver found no feasible plan (status: {text}); try a longer time_limit_s",
-            status=text,
-        )
-    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
-    objective = float(info.objective_function_value)
-    is_mip = h.getLp().integrality_ and any(
-        t != highspy.HighsVarType.kContinuous for t in h.getLp().integrality_
-    )
-    bound = float(info.mip_dual_bound) if is_mip else objective
-    return values, objective, bound, text
-
-
-def solve(inp: PlanInput, *, relax: bool = False, time_limit_s: float | None = None) -> Solution:
-    """Build and solve the MIP (or its LP relaxation with relax=True).
-
-    Whole order quantities are found in two steps: first with quantities continuous (only the
-    order / no-order binaries are integer), which gives a valid upper bound; then with the binaries
-    fixed and quantities integer. The gap reported is against the first step's bound, so it
-    covers both steps.
-    """
-    pb = build_problem(inp)
-    t0 = time.perf_counter()
-    built = build_model(pb, inp)
-    limit = float(time_limit_s if time_limit_s is not None else inp.time_limit_s)
-
-    def remaining() -> float:
-        return max(0.5, limit - (time.perf_counter() - t0))
-
-    h = new_highs()
-    # the first step gets half the gap: rounding quantities in the second step may use the rest
-    h.setOptionValue("mip_rel_gap", float(inp.mip_rel_gap) / 2)
-    h.setOptionValue("random_seed", 7)
-    if relax:
-        built.lp.integrality_ = []
-    h.passModel(built.lp)
-    x_cols = np.concatenate(
-        [(g.x_start[:, None] + np.arange(len(g.variants))[None, :]).ravel() for g in built.groups]
-        or [np.zeros(0, dtype=np.int64)]
-    ).astype(np.int32)
-    integer_x = inp.integer_quantities and not relax and len(x_cols) > 0
-    if integer_x:
-        _set_integer(h, x_cols, False)
-    if not relax and len(built.binary_cols):
-        _warm_start(h, built, pb, WARM_START_SHARE * limit)
-    h.setOptionValue("time_limit", remaining())
-    values, objective, bound, status_text = _run_checked(h)
-    if integer_x:
-        bins = built.binary_cols.astype(np.int32)
-        y = np.round(values[bins])
-        h.changeColsBounds(len(bins), bins, y, y)
-        _set_integer(h, x_cols, True)
-        h.setOptionValue("mip_rel_gap", float(inp.mip_rel_gap) / 2)
-        h.setOptionValue("time_limit", remaining())
-        values, objective, _, status_b = _run_checked(h)
-        status_text = status_text if status_b == "Optimal" else status_b
-    elapsed = time.perf_counter() - t0
-    if not math.isfinite(bound):  # stopped before the root bound was known
-        bound = math.inf
-    gap = min(1.0, max(0.0, bound - objective) / max(1.0, abs(objective)))
-    optimal = gap <= inp.mip_rel_gap + 1e-9 and status_text == "Optimal"
-    n_v, n_k, n_t = pb.shape
-    served = np.zeros((n_v, n_k, n_t, pb.wait + 1))
-    for a, zc in enumerate(built.z_cols):
-        served[:, :, : n_t - a, a] = values[zc]
-    stock = values[built.i_cols]
-    fixed_cost = 0.0
-    for g in built.groups:
-        idx = g.x_start[:, None] + np.arange(len(g.variants))[None, :]
-        x = values[idx]
-        g.x_value = np.round(x) if integer_x else x
-        if (g.y_col >= 0).any():
-            fixed_cost += float((g.prob * np.round(values[g.y_col]) * pb.fixed[g.f]).sum())
-    return Solution(
-        problem=pb,
-        groups=built.groups,
-        served=np.maximum(served, 0.0),
-        stock=np.maximum(stock, 0.0),
-        fixed_cost=fixed_cost,
-        objective=objective,
-        status=status_text,
-        optimal=optimal,
-        mip_gap=gap,
-        bound=bound,
-        time_s=elapsed,
-        n_vars=int(built.lp.num_col_),
-        n_binary=len(built.binary_cols),
-        n_integer=0 if relax else built.n_integer,
-        n_rows=int(built.lp.num_row_),
-        n_nonzeros=built.n_nonzeros,
-        warnings=built.warnings,
-    )

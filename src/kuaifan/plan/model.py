@@ -34,6 +34,15 @@ class Presale(BaseModel):
     )
 
 
+class Receipt(BaseModel):
+    """Units already on order: they arrive at the start of ``day`` (ignored if day >= horizon_days)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: int = Field(ge=0, le=3660)
+    qty: NonNegFloat
+
+
 class Variant(BaseModel):
     """One sellable variant (colour × size) of a style, with its demand scenarios."""
 
@@ -49,6 +58,9 @@ class Variant(BaseModel):
     )
     holding_cost_per_day: NonNegFloat = Field(default=0.0, description="cost per unit in stock per day")
     on_hand: NonNegFloat = Field(default=0.0, description="units in stock at the start of day 0")
+    incoming: list[Receipt] = Field(
+        default_factory=list, description="units already on order (in transit), by day of arrival"
+    )
     demand_scenarios: list[list[NonNegFloat]] = Field(
         min_length=1,
         description=(

@@ -9,8 +9,11 @@ per style, one rule per bucket of the style's demand to date,
 hand plus on order after placing it, for planners who think in order-up-to levels.
 
 :func:`simulate` plays a plan (orders + rules) forward on demand paths. On the plan's own scenarios
-with lost sales it reproduces the MIP's expected profit exactly; on fresh paths it is an honest
-out-of-sample estimate of the policy.
+with lost sales it reproduces the MIP's expected profit exactly; with pre-sale it can fall a little
+short of it (it serves waiting buyers first come, first served, while the MIP allocates stock to
+waiting and new buyers knowing each scenario's future). On fresh paths it is an honest
+out-of-sample estimate of the policy. Fixed order costs are charged per order placed: one per
+factory and style on each day (and, for re-orders, in each scenario whose rule fires).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from datetime import timedelta
 
 import numpy as np
 
-from kuaifan.plan.milp import F64, Problem, Solution, solve
+from kuaifan.plan.milp import F64, Problem, Solution
 from kuaifan.plan.model import Expected, OrderLine, PlanInput, PlanResult, ReorderRule, RuleOrder
+from kuaifan.plan.solver import solve
 
 
 def plan(inp: PlanInput, *, time_limit_s: float | None = None) -> PlanResult:
@@ -57,7 +61,7 @@ def _expected(pb: Problem, served: F64, stock: F64, orders: F64, fixed_cost: flo
     ordered = float(ordered_fv.sum()) / n_k
     leftover = float(leftover_v.sum()) / n_k
     first = float(orders[:, :, :, 0].sum()) / n_k if len(pb.review) and pb.review[0] == 0 else 0.0
-    available = float(pb.on_hand.sum()) + ordered
+    available = float(pb.on_hand.sum() + pb.incoming.sum()) + ordered
     return Expected(
         profit=revenue - purchase - fixed_cost + salvage - holding - shortage,
         revenue=revenue,
@@ -181,7 +185,7 @@ def _position(pb: Problem, stock: F64, orders: F64, ri: int) -> F64:
     """Stock at the start of review day ri plus units on order that arrive on or after it."""
     day = int(pb.review[ri])
     on_hand = stock[:, :, day - 1] if day > 0 else np.broadcast_to(pb.on_hand[:, None], stock.shape[:2])
-    pipeline = np.zeros(stock.shape[:2])
+    pipeline = np.broadcast_to(pb.incoming[:, day:].sum(axis=1)[:, None], stock.shape[:2]).copy()
     for f, lead in enumerate(pb.lead):
         for rj in range(ri):
             if int(pb.review[rj]) + int(lead) >= day:
@@ -205,6 +209,9 @@ def simulate(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> E
     unit_cost = np.array([v.unit_cost for v in inp.variants])
 
     arrivals = np.zeros((n_v, n_k, n_t + 1))
+    for i, v in enumerate(inp.variants):
+        for receipt in v.incoming:
+            arrivals[i, :, min(receipt.day, n_t)] += receipt.qty
     bought = np.zeros(n_v)  # units over all scenarios
     spend = 0.0
     fixed = 0.0
@@ -213,8 +220,8 @@ def simulate(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> E
             arrivals[vidx[o.variant], :, o.delivery_day] += o.qty
         bought[vidx[o.variant]] += o.qty * n_k
         spend += o.qty * unit_cost[vidx[o.variant]] * fac[o.factory].unit_cost_factor * n_k
-    for fid, _style in {(o.factory, o.style) for o in result.orders}:
-        fixed += fac[fid].fixed_cost_per_order * n_k
+    for _day, fid, _style in {(o.day, o.factory, o.style) for o in result.orders}:
+        fixed += fac[fid].fixed_cost_per_order * n_k  # one order per day, factory and style
     cum = np.concatenate([np.zeros((n_v, n_k, 1)), np.cumsum(d, axis=2)], axis=2)
     for rule in result.reorder_policy:
         seen = cum[style_vars[rule.style], :, rule.day].sum(axis=0)
@@ -233,7 +240,7 @@ def simulate(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> E
             fixed += fac[fid].fixed_cost_per_order * n_hit
 
     pre = inp.presale
-    wait = pre.max_wait_days if pre is not None and pre.cancel_share < 1 else 0
+    wait = min(pre.max_wait_days, n_t - 1) if pre is not None and pre.cancel_share < 1 else 0
     keep = 1.0 - pre.cancel_share if pre is not None else 0.0
     discount = 1.0 - (pre.price_discount if pre is not None else 0.0)
     stock = np.broadcast_to(np.array([v.on_hand for v in inp.variants])[:, None], (n_v, n_k)).copy()
@@ -268,7 +275,8 @@ def simulate(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> E
     served_units = float(served_v.sum()) / n_k
     ordered = float(bought.sum()) / n_k
     leftover = float(stock.sum()) / n_k
-    available = float(sum(v.on_hand for v in inp.variants)) + ordered
+    incoming = sum(r.qty for v in inp.variants for r in v.incoming if r.day < n_t)
+    available = float(sum(v.on_hand for v in inp.variants) + incoming) + ordered
     return Expected(
         profit=revenue - spend / n_k - fixed / n_k + salvage - holding - shortage,
         revenue=revenue,

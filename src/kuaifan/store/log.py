@@ -85,6 +85,14 @@ class EventStore(Protocol):
         """Append validated rows (EVENT_SCHEMA columns); duplicates are counted, not stored."""
         ...
 
+    def append_new(self, df: pl.DataFrame) -> pl.Series:
+        """Append like ``append``; return one Boolean per input row: True if it was stored now.
+
+        Extra columns are ignored, so a caller can tag rows (e.g. with their file) and count
+        the duplicates of each tag from the mask.
+        """
+        ...
+
     def add_dead_letters(self, items: Sequence[DeadLetter]) -> int: ...
 
     def read(
@@ -131,12 +139,11 @@ def conform(df: pl.DataFrame) -> pl.DataFrame:
     return df.select([pl.col(c).cast(POLARS_SCHEMA[c], strict=True) for c in EVENT_COLUMNS])
 
 
-def first_of_each_key(df: pl.DataFrame) -> pl.DataFrame:
-    """Drop later copies of a (tenant, platform, msg_id) inside one batch: the first arrival wins."""
+def first_of_each_key(df: pl.DataFrame) -> pl.Series:
+    """True for the first row of each (tenant, platform, msg_id) in the batch: the first arrival wins."""
     if df.height < 2:
-        return df
-    first = df.select(pl.struct(*DEDUP_COLUMNS).is_first_distinct())[:, 0]
-    return df if first.all() else df.filter(first)  # filtering copies: only when there is a repeat
+        return pl.Series("first", [True] * df.height, dtype=pl.Boolean)
+    return df.select(pl.struct(*DEDUP_COLUMNS).is_first_distinct().alias("first")).to_series()
 
 
 def open_store(settings: Settings, *, memory_limit: str | None = None) -> EventStore:

@@ -1,21 +1,23 @@
-"""The batch path: the distinct texts of a batch through polars string kernels (Rust), a few plans.
+"""The batch path: the distinct texts of a batch through polars string kernels (Rust) in two plans,
+and through Python only where a cheap test says a rule can apply.
 
 Same results as the per-text path, by construction and by test (tests/text/test_batch.py):
 
 1. normalisation as kernels (NFKC, lower-case, emote codes, whitespace, the typo table with
-   ``replace_many``), then each distinct normalised text once. A text with characters outside
-   ``SAFE_TEXT`` (where Python's and Rust's Unicode tables could differ) is classified per text;
-   Chinese numerals are converted in Python on the texts where ``NUMERAL_GATE`` says they can be;
-2. intent cues and sentiment words with ``extract_many`` (Aho-Corasick), spam words with
-   ``contains_any``, and each structural pattern of ``intents.text_flags`` that Rust's regex
-   engine evaluates exactly (no look-around: a one-character look-around at the edge of a pattern
-   becomes a consumed character, which gives the same "is there a match");
-3. per text in Python, only where a cheap test says it is needed: colours (a colour character
-   present; the compiled automaton), the 有 patterns (whose first match's group matters), 刷屏;
-4. attributes: numbers with ``batch_extract`` (kernels over number runs), letter sizes once per
-   distinct run of letter-size characters;
-5. a comment depends only on the features above, so ``decide_flags`` and the sentiment run once
-   per distinct feature tuple, and equal comments share one ``Comment``.
+   ``replace_many``, leftmost with longest keys first = leftmost-longest). A text with characters
+   outside ``SAFE_TEXT`` (where Python's and Rust's Unicode tables could differ) is classified per
+   text; Chinese numerals are converted in Python where ``NUMERAL_GATE`` says one can change;
+2. each distinct normalised text once: intent cues and sentiment words with ``extract_many``
+   (Aho-Corasick, the same matches in the same order as the compiled automata), spam words with
+   ``contains_any``, and the structural patterns of ``intents.text_flags`` that Rust's regex
+   engine evaluates exactly (it has no look-around; a one-character look-around at the very start
+   or end of a pattern becomes a consumed character, which gives the same "is there a match");
+3. per text in Python, only where needed: colours (texts with a colour character), the 有
+   patterns (the group of their first match matters), 刷屏 (long texts with few distinct
+   characters), numbers (texts with a digit: ``numbers.py``), letter sizes (once per distinct run
+   of the characters that rule reads);
+4. a comment depends only on these features, so ``decide_flags`` and the sentiment run once per
+   distinct feature tuple, and equal comments share one ``Comment`` object.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from typing import Any
 
 import polars as pl
 
-from kuaifan.text.batch_extract import NEEDS_PYTHON, extract_batch, link_number
 from kuaifan.text.extract import _AFTER_COLOR, Attributes, _sizes, canonical_size, extract, find_colors
 from kuaifan.text.intents import (
     F_ALT_SIZES,
@@ -42,6 +43,7 @@ from kuaifan.text.intents import (
 )
 from kuaifan.text.lexicon import CompiledLexicon
 from kuaifan.text.normalize import convert_numerals
+from kuaifan.text.numbers import NEEDS_EXTRACT, numbers
 from kuaifan.text.sentiment import CONTACT, QUESTION_END, URL, is_flood, sentiment_from_words
 
 SEP = "\x1f"  # joins the words a scan found into one key (no lexicon word contains it: checked)
@@ -71,7 +73,10 @@ _RUST_FLAGS: tuple[tuple[int, str], ...] = (
         rf"(?:(?:^|[^a-z0-9.]){_LETTER}|\d{{2,3}}(?:\.5)?)\s*(?:码|号)?\s*还是\s*"
         rf"(?:{_LETTER}(?:$|[^a-z])|\d{{2,3}}(?:\.5)?)",
     ),
-    (F_PRICE_NUMBER, r"(?:是|也是|就)\s*\d{2,4}\s*(?:元|块)?\s*(?:吗|嘛|\?)|\d+\s*(?:元|块钱|块)|满\d+减|¥|￥"),
+    (
+        F_PRICE_NUMBER,
+        r"(?:是|也是|就)\s*\d{2,4}\s*(?:元|块)?\s*(?:吗|嘛|\?)|\d+\s*(?:元|块钱|块)|满\d+减|¥|￥",
+    ),
     (F_LINK_NUMBER_Q, r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是"),
     (F_ASK_SIZE, rf"(?:求|要|蹲)\s*{_LETTER}(?:$|[^a-z])"),
 )
@@ -84,17 +89,17 @@ LETTER_RUN = r"[a-z0-9.几码号均]+"
 
 
 class Patterns:
-    """Word lists of a compiled lexicon in the order the kernels need (built once per lexicon)."""
+    """The kernels' word lists and expressions for one compiled lexicon, built once: building them
+    (big literal lists) costs more than running them on a few thousand texts."""
 
-    __slots__ = ("color_chars", "cues", "ok", "senti", "spam", "typo_keys", "typo_values")
+    __slots__ = ("color_chars", "features", "normalize", "ok")
 
     def __init__(self, lex: CompiledLexicon) -> None:
         typo_map = lex.typos.mapping
-        self.typo_keys = lex.longest_first(typo_map)
-        self.typo_values = [typo_map[k] for k in self.typo_keys]
-        self.cues = lex.longest_first(lex.intent_cues)
-        self.senti = lex.longest_first(lex.senti_map)
-        self.spam = list(lex.spam_words)
+        typo_keys = lex.longest_first(typo_map)
+        cues = lex.longest_first(lex.intent_cues)
+        senti = lex.longest_first(lex.senti_map)
+        spam = list(lex.spam_words)
         # every colour word contains one of these characters: a text without any has no colour
         chars: set[str] = set()
         for key, canon in lex.color_map.items():
@@ -102,7 +107,41 @@ class Patterns:
                 chars.add(max(key, key=lambda ch: (ch in canon, ch)))
         self.color_chars = "[" + "".join(sorted("\\" + c if c in "\\[]^-&~" else c for c in chars)) + "]"
         # a separator inside a word would split its key: such a lexicon uses the per-text path
-        self.ok = not any(SEP in w for w in (*self.cues, *self.senti))
+        self.ok = not any(SEP in w for w in (*cues, *senti))
+
+        t = pl.col("t")
+        norm = (
+            t.str.normalize("NFKC")
+            .str.to_lowercase()
+            .str.replace_all(_EMOTE, " ")
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars()
+        )
+        if typo_keys:
+            norm = norm.str.replace_many(typo_keys, [typo_map[k] for k in typo_keys], leftmost=True)
+        self.normalize = [norm.alias("t")]
+
+        def joined(words: list[str], **how: bool) -> pl.Expr:
+            return t.str.extract_many(words, **how).list.join(SEP) if words else pl.lit("")
+
+        bits = [t.str.contains(pattern).cast(pl.Int64) * bit for bit, pattern in _RUST_FLAGS]
+        bits.append(t.str.contains("还是", literal=True).cast(pl.Int64) * F_HAISHI)
+        bits.append(((t == "") | ~t.str.contains(_NOT_SYMBOL)).cast(pl.Int64) * F_ONLY_SYMBOLS)
+        self.features = [
+            joined(cues, overlapping=True).alias("ck"),
+            joined(senti, leftmost=True).alias("sk"),
+            (
+                (t.str.contains_any(spam) if spam else pl.lit(False))
+                | (t.str.contains("[a-z0-9]") & t.str.contains(f"{URL}|{CONTACT}"))
+            ).alias("ad"),
+            t.str.contains(QUESTION_END).alias("qend"),
+            t.str.contains("[0-9]").alias("digit"),
+            t.str.contains("有", literal=True).alias("you"),
+            t.str.contains(self.color_chars).alias("color"),
+            (t.str.len_chars() >= 10).alias("long"),
+            pl.when(t.str.contains("[smlx]|均码")).then(t.str.extract_all(LETTER_RUN)).alias("runs"),
+            pl.sum_horizontal(bits).alias("flags"),
+        ]
 
 
 @lru_cache(maxsize=8)
@@ -112,19 +151,12 @@ def patterns(lex: CompiledLexicon) -> Patterns:
 
 def _normalize_safe(raw: Sequence[str], pats: Patterns) -> list[str]:
     """``lex.norm`` of texts within SAFE_TEXT."""
-    t = (
-        pl.col("t")
-        .str.normalize("NFKC")
-        .str.to_lowercase()
-        .str.replace_all(_EMOTE, " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
+    df = (
+        pl.LazyFrame({"t": raw}, schema={"t": pl.String})
+        .select(pats.normalize)
+        .with_columns(numeral=pl.col("t").str.contains(NUMERAL_GATE))
+        .collect()
     )
-    if pats.typo_keys:
-        t = t.str.replace_many(pats.typo_keys, pats.typo_values, leftmost=True)
-    df = pl.LazyFrame({"t": raw}, schema={"t": pl.String}).select(t).with_columns(
-        numeral=pl.col("t").str.contains(NUMERAL_GATE)
-    ).collect()
     norms: list[str] = df.get_column("t").to_list()
     for i in df.get_column("numeral").arg_true().to_list():
         norms[i] = convert_numerals(norms[i])
@@ -162,100 +194,122 @@ def classify_batch(
     return [next(out) if ok else python(t) for t, ok in zip(texts, safe, strict=True)]
 
 
-def _classify_norms(norms: list[str], lex: CompiledLexicon, pats: Patterns, make: Callable[..., Any]) -> list[Any]:
+Features = dict[str, list[Any]]
+
+
+def _classify_norms(
+    norms: list[str], lex: CompiledLexicon, pats: Patterns, make: Callable[..., Any]
+) -> list[Any]:
     """Comments of distinct normalised texts (all within SAFE_TEXT)."""
-    t = pl.col("t")
-    flags = pl.lit(0, dtype=pl.Int64)
-    for bit, pattern in _RUST_FLAGS:
-        flags = flags + t.str.contains(pattern).cast(pl.Int64) * bit
-    flags = flags + t.str.contains("还是", literal=True).cast(pl.Int64) * F_HAISHI
-    flags = flags + ((t == "") | ~t.str.contains(_NOT_SYMBOL)).cast(pl.Int64) * F_ONLY_SYMBOLS
+    df = pl.LazyFrame({"t": norms}, schema={"t": pl.String}).with_columns(pats.features).collect()
+    features = _python_features(norms, df, lex)
+    features.update(_attributes(norms, df, features["colors"], lex))
+    return _decide(features, lex, make)
 
-    def joined(words: list[str], **how: bool) -> pl.Expr:
-        return t.str.extract_many(words, **how).list.join(SEP) if words else pl.lit("")
 
-    df = (
-        pl.LazyFrame({"t": norms}, schema={"t": pl.String})
-        .with_row_index("id")
-        .with_columns(
-            ck=joined(pats.cues, overlapping=True),
-            sk=joined(pats.senti, leftmost=True),
-            ad=(t.str.contains_any(pats.spam) if pats.spam else pl.lit(False))
-            | (t.str.contains("[a-z0-9]") & t.str.contains(f"{URL}|{CONTACT}")),
-            qend=t.str.contains(QUESTION_END),
-            digit=t.str.contains("[0-9]"),
-            you=t.str.contains("有", literal=True),
-            color=t.str.contains(pats.color_chars),
-            long=t.str.len_chars() >= 10,
-            runs=pl.when(t.str.contains("[smlx]|均码")).then(t.str.extract_all(LETTER_RUN)),
-            flags=flags,
-        )
-        .with_columns(python=pl.col("digit") & t.str.contains(NEEDS_PYTHON))
-        .collect()
-    )
-    n = len(norms)
+def _python_features(norms: list[str], df: pl.DataFrame, lex: CompiledLexicon) -> Features:
+    """Colours, the 有 patterns and 刷屏, on the texts where they can be found."""
     col = df.get_column
-
-    # colours: the compiled automaton on texts with a colour character (scan_python's colours)
-    colors: list[list[tuple[str, int, int]]] = [[]] * n
+    colors: list[list[tuple[str, int, int]]] = [[]] * len(norms)
     for i in col("color").arg_true().to_list():
         found = find_colors(norms[i], lex)
         if found:
             colors[i] = found
-    flag_list: list[int] = col("flags").to_list()
+    flags: list[int] = col("flags").to_list()
     for i in col("you").arg_true().to_list():
-        flag_list[i] |= has_question_flags(norms[i])
-    spam: list[bool] = col("ad").to_list()
-    ad = list(spam)
+        flags[i] |= has_question_flags(norms[i])
+    ad: list[bool] = col("ad").to_list()
+    spam = list(ad)
     for i in col("long").arg_true().to_list():
         text = norms[i]
+        # is_flood's own cheap test first: a flooded text has few distinct characters
         if not spam[i] and len(set(text)) <= len(text) - 7.5 and is_flood(text):
             spam[i] = True
+    ncol = [len({c for c, _, _ in found}) for found in colors]
+    return {
+        "ck": col("ck").to_list(),
+        "sk": col("sk").to_list(),
+        "qend": col("qend").to_list(),
+        "flags": flags,
+        "ad": ad,
+        "spam": spam,
+        "colors": colors,
+        "ncol": ncol,
+        "color": [found[0][0] if k == 1 else None for found, k in zip(colors, ncol, strict=True)],
+    }
 
-    # attributes
+
+def _attributes(
+    norms: list[str], df: pl.DataFrame, colors: list[list[tuple[str, int, int]]], lex: CompiledLexicon
+) -> Features:
+    """height, weight, size and link number as ``extract`` finds them."""
+    col = df.get_column
+    n = len(norms)
     h: list[int | None] = [None] * n
     w: list[float | None] = [None] * n
     link: list[int | None] = [None] * n
     size: list[str | None] = [None] * n
-    letter = _letter_sizes(col("runs").to_list())
-    python_rows = set(col("python").arg_true().to_list())
-    for i in python_rows:
-        a = extract(norms[i], lex, colors[i])
-        h[i], w[i], size[i], link[i] = a.height_cm, a.weight_kg, a.size, a.link_no
-    digits = [i for i in col("digit").arg_true().to_list() if i not in python_rows]
-    numbers = extract_batch([norms[i] for i in digits], lex)
-    for i, (hv, wv, nsizes, spans, cands) in zip(digits, numbers, strict=True):
-        h[i], w[i] = hv, wv
-        found = set(nsizes) | letter[i]
-        for _, _, end in colors[i]:
-            after = _AFTER_COLOR.match(norms[i], end)
+    letter: list[set[str]] = [set()] * n
+    has_runs = col("runs").is_not_null()
+    runs = col("runs").filter(has_runs).to_list()
+    for i, found in zip(has_runs.arg_true().to_list(), _letter_sizes(runs), strict=True):
+        letter[i] = found
+        size[i] = next(iter(found)) if len(found) == 1 else None
+    for i in col("digit").arg_true().to_list():
+        text = norms[i]
+        if NEEDS_EXTRACT.search(text):
+            a = extract(text, lex, colors[i])
+            h[i], w[i], size[i], link[i] = a.height_cm, a.weight_kg, a.size, a.link_no
+            continue
+        h[i], w[i], numeric, spans, link[i] = numbers(text, lex)
+        found = letter[i].union(numeric)
+        for _, _, end in colors[i]:  # extract._sizes: a number right after a colour (黑色38)
+            after = _AFTER_COLOR.match(text, end)
             if after and not any(a < after.end(1) and after.start(1) < b for a, b in spans):
                 found.add(canonical_size(after.group(1)) or "")
         found.discard("")
         size[i] = found.pop() if len(found) == 1 else None
-        if cands:
-            link[i] = link_number(cands, spans)
-    for i, (found, has_digit) in enumerate(zip(letter, col("digit").to_list(), strict=True)):
-        if found and not has_digit:
-            size[i] = next(iter(found)) if len(found) == 1 else None
+    return {"h": h, "w": w, "size": size, "link": link}
 
-    # the decision, once per distinct feature tuple
-    ncol = [len({c for c, _, _ in found}) for found in colors]
-    color = [found[0][0] if k == 1 else None for found, k in zip(colors, ncol, strict=True)]
+
+def _decide(f: Features, lex: CompiledLexicon, make: Callable[..., Any]) -> list[Any]:
+    """The decision once per distinct feature tuple, its parts once per distinct part."""
     cache: dict[tuple[Any, ...], Any] = {}
-    out = []
+    intents: dict[tuple[Any, ...], tuple[str, float]] = {}
+    sentiments: dict[tuple[str, bool], float] = {}
     senti_map = lex.senti_map
-    for key in zip(
-        col("ck").to_list(), col("sk").to_list(), flag_list, h, w, size, color, link, ncol, ad, spam,
-        col("qend").to_list(), strict=True,
-    ):
+    out = []
+    keys = zip(
+        f["ck"],
+        f["sk"],
+        f["flags"],
+        f["h"],
+        f["w"],
+        f["size"],
+        f["color"],
+        f["link"],
+        f["ncol"],
+        f["ad"],
+        f["spam"],
+        f["qend"],
+        strict=True,
+    )
+    for key in keys:
         comment = cache.get(key)
         if comment is None:
             ck, sk, fl, hv, wv, sz, cl, ln, nc, is_ad, is_spam, qend = key
-            total, strongest = score_cues(ck.split(SEP) if ck else [], lex)
-            intent, confidence = decide_flags(fl, total, strongest, Attributes(hv, wv, sz, cl, ln, None, nc), is_ad)
-            senti = sentiment_from_words(sk.split(SEP), senti_map, qend) if sk else 0.0
-            comment = cache[key] = make(intent, hv, wv, sz, cl, ln, confidence, senti, is_spam)
+            # decide_flags reads only whether an attribute is there (and whether colours compete)
+            ikey = (ck, fl, hv is None, wv is None, sz is None, cl is None, ln is None, nc > 1, is_ad)
+            decided = intents.get(ikey)
+            if decided is None:
+                total, strongest = score_cues(ck.split(SEP) if ck else [], lex)
+                attrs = Attributes(hv, wv, sz, cl, ln, None, nc)
+                decided = intents[ikey] = decide_flags(fl, total, strongest, attrs, is_ad)
+            senti = sentiments.get((sk, qend))
+            if senti is None:
+                senti = sentiment_from_words(sk.split(SEP), senti_map, qend) if sk else 0.0
+                sentiments[sk, qend] = senti
+            comment = cache[key] = make(decided[0], hv, wv, sz, cl, ln, decided[1], senti, is_spam)
         out.append(comment)
     return out
 

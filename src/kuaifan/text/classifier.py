@@ -2,10 +2,11 @@
 
 ``TextClassifier`` holds a compiled lexicon (Aho-Corasick automata, a typo table, compiled
 regexes) and is immutable after construction, so one instance can be shared by many rooms and
-threads. ``classify_many`` classifies each distinct text once (live rooms repeat themselves:
-已拍, 上链接, 扣1) and, for large batches, runs normalisation and every dictionary scan as
-vectorised polars string kernels (``batch.py``); both paths share the decision code below and
-give identical results (tested). ``benchmarks/bench_text.py`` measures which is faster.
+threads. ``classify`` is the reference implementation (normalize.py, extract.py, intents.py).
+``classify_many`` classifies each distinct text once (live rooms repeat themselves: 已拍, 上链接,
+扣1) and, for large batches, takes the batch path (``batch.py``: polars string kernels, the number
+rules of ``numbers.py``, one decision per distinct feature tuple), which gives the same comments
+(tests/text/test_batch.py). ``benchmarks/bench_text.py`` measures both against jieba.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from kuaifan.errors import ConfigError
 from kuaifan.text.extract import Attributes, extract, find_colors
 from kuaifan.text.intents import ONLY_SYMBOLS, decide, score_cues
 from kuaifan.text.lexicon import (
-    INTENTS,
     CompiledLexicon,
     Lexicon,
     compile_lexicon,
@@ -30,8 +30,9 @@ from kuaifan.text.lexicon import (
 from kuaifan.text.sentiment import has_ad_pattern, is_flood, is_question_end, sentiment_from_words
 
 Method = Literal["auto", "python", "polars"]
-# From this many distinct texts on, "auto" uses the polars batch path (it has a fixed cost per call).
-POLARS_MIN_BATCH = 512
+# From this many distinct texts on, "auto" uses the batch path: it has a fixed cost per call (the
+# kernels build their Aho-Corasick automata, ~10 ms on one core) and wins from about 600 texts.
+POLARS_MIN_BATCH = 600
 _NEEDS_EXTRACT = re.compile(r"[0-9smlx]|均码")
 # A text without these needs no extraction and none of the structural rules of ``decide``: its
 # Comment depends only on the words the scans found (see ``decide_many``).

@@ -255,7 +255,13 @@
     else showLogin(null);
   }
 
+  let started = false;
   function enter(start) {
+    if (started) {
+      location.reload(); // signed in again after a 401: start clean
+      return;
+    }
+    started = true;
     document.getElementById("login").hidden = true;
     document.getElementById("main").hidden = false;
     document.getElementById("logout").hidden = false;

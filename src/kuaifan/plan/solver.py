@@ -1,0 +1,347 @@
+"""Solving the planner's MIP (milp.py) with HiGHS, within ``time_limit_s``.
+
+0. A first feasible plan: with review days more often than weekly, the plan of a coarser model
+   (orders only on review days a week apart); otherwise the LP relaxation, which also gives an upper
+   bound on expected profit, with its order quantities rounded and repaired for MOQs (fallback.py).
+   If that plan is already within ``mip_rel_gap`` of the bound, it is the answer.
+1. Order / no-order binaries integer, quantities continuous, started from that plan.
+2. Binaries fixed, quantities integer (when whole units are asked for).
+
+The answer is the best feasible plan any step found, and its gap is against the best bound, so a
+time limit never ends in a silent empty plan: either a plan with a warning that says how far from
+proven it is (zh + en), or SolverFailed when not even the relaxation was solved in time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+
+from kuaifan.plan.fallback import greedy_flows, round_node
+from kuaifan.plan.milp import (
+    F64,
+    Built,
+    PlanInfeasible,
+    Problem,
+    Solution,
+    SolverFailed,
+    build_model,
+    build_problem,
+)
+from kuaifan.plan.model import PlanInput, PlanWarning
+
+WARM_START_STRIDE = 7  # days between review days kept in the warm-start model
+WARM_START_SHARE = 0.4  # share of the time limit the warm start may use
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A feasible solution of the full model: column values and expected profit."""
+
+    values: F64
+    objective: float
+    source: str  # "mip", "rounded_lp" or "rounded"
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """HiGHS prints a banner on stdout when the first solver object is made; keep --json clean."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs() -> highspy.Highs:
+    with _quiet_stdout():
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def coarse_review_days(days: list[int], stride: int = WARM_START_STRIDE) -> list[int]:
+    """Review days at least ``stride`` apart, starting with the first."""
+    kept: list[int] = []
+    for d in days:
+        if not kept or d - kept[-1] >= stride:
+            kept.append(d)
+    return kept
+
+
+def _x_index(built: Built) -> list[npt.NDArray[np.int64]]:
+    return [g.x_start[:, None] + np.arange(len(g.variants))[None, :] for g in built.groups]
+
+
+def repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str) -> Point | None:
+    """The plan of ``values`` with quantities rounded and MOQs repaired, sales played greedily;
+    None if it breaks a row of the model (e.g. a capacity window after raising to MOQs)."""
+    for down in (False, True):
+        point = _repaired(pb, built, values, integer, source, down)
+        if point is not None:
+            return point
+    return None
+
+
+def _repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str, down: bool) -> Point | None:
+    n_v, n_k, n_t = pb.shape
+    out = values.copy()
+    arrivals = np.broadcast_to(pb.incoming[:, None, :], (n_v, n_k, n_t)).copy()
+    upper = built.matrix.col_upper
+    for g, idx in zip(built.groups, _x_index(built), strict=True):
+        moq = float(pb.moq[g.f])
+        q = np.stack([round_node(values[row], moq, upper[row], integer, down) for row in idx])
+        out[idx] = q
+        has_y = g.y_col >= 0
+        out[g.y_col[has_y]] = (q.sum(axis=1) > 0)[has_y].astype(np.float64)
+        bucket_of = pb.partitions[g.s, g.ri].bucket_of
+        arrivals[g.variants, :, g.arrival] += q[bucket_of].T
+    served, stock = greedy_flows(pb.demand, pb.on_hand, arrivals, pb.wait, pb.keep)
+    for zc, z in zip(built.z_cols, served, strict=True):
+        out[zc] = z
+    out[built.i_cols] = stock
+    if not built.matrix.feasible(out):
+        return None
+    return Point(out, built.matrix.objective(out), source)
+
+
+def _run(h: highspy.Highs, mip: bool) -> tuple[str, Point | None, float]:
+    """Run; (status text, the solution if one was found, upper bound or inf)."""
+    h.run()
+    status = h.getModelStatus()
+    text = h.modelStatusToString(status)
+    if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        raise PlanInfeasible(
+            "规划无可行解：约束无法同时满足（例如要求的最低满足率在产能、起订量和交期下达不到）",
+            "the plan is infeasible: the constraints cannot all be met (e.g. the required minimum fill "
+            "rate cannot be reached with these capacities, MOQs and lead times)",
+            status=text,
+        )
+    info = h.getInfo()
+    point = None
+    if info.primal_solution_status == 2:
+        values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        point = Point(values, float(info.objective_function_value), "mip")
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    bound = float(info.mip_dual_bound) if mip else (point.objective if optimal and point else math.inf)
+    return text, point, bound if math.isfinite(bound) else math.inf
+
+
+def _set_integer(h: highspy.Highs, cols: I32, integer: bool) -> None:
+    if len(cols):
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        h.changeColsIntegrality(len(cols), cols, np.array([kind] * len(cols)))
+
+
+def _set_solution(h: highspy.Highs, point: Point) -> None:
+    sol = highspy.HighsSolution()
+    sol.col_value = point.values.tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
+
+
+def _warm_start(h: highspy.Highs, built: Built, pb: Problem, limit: float) -> Point | None:
+    """Frequent review days make many near-equivalent order nodes and a weak relaxation, and HiGHS
+    can spend its time on the root without a good plan. Solve first with orders only on review
+    days a week apart (same model, other order columns fixed to 0); its plan is a plan of the full
+    model to start from."""
+    days = [int(d) for d in pb.review]
+    kept = set(coarse_review_days(days))
+    if len(days) < 2 * len(kept):
+        return None  # review days are not much more frequent than weekly: nothing to gain
+    drop_parts = []
+    for g, idx in zip(built.groups, _x_index(built), strict=True):
+        if g.day not in kept:
+            drop_parts += [idx.ravel(), g.y_col[g.y_col >= 0]]
+    if not drop_parts:
+        return None
+    drop = np.concatenate(drop_parts).astype(np.int32)
+    lower = built.matrix.col_lower[drop]
+    upper = built.matrix.col_upper[drop]
+    zeros = np.zeros(len(drop))
+    h.changeColsBounds(len(drop), drop, zeros, zeros)
+    h.setOptionValue("time_limit", max(0.1, limit))
+    _, point, _ = _run(h, mip=True)
+    h.changeColsBounds(len(drop), drop, lower, upper)
+    return point
+
+
+def _best(*points: Point | None) -> Point | None:
+    found = [p for p in points if p is not None]
+    return max(found, key=lambda p: p.objective) if found else None
+
+
+def _within(point: Point | None, bound: float, gap: float) -> bool:
+    return point is not None and bound - point.objective <= gap * max(1.0, abs(point.objective)) + 1e-9
+
+
+def solve(inp: PlanInput, *, relax: bool = False, time_limit_s: float | None = None) -> Solution:
+    """Build and solve the MIP (or only its LP relaxation with relax=True); see the module doc."""
+    pb = build_problem(inp)
+    t0 = time.perf_counter()
+    built = build_model(pb, inp)
+    limit = float(time_limit_s if time_limit_s is not None else inp.time_limit_s)
+
+    def remaining() -> float:
+        return max(0.5, limit - (time.perf_counter() - t0))
+
+    h = new_highs()
+    h.setOptionValue("random_seed", 7)
+    # the first step gets half the gap: rounding quantities in the second step may use the rest
+    h.setOptionValue("mip_rel_gap", float(inp.mip_rel_gap) / 2)
+    h.passModel(built.lp)
+    x_cols = np.concatenate([i.ravel() for i in _x_index(built)] or [np.zeros(0, np.int64)]).astype(np.int32)
+    bins = built.binary_cols.astype(np.int32)
+    integer_x = inp.integer_quantities and not relax and len(x_cols) > 0
+    _set_integer(h, np.concatenate([x_cols, bins]) if built.n_integer else np.zeros(0, np.int32), False)
+    gap = float(inp.mip_rel_gap)
+    stops: list[str] = []  # HiGHS statuses of the steps, for the report
+
+    def run(mip: bool) -> tuple[Point | None, float]:
+        h.setOptionValue("time_limit", remaining())
+        status, point, bound = _run(h, mip)
+        stops.append(status)
+        return point, bound
+
+    # Frequent review days: a coarser model's plan first (it is a plan of the full model too).
+    warm = None
+    if len(bins) and not relax:
+        _set_integer(h, bins, True)
+        warm = _warm_start(h, built, pb, WARM_START_SHARE * limit)
+        _set_integer(h, bins, False)
+    # 0. LP relaxation: a bound and, rounded, a plan
+    best: Point | None = warm
+    bound = math.inf
+    lp_point: Point | None = None
+    if relax or warm is None or warm.objective <= 0:
+        h.setOptionValue("time_limit", remaining())
+        lp_point, bound = run(mip=False)
+        if relax:
+            if lp_point is None:
+                raise _failed(stops[-1], limit)
+            return _solution(pb, built, lp_point, stops, bound, inp, (t0, limit), False, relax=True)
+        if lp_point is not None:
+            exact = not len(bins) and not integer_x  # nothing integer: the LP is the model
+            rounded = lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
+            best = _best(best, rounded)
+    step1: Point | None = best
+    # 1. binaries integer, quantities continuous
+    if len(bins) and not _within(best, bound, gap):
+        _set_integer(h, bins, True)
+        if best is not None:
+            _set_solution(h, best)
+        point, bound1 = run(mip=True)
+        bound = min(bound, bound1)
+        step1 = _best(point, best)
+        if not integer_x:
+            best = step1
+    elif not len(bins) and integer_x and lp_point is not None:
+        step1 = lp_point
+    # 2. binaries fixed, quantities integer
+    if integer_x and step1 is not None and not _within(best, bound, gap):
+        rounded = repaired(pb, built, step1.values, True, "rounded")
+        best = _best(best, rounded)
+        if not _within(best, bound, gap):
+            y = np.round(step1.values[bins])
+            h.changeColsBounds(len(bins), bins, y, y)
+            _set_integer(h, np.concatenate([x_cols, bins]), True)
+            if rounded is not None and np.array_equal(np.round(rounded.values[bins]), y):
+                _set_solution(h, rounded)
+            h.setOptionValue("mip_rel_gap", gap / 2)
+            point, _ = run(mip=True)
+            best = _best(best, point)
+    if best is None:
+        raise _failed(stops[-1] if stops else "-", limit)
+    return _solution(pb, built, best, stops, bound, inp, (t0, limit), integer_x)
+
+
+def _failed(status: str, limit: float) -> SolverFailed:
+    return SolverFailed(
+        f"求解器在 {limit:g} 秒内连线性松弛都没有解完（状态：{status}），没有可用的方案；请放宽 time_limit_s "
+        "或减少情景数、复核日",
+        f"the solver did not even finish the LP relaxation within {limit:g} s (status: {status}), so "
+        "there is no plan to give; raise time_limit_s or use fewer scenarios or review days",
+        status=status,
+    )
+
+
+def _solution(
+    pb: Problem,
+    built: Built,
+    point: Point,
+    stops: list[str],
+    bound: float,
+    inp: PlanInput,
+    clock: tuple[float, float],
+    integer_x: bool,
+    relax: bool = False,
+) -> Solution:
+    t0, limit = clock
+    values = point.values
+    gap = min(1.0, max(0.0, bound - point.objective) / max(1.0, abs(point.objective)))
+    optimal = gap <= inp.mip_rel_gap + 1e-9
+    warnings = list(built.warnings)
+    if not optimal:
+        known = math.isfinite(bound)
+        warnings.append(
+            PlanWarning(
+                code="not_proven_optimal",
+                zh=f"求解在 {limit:g} 秒时间限制内未达到目标差距：方案可行，"
+                + (f"与上界相差最多 {gap:.1%}" if known else "但上界未知"),
+                en=f"the solver stopped at the {limit:g} s time limit before reaching the target gap: "
+                "the plan is feasible, "
+                + (f"at most {gap:.1%} below the bound" if known else "but no bound is known"),
+            )
+        )
+    if point.source == "rounded_lp":
+        warnings.append(
+            PlanWarning(
+                code="rounded_relaxation",
+                zh="方案来自线性松弛解取整（起订量已修正）：整数搜索没有找到更好的方案",
+                en="the plan is the LP relaxation rounded (MOQs repaired): the integer search found "
+                "nothing better",
+            )
+        )
+    n_v, n_k, n_t = pb.shape
+    served = np.zeros((n_v, n_k, n_t, pb.wait + 1))
+    for a, zc in enumerate(built.z_cols):
+        served[:, :, : n_t - a, a] = values[zc]
+    fixed_cost = 0.0
+    for g, idx in zip(built.groups, _x_index(built), strict=True):
+        g.x_value = np.round(values[idx]) if integer_x else values[idx]
+        has_y = g.y_col >= 0
+        if has_y.any():
+            fixed_cost += float((g.prob[has_y] * np.round(values[g.y_col[has_y]]) * pb.fixed[g.f]).sum())
+    return Solution(
+        problem=pb,
+        groups=built.groups,
+        served=np.maximum(served, 0.0),
+        stock=np.maximum(values[built.i_cols], 0.0),
+        fixed_cost=fixed_cost,
+        objective=point.objective,
+        status="Optimal" if optimal else next((x for x in stops if x != "Optimal"), stops[-1]),
+        optimal=optimal,
+        mip_gap=gap,
+        bound=bound,
+        time_s=time.perf_counter() - t0,
+        n_vars=int(built.lp.num_col_),
+        n_binary=len(built.binary_cols),
+        n_integer=0 if relax else built.n_integer,
+        n_rows=int(built.lp.num_row_),
+        n_nonzeros=built.n_nonzeros,
+        warnings=warnings,
+    )
