@@ -186,12 +186,42 @@ def demo(
     seed: Annotated[int, typer.Option(help=both("随机种子", "random seed"))] = 7,
     rooms: Annotated[int, typer.Option(help=both("直播间数", "number of rooms"))] = 6,
     minutes: Annotated[int, typer.Option(help=both("每场分钟数", "minutes per stream"))] = 60,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help=both("之后启动实时看板并回放", "then serve the live dashboard, replaying")
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help=both("看板端口", "dashboard port"))] = 8000,
+    speed: Annotated[float, typer.Option(help=both("回放倍速", "replay speed-up"))] = 60.0,
 ) -> None:
     """演示：模拟 → 导入 → 汇总 → 评论 → 预测 → 计划 / The whole loop on simulated rooms."""
     from kuaifan.demo import run_demo
 
     s = _ensure_config(_settings())
     run_demo(s, seed=seed, rooms=rooms, minutes=minutes, console=out)
+    if not serve:
+        out.print(
+            t(
+                s.lang,
+                "实时看板（回放演示数据）：kuaifan demo --serve   然后在浏览器打开打印出的地址",
+                "live dashboard on the demo data: kuaifan demo --serve   then open the printed address",
+            ),
+            highlight=False,
+        )
+        return
+    from kuaifan.api.server import serve_demo
+
+    serve_demo(
+        s,
+        s.home / "demo" / "sim",
+        "127.0.0.1",
+        port,
+        speed,
+        on_ready=lambda url: out.print(
+            t(s.lang, f"看板：{url}（Ctrl-C 退出）", f"dashboard: {url} (Ctrl-C quits)")
+        ),
+    )
 
 
 def text_report(
@@ -229,6 +259,14 @@ def _mount_optional() -> None:
         pass
     else:
         app.command("plan")(plan_command)
+    try:
+        from kuaifan.api.cli import replay as replay_command
+        from kuaifan.api.cli import serve as serve_command
+    except ImportError:  # pragma: no cover - the api extra is not installed
+        pass
+    else:
+        app.command("serve")(serve_command)
+        app.command("replay")(replay_command)
     try:
         from kuaifan.backtest.cli import backtest as backtest_command
     except ImportError:  # pragma: no cover - the forecast extra is not installed

@@ -1,22 +1,33 @@
-"""Backtest pieces: the ledger, the launch generator, scenario flags, the CLI's seed ranges."""
+"""Backtest pieces: the ledger and the shop's books, the launch generator, scenario flags, policies."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kuaifan.backtest import Launch, Scenario, make_launches, play, preseason_paths, sigma_of
+from kuaifan.backtest import (
+    Launch,
+    Scenario,
+    make_launches,
+    play,
+    preseason_paths,
+    run_shop,
+    sigma_of,
+    with_cv,
+)
 from kuaifan.backtest.cli import parse_seeds
-from kuaifan.backtest.run import _orders_now, _pad, _plan_input
+from kuaifan.backtest.launch import mix_concentration
+from kuaifan.backtest.policies import oracle, split, stratified
 from kuaifan.errors import InputError
 
 
-def small_launch(demand: list[list[float]], price: float = 100.0) -> Launch:
+def small_launch(demand: list[list[float]], price: float = 100.0, **kw: object) -> Launch:
     d = np.asarray(demand, dtype=np.float64)
     v = d.shape[0]
-    return Launch(
+    base = Launch(
         style="S",
         name="test",
         variants=[f"S-{i}" for i in range(v)],
@@ -30,50 +41,98 @@ def small_launch(demand: list[list[float]], price: float = 100.0) -> Launch:
         preseason_total=float(d.sum()),
         sigma=sigma_of(0.75),
     )
+    return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
 
 
 def test_ledger_lost_sales() -> None:
     launch = small_launch([[5, 5, 5, 5]])
-    # Placed on plan day 1 = launch day -1, the second order arrives on launch day 1.
-    led = play(launch, [(0, np.array([8.0])), (1, np.array([10.0]))], lead=2, fixed_cost=10.0)
+    # An order placed on plan day d arrives on launch day d: 8 for the launch, 10 on day 1.
+    led = play(launch, [(0, np.array([8.0])), (1, np.array([10.0]))], fixed_cost=10.0)
     # Day 0 sells 5 of 8; day 1: 3 + 10 → 5; day 2: 5; day 3: the last 3 (2 lost).
     assert (led.demand, led.served, led.ordered, led.leftover, led.orders) == (20.0, 18.0, 18.0, 0.0, 2)
-    late = play(launch, [(0, np.array([8.0])), (3, np.array([10.0]))], lead=2, fixed_cost=10.0)
+    late = play(launch, [(0, np.array([8.0])), (3, np.array([10.0]))], fixed_cost=10.0)
     assert (late.served, late.leftover) == (13.0, 5.0)
     assert led.profit == pytest.approx(18 * 100 - 18 * 35 - 2 * 10)
+    # an empty order is no order: no fixed cost
+    same = play(launch, [(0, np.array([8.0])), (1, np.array([10.0])), (2, np.zeros(1))], fixed_cost=10.0)
+    assert same == led
 
 
 def test_ledger_presale_serves_waiting_buyers() -> None:
     launch = small_launch([[10, 0, 0, 0]])
     late = [(2, np.array([10.0]))]  # arrives on launch day 2
-    lost = play(launch, late, lead=0, fixed_cost=0.0)
-    waited = play(launch, late, lead=0, fixed_cost=0.0, wait=3, cancel=0.3)
+    lost = play(launch, late, fixed_cost=0.0)
+    waited = play(launch, late, fixed_cost=0.0, wait=3, cancel=0.3)
     assert lost.served == 0.0 and lost.leftover == 10.0
     assert waited.served == pytest.approx(7.0) and waited.leftover == pytest.approx(3.0)
-    too_late = play(launch, [(3, np.array([10.0]))], lead=0, fixed_cost=0.0, wait=2, cancel=0.0)
+    too_late = play(launch, [(3, np.array([10.0]))], fixed_cost=0.0, wait=2, cancel=0.0)
     assert too_late.served == 0.0
 
 
-def test_preseason_spread_follows_cv() -> None:
+def test_shop_books_on_a_review_morning() -> None:
+    launch = small_launch([[6, 4, 4, 4, 4], [2, 2, 2, 2, 2]])
+    orders = [(0, np.array([5.0, 3.0])), (2, np.array([1.0, 1.0])), (4, np.array([7.0, 0.0]))]
+    state, _ = run_shop(launch, orders, wait=3, cancel=0.5, until=2)
+    # day 0: A sells 5 of 6 (0.5 waits), B 2 of 3; day 1: A nothing (2 more wait), B its last one
+    assert state.day == 2 and state.served.tolist() == [5.0, 3.0]
+    assert state.stock.tolist() == [1.0, 1.0]  # the day-2 delivery is on hand this morning
+    assert state.waiting.tolist() == pytest.approx([2.5, 0.5])
+    assert [(d, q.tolist()) for d, q in state.incoming] == [(4, [7.0, 0.0])]
+    # the books agree with the full ledger at the end
+    _, left = run_shop(launch, orders, wait=3, cancel=0.5)
+    led = play(launch, orders, fixed_cost=0.0, wait=3, cancel=0.5)
+    assert float(left.sum()) == pytest.approx(led.leftover)
+
+
+def test_preseason_spread_follows_cv_and_with_cv_keeps_the_draw() -> None:
     rng = np.random.default_rng(0)
     base = small_launch([[10] * 14])
     spreads = []
     for cv in (0.3, 1.0):
-        launch = Launch(**{**{f: getattr(base, f) for f in base.__slots__}, "sigma": sigma_of(cv)})
+        launch = dataclasses.replace(base, sigma=sigma_of(cv))
         totals = preseason_paths(launch, rng, 400).sum(axis=(0, 2))
         spreads.append(totals.std() / totals.mean())
     assert spreads[0] == pytest.approx(0.3, abs=0.12)
     assert spreads[1] == pytest.approx(1.0, abs=0.35)
+    # F = total · e^(-σ z): at another CV the same z, so the error in logs scales with σ
+    launch = dataclasses.replace(base, preseason_total=140.0 * np.exp(-sigma_of(0.75) * 0.8))
+    wide = with_cv(launch, 1.5)
+    assert np.log(140.0 / wide.preseason_total) == pytest.approx(sigma_of(1.5) * 0.8)
+    assert wide.sigma == sigma_of(1.5) and with_cv(launch, 0.75) is launch
 
 
-def test_moq_changes_the_order() -> None:
+def test_mix_concentration_is_recovered_from_past_launches() -> None:
+    rng = np.random.default_rng(4)
+    prior = np.array([0.4, 0.3, 0.2, 0.1])
+    past = []
+    for _ in range(300):
+        share = rng.dirichlet(30.0 * prior)
+        units = rng.poisson(400 * share)[:, None].astype(np.float64)
+        past.append(small_launch(units.tolist(), prior_mix=prior))
+    assert mix_concentration(past) == pytest.approx(30.0, rel=0.25)
+    paths = preseason_paths(past[0], rng, 2000, mix_concentration=30.0)
+    shares = paths.sum(axis=2) / paths.sum(axis=(0, 2))[None, :]
+    assert shares.mean(axis=1) == pytest.approx(prior, abs=0.02)
+    assert shares[0].var() == pytest.approx(0.4 * 0.6 / 31, rel=0.35)
+
+
+def test_split_and_stratified_scenarios() -> None:
+    out = split(101.0, np.array([0.5, 0.3, 0.2]))
+    assert out.sum() == 101 and out.tolist() == [51.0, 30.0, 20.0]
+    paths = np.arange(40, dtype=np.float64).reshape(1, 40, 1) * np.ones((2, 1, 3))
+    picked = stratified(paths, 4)
+    totals = picked.sum(axis=(0, 2)) / 6  # path k has total 6k
+    assert picked.shape == (2, 4, 3) and totals.tolist() == [5.0, 15.0, 25.0, 35.0]
+
+
+def test_moq_changes_the_oracle_order() -> None:
     launch = small_launch([[3, 2, 2, 1, 1, 1, 1], [2, 1, 1, 1, 1, 0, 0]], price=200.0)
-    real = _pad(launch.demand[:, None, :], 2)
     # 17 units of demand: without MOQ the oracle buys 17; with MOQ 50 it must buy 50 (still profitable).
     for moq, expect in ((0, 17.0), (50, 50.0)):
-        sc = Scenario(moq=moq, lead_time=2, presale_wait=0)
-        now, _ = _orders_now(launch, _plan_input(launch, real, np.zeros(2), [0], sc, 1), sc)
-        assert now.sum() == expect
+        sc = Scenario(moq=moq, lead_time=2, presale_wait=0, horizon=7, review_days=())
+        orders = oracle(launch, sc)
+        assert sum(float(q.sum()) for _, q in orders) == expect
+        assert play(launch, orders, sc.fixed_cost).served == 17.0
 
 
 def test_make_launches_from_a_simulated_stream(tmp_path: Path) -> None:
@@ -86,6 +145,7 @@ def test_make_launches_from_a_simulated_stream(tmp_path: Path) -> None:
         # kuaifan.signals' estimate of the launch stream is close to the simulator's latent demand.
         assert launch.observed_day0.sum() == pytest.approx(launch.demand[:, 0].sum(), rel=0.25)
         assert (launch.unit_cost < launch.price).all() and (launch.salvage < launch.unit_cost).all()
+    assert {p.style for p in past}.isdisjoint({launch.style for launch in launches})
 
 
 def test_parse_seeds() -> None:

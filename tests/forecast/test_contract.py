@@ -10,6 +10,7 @@ import pytest
 
 from kuaifan.forecast import (
     Forecaster,
+    LevelCalibrated,
     LGBMQuantile,
     StatsBaseline,
     build_forecast,
@@ -40,6 +41,9 @@ FORECASTERS: dict[str, Callable[[], Forecaster]] = {
     "ses": lambda: StatsBaseline("ses"),
     "autoets": lambda: StatsBaseline("autoets"),
     "lgbm": lambda: LGBMQuantile(n_estimators=60),
+    "lgbm_calibrated": lambda: LevelCalibrated(
+        lambda: LGBMQuantile(n_estimators=60, median_only=True), cuts=(1, 3, 7), folds=3
+    ),
 }
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kuaifan.plan import parse_plan_input, plan, simulate
 from kuaifan.plan.milp import build_model, build_problem
@@ -193,3 +195,40 @@ def test_units_in_transit_arrive_on_their_day() -> None:
     presale = plan(parse_plan_input({**data, "presale": {"max_wait_days": 2, "cancel_share": 0.5}}))
     # half the buyers who find no stock on days 0 and 1 wait, and the day-2 delivery serves them
     assert presale.expected.served_units == pytest.approx(11 + 0.5 * 4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), wait=st.integers(1, 6), keep=st.floats(0.2, 1.0), lead=st.integers(0, 4))
+def test_presale_only_on_arrival_days_loses_nothing(seed: int, wait: int, keep: float, lead: int) -> None:
+    """The pre-sale variables exist only for service on days stock can arrive; the LP optimum is the
+    same as with a variable for every (day, delay)."""
+    rng = np.random.default_rng(seed)
+    horizon = 12
+    data = {
+        "horizon_days": horizon,
+        "review_days": sorted({0, *rng.choice(range(1, horizon), size=3, replace=False).tolist()}),
+        "variants": [
+            variant(
+                f"V{i}",
+                rng.poisson(rng.uniform(1, 8), size=(4, horizon)).astype(float).tolist(),
+                on_hand=float(rng.integers(0, 10)),
+                incoming=[{"day": int(rng.integers(1, horizon)), "qty": float(rng.integers(1, 20))}],
+                holding_cost_per_day=0.3,
+            )
+            for i in range(2)
+        ],
+        "factories": [factory(lead=lead, cap=30.0)],
+        "presale": {"max_wait_days": wait, "cancel_share": 1 - keep, "price_discount": 0.1},
+        "policy_buckets": 2,
+    }
+    inp = parse_plan_input(data)
+    pb = build_problem(inp)
+    values = []
+    for every_day in (False, True):
+        built = build_model(pb, inp, every_day_presale=every_day)
+        h = new_highs()
+        built.lp.integrality_ = []
+        h.passModel(built.lp)
+        h.run()
+        values.append(h.getInfo().objective_function_value)
+    assert values[0] == pytest.approx(values[1], rel=1e-7, abs=1e-6)

@@ -4,11 +4,14 @@
     summary = run_backtest(range(1, 21), Scenario(cv=0.75, lead_time=7, moq=100))
 
 CLI: ``kuaifan backtest --seeds 1-20 [--cv X] [--lead-time D] [--moq Q] [--json]``
-(``kuaifan.backtest.cli.backtest``).
+(``kuaifan.backtest.cli.backtest``). Chart: :func:`kuaifan.backtest.chart.write_sensitivity_chart`.
 """
 
-from kuaifan.backtest.launch import Launch, daily_curve, make_launches, preseason_paths, sigma_of
-from kuaifan.backtest.run import POLICIES, Ledger, Scenario, play, run_backtest, run_seed
+from kuaifan.backtest.chart import write_sensitivity_chart
+from kuaifan.backtest.launch import Launch, daily_curve, make_launches, preseason_paths, sigma_of, with_cv
+from kuaifan.backtest.policies import Scenario
+from kuaifan.backtest.run import POLICIES, play_seed, prepare_seed, run_backtest, run_seed
+from kuaifan.backtest.shop import Ledger, play, run_shop
 
 __all__ = [
     "POLICIES",
@@ -18,8 +21,13 @@ __all__ = [
     "daily_curve",
     "make_launches",
     "play",
+    "play_seed",
+    "prepare_seed",
     "preseason_paths",
     "run_backtest",
     "run_seed",
+    "run_shop",
     "sigma_of",
+    "with_cv",
+    "write_sensitivity_chart",
 ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
+from typing import Any
 
 import typer
 
-from kuaifan.backtest.run import Scenario, SeedResult, run_backtest
-from kuaifan.errors import InputError
+from kuaifan.backtest.policies import Scenario
+from kuaifan.backtest.run import SeedResult, run_backtest
+from kuaifan.errors import InputError, Lang
+from kuaifan.plan.messages import lang_from_env, pick
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -58,11 +61,27 @@ def backtest(
     if json:
         print(jsonlib.dumps(result, ensure_ascii=False))
         return
-    print(f"{'policy':<16}{'profit/seed':>14}{'leftover':>10}{'fill':>8}")
+    print_summary(result, lang_from_env())
+
+
+POLICY_NAMES = {"quick_response": "快反", "one_shot": "一次性大单", "oracle": "先知"}
+
+
+def print_summary(result: dict[str, Any], lang: Lang) -> None:
+    def t(zh: str, en: str) -> str:
+        return pick(lang, zh, en)
+
+    print(f"{t('策略', 'policy'):<16}{t('利润/种子', 'profit/seed'):>14}{t('剩余率', 'leftover'):>10}"
+          f"{t('满足率', 'fill'):>8}")  # fmt: skip
     for name, row in result["policies"].items():
-        print(f"{name:<16}{row['profit']:>14,.0f}{row['leftover_rate']:>10.1%}{row['fill_rate']:>8.1%}")
-    f = result["forecast"]
-    print(
-        f"forecast WAPE lgbm {f['wape_lgbm']} vs SES {f['wape_ses']}; "
-        f"p10–p90 coverage {f['coverage_p10_p90']}"
-    )
+        label = t(POLICY_NAMES[name], name)
+        print(f"{label:<16}{row['profit']:>14,.0f}{row['leftover_rate']:>10.1%}{row['fill_rate']:>8.1%}")
+    f, r = result["forecast"], result["ratios"]
+    print(t(f"快反/先知 {r['qr_vs_oracle']}；快反/一次性大单 {r['qr_vs_one_shot']}",
+            f"quick_response / oracle {r['qr_vs_oracle']}; quick_response / one_shot {r['qr_vs_one_shot']}"))  # fmt: skip
+    cov, inc = f["coverage_p10_p90"], f["coverage_p10_p90_inclusive"]
+    print(t(f"预测 WAPE：LightGBM {f['wape_lgbm']}，SES {f['wape_ses']}；p10–p90 覆盖率 {cov}（含端点 {inc}）",
+            f"forecast WAPE lgbm {f['wape_lgbm']} vs SES {f['wape_ses']}; p10–p90 coverage {cov} "
+            f"(bounds included: {inc})"))  # fmt: skip
+    yes, no = t("达成", "met"), t("未达成", "NOT met")
+    print(t("目标：", "goals: ") + ", ".join(f"{k} {yes if v else no}" for k, v in result["goals"].items()))

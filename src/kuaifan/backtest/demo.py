@@ -2,8 +2,10 @@
 
 from kuaifan.backtest.demo import launch_plan
 step = launch_plan(seed=1, workdir=Path("out/demo"))
-step.forecast.quantiles     # per variant and day after the launch stream: p10 / p50 / p90
-step.plan.orders            # the re-order to place now (planner output, PlanResult)
+step.day0                  # per variant: kuaifan.signals' launch-stream demand vs the simulator's truth
+step.forecast              # per variant and day after the launch stream: p10 / p50 / p90
+step.first_batch           # what was ordered before launch (variant -> units)
+step.plan.orders           # the re-order to place the morning after the launch (PlanResult)
 """
 
 from __future__ import annotations
@@ -14,45 +16,55 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from kuaifan.backtest.launch import Launch, make_launches
-from kuaifan.backtest.run import Scenario, _history_frame, _plan_input, fit_launch_model
-from kuaifan.forecast import expected_shares, top_down
-from kuaifan.plan import PlanResult, parse_plan_input, plan
+from kuaifan.backtest.forecasts import observed, variant_paths
+from kuaifan.backtest.launch import Launch, preseason_paths
+from kuaifan.backtest.policies import Scenario, first_batch, plan_input, solve, stratified
+from kuaifan.backtest.run import prepare_seed
+from kuaifan.backtest.shop import run_shop
+from kuaifan.forecast import expected_shares
+from kuaifan.plan import PlanResult
 
 
 @dataclass(frozen=True, slots=True)
 class LaunchStep:
     launch: Launch
     day0: pl.DataFrame  # per variant: kuaifan.signals' launch-stream demand vs the simulator's truth
-    forecast: pl.DataFrame  # per variant and day: p10, p50, p90 (top-down from the style forecast)
+    forecast: pl.DataFrame  # per variant and day: p10, p50, p90
+    first_batch: dict[str, int]
     plan: PlanResult
 
 
 def launch_plan(seed: int, workdir: Path, scenario: Scenario | None = None) -> LaunchStep:
-    """Simulate the launch stream, read its signals, forecast 27 days per variant, plan the re-order."""
-    sc = scenario or Scenario()
-    launches, past = make_launches(seed, workdir, n_styles=1, horizon=sc.horizon, cv=sc.cv)
-    if not launches:
-        raise ValueError(f"seed {seed}: no sized style with enough launch demand")
-    launch = launches[0]
-    model = fit_launch_model(past, seed)
-    h = sc.horizon - 1
-    day0 = float(launch.observed_day0.sum())
-    fc = model.predict(h, history=_history_frame([launch.style], np.array([[day0]]), [max(day0, 1.0)]),
-                       n_samples=sc.n_scenarios, seed=seed)  # fmt: skip
+    """Simulate the launch stream, read its signals, forecast the rest of the horizon per variant and
+    plan the re-order on the morning after, as quick response does in the backtest."""
+    sc = scenario or Scenario(n_styles=1)
+    data = prepare_seed(seed, sc, workdir)
+    if not data.launches or not sc.reviews():
+        raise ValueError(f"seed {seed}: no sized style with enough launch demand, or no review day")
+    launch = data.launches[0]
     rng = np.random.default_rng(seed)
-    samples = top_down(fc.samples[0], launch.prior_mix, launch.observed_day0, rng)
-    share = expected_shares(launch.prior_mix, launch.observed_day0)
-    style_q = fc.quantiles.sort("ds")
+    preseason = stratified(preseason_paths(launch, rng, sc.n_samples, data.concentration), sc.n_scenarios)
+    first = first_batch(launch, preseason, sc)
+    r = sc.reviews()[0]
+    state, _ = run_shop(launch, [(0, first)], sc.presale_wait, sc.presale_cancel, until=r)
+    fc = data.forecasts[launch.style, r]
+    paths = variant_paths(launch, fc, rng, data.concentration)
+    scenarios = stratified(paths, sc.n_scenarios).copy()
+    scenarios[:, :, 0] += state.waiting[:, None]
+    days = [0] + [d - r for d in sc.reviews() if d > r]
+    incoming = [(d - r, q) for d, q in state.incoming]
+    _, _, result = solve(
+        launch, plan_input(launch, scenarios, state.stock, days, sc, sc.policy_buckets, incoming), sc
+    )
+    share = expected_shares(launch.prior_mix, observed(launch, r).sum(axis=1))
+    lo, hi = np.quantile(paths, 0.1, axis=1), np.quantile(paths, 0.9, axis=1)
     rows = [
-        {"variant": sku, "day": int(d), "p10": p10 * share[i], "p50": p50 * share[i], "p90": p90 * share[i]}
+        {"variant": sku, "day": r + d, "p10": float(lo[i, d]), "p50": float(fc.p50[d] * share[i]),
+         "p90": float(hi[i, d])}
         for i, sku in enumerate(launch.variants)
-        for d, p10, p50, p90 in style_q.select("ds", "p10", "p50", "p90").iter_rows()
-    ]
-    future = [d - 1 for d in (7, 14, 21) if d < sc.horizon]
-    data = _plan_input(launch, samples, np.zeros(len(launch.variants)), [0, *future], sc, 2)
-    result = plan(parse_plan_input(data), time_limit_s=sc.time_limit_s)
-    day0_frame = pl.DataFrame(
+        for d in range(fc.p50.size)
+    ]  # fmt: skip
+    day0 = pl.DataFrame(
         {
             "variant": launch.variants,
             "color": launch.colors,
@@ -61,4 +73,5 @@ def launch_plan(seed: int, workdir: Path, scenario: Scenario | None = None) -> L
             "true_demand": launch.demand[:, 0],
         }
     )
-    return LaunchStep(launch=launch, day0=day0_frame, forecast=pl.DataFrame(rows), plan=result)
+    batch = {sku: int(q) for sku, q in zip(launch.variants, first, strict=True)}
+    return LaunchStep(launch=launch, day0=day0, forecast=pl.DataFrame(rows), first_batch=batch, plan=result)

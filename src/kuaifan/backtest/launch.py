@@ -17,6 +17,7 @@ The simulator plays one live stream per room. A launch needs days, so per seed:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,17 @@ def make_launches(
             )
             (launches if is_target else past).append(launch)
     return launches, past
+
+
+def with_cv(launch: Launch, cv: float) -> Launch:
+    """The same launch with the pre-season forecast drawn at another CV: the same standard-normal
+    draw z, so F = total · e^(-σ z) moves only with σ."""
+    sigma = sigma_of(cv)
+    if sigma == launch.sigma:
+        return launch
+    total = float(launch.demand.sum())
+    z = -float(np.log(launch.preseason_total / total)) / launch.sigma
+    return dataclasses.replace(launch, preseason_total=total * float(np.exp(-sigma * z)), sigma=sigma)
 
 
 def preseason_paths(

@@ -22,9 +22,10 @@ import numpy as np
 
 from kuaifan.backtest.launch import F64, Launch
 from kuaifan.backtest.shop import ShopState
-from kuaifan.plan import PlanResult, parse_plan_input, plan
+from kuaifan.plan import PlanResult, SolverFailed, parse_plan_input, plan
 
 FACTORY = "F1"
+RETRY_FACTOR = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +46,12 @@ class Scenario:
     presale_cancel: float = 0.3  # share of those who cancel at once instead
     fixed_cost: float = 300.0
     capacity_per_day: float = 5000.0
-    time_limit_s: float = 10.0
+    time_limit_s: float = 5.0  # per plan; past it the planner returns its best plan so far
+    mip_gap: float = 0.02
 
     def reviews(self) -> list[int]:
         """Review days whose orders can still arrive within the horizon."""
-        return [r for r in self.review_days if 0 < r and r + self.lead_time < self.horizon]
+        return [r for r in self.review_days if r > 0 and r + self.lead_time < self.horizon]
 
 
 def stratified(paths: F64, k: int) -> F64:
@@ -79,6 +81,7 @@ def plan_input(
         "review_days": sorted({r for r in reviews if r < horizon}),
         "policy_buckets": buckets,
         "time_limit_s": sc.time_limit_s,
+        "mip_rel_gap": sc.mip_gap,
         "presale": {"max_wait_days": sc.presale_wait, "cancel_share": sc.presale_cancel}
         if sc.presale_wait > 0
         else None,
@@ -112,7 +115,12 @@ def solve(
 ) -> tuple[F64, list[tuple[int, F64]], PlanResult]:
     """Plan; return the quantities to order now, the re-orders every scenario places (for one-scenario
     plans: the oracle's whole schedule) and the planner's result."""
-    res = plan(parse_plan_input(data), time_limit_s=sc.time_limit_s)
+    inp = parse_plan_input(data)
+    try:
+        res = plan(inp, time_limit_s=sc.time_limit_s)
+    except SolverFailed:
+        # not even the LP relaxation in time (a busy machine): the same plan with more time
+        res = plan(inp, time_limit_s=RETRY_FACTOR * sc.time_limit_s)
     index = {sku: i for i, sku in enumerate(launch.variants)}
     now = np.zeros(len(launch.variants))
     for o in res.orders:
@@ -150,8 +158,8 @@ def style_level(launch: Launch) -> Launch:
 def split(total: float, mix: F64) -> F64:
     """Whole units per variant in proportion to ``mix``, summing to ``total`` (largest remainders)."""
     want = total * mix / mix.sum()
-    out = np.floor(want)
-    rest = int(round(total - out.sum()))
+    out: F64 = np.floor(want)
+    rest = round(total - out.sum())
     out[np.argsort(-(want - out), kind="stable")[:rest]] += 1
     return out
 

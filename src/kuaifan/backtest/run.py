@@ -28,7 +28,7 @@ from kuaifan.backtest.forecasts import (
     ses_p50,
     variant_paths,
 )
-from kuaifan.backtest.launch import Launch, make_launches, preseason_paths
+from kuaifan.backtest.launch import Launch, make_launches, mix_concentration, preseason_paths, with_cv
 from kuaifan.backtest.policies import Scenario, first_batch, one_shot, oracle, reorder, stratified
 from kuaifan.backtest.shop import Ledger, play, run_shop
 
@@ -70,26 +70,61 @@ def run_launch(
     return ledgers, qr
 
 
-def run_seed(seed: int, sc: Scenario, workdir: Path) -> SeedResult:
+@dataclass(frozen=True, slots=True)
+class SeedData:
+    """What a seed's policies share: its launches, the brand's past and the forecasts."""
+
+    seed: int
+    cv: float
+    launches: list[Launch]
+    past: list[Launch]
+    concentration: float
+    forecasts: dict[tuple[str, int], StyleForecast]
+
+
+def prepare_seed(seed: int, sc: Scenario, workdir: Path) -> SeedData:
+    """Simulate the launch streams, fit the forecaster on the past launches, forecast every new style
+    after every review day (whatever the lead time)."""
     launches, past = make_launches(seed, workdir / f"sim-{seed}", n_styles=sc.n_styles, horizon=sc.horizon,
                                    cv=sc.cv)  # fmt: skip
-    result = SeedResult(seed=seed, ledgers={p: Ledger() for p in POLICIES})
-    if not launches:
-        return result
-    days = sc.reviews()
-    model = fit_model(past, seed, days or [1])
-    forecasts = forecast_styles(model, launches, days, sc.n_samples, seed)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(11,)))
-    for r in days:
-        ses = ses_p50(launches, r)
-        for launch in launches:
-            paths = variant_paths(launch, forecasts[launch.style, r], np.random.default_rng([seed, r]))
-            result.forecast.add(score(launch, forecasts[launch.style, r], paths, ses))
-    for launch in launches:
-        ledgers, _ = run_launch(launch, {r: forecasts[launch.style, r] for r in days}, sc, rng)
+    days = [r for r in sc.review_days if 0 < r < sc.horizon]
+    forecasts: dict[tuple[str, int], StyleForecast] = {}
+    if launches and days:
+        model = fit_model(past, seed, days)
+        forecasts = forecast_styles(model, launches, days, sc.n_samples, seed)
+    return SeedData(seed, sc.cv, launches, past, mix_concentration(past), forecasts)
+
+
+def play_seed(data: SeedData, sc: Scenario) -> SeedResult:
+    """The three policies on every launch of the seed (``sc.cv`` may differ from the prepared one)."""
+    result = SeedResult(seed=data.seed, ledgers={p: Ledger() for p in POLICIES})
+    rng = np.random.default_rng(np.random.SeedSequence(data.seed, spawn_key=(11,)))
+    for launch in data.launches:
+        forecasts = {r: data.forecasts[launch.style, r] for r in sc.reviews()}
+        ledgers, _ = run_launch(with_cv(launch, sc.cv), forecasts, sc, rng, data.concentration)
         for name, ledger in ledgers.items():
             result.ledgers[name].add(ledger)
         result.styles += 1
+    return result
+
+
+def score_seed(data: SeedData, sc: Scenario) -> ForecastScore:
+    """The forecasts after each review day against the realised days, with SES on the same days."""
+    total = ForecastScore()
+    for r in sc.reviews():
+        ses = ses_p50(data.launches, r)
+        for launch in data.launches:
+            fc = data.forecasts[launch.style, r]
+            paths = variant_paths(launch, fc, np.random.default_rng([data.seed, r]), data.concentration)
+            total.add(score(launch, fc, paths, ses))
+    return total
+
+
+def run_seed(seed: int, sc: Scenario, workdir: Path) -> SeedResult:
+    data = prepare_seed(seed, sc, workdir)
+    result = play_seed(data, sc)
+    if data.launches:
+        result.forecast = score_seed(data, sc)
     return result
 
 
@@ -112,7 +147,7 @@ def run_backtest(
                 progress(res)
     n = len(seeds)
     qr, one, orc = (totals[p].summary(n) for p in POLICIES)
-    return {
+    out: dict[str, Any] = {
         "seeds": n,
         "scenario": {"cv": sc.cv, "lead_time": sc.lead_time, "moq": sc.moq, "horizon": sc.horizon},
         "policies": {"quick_response": qr, "one_shot": one, "oracle": orc},
@@ -123,7 +158,33 @@ def run_backtest(
         "forecast": {
             "wape_lgbm": round(fscore.abs_err_lgbm / fscore.actual, 4) if fscore.actual else None,
             "wape_ses": round(fscore.abs_err_ses / fscore.actual, 4) if fscore.actual else None,
-            "coverage_p10_p90": round(fscore.covered / fscore.cells, 4) if fscore.cells else None,
+            # randomised PIT for counts (see forecasts.pit_coverage); bounds-included share beside it
+            "coverage_p10_p90": round(fscore.covered_pit / fscore.cells, 4) if fscore.cells else None,
+            "coverage_p10_p90_inclusive": round(fscore.covered / fscore.cells, 4) if fscore.cells else None,
         },
         "per_seed": per_seed,
+    }
+    out["goals"] = goals(out)
+    return out
+
+
+def goals(summary: dict[str, Any]) -> dict[str, bool | None]:
+    """The issue's goals, met or not, from a summary."""
+    qr = summary["policies"]["quick_response"]
+    ratios, fc = summary["ratios"], summary["forecast"]
+
+    def at_least(value: float | None, goal: float) -> bool | None:
+        return None if value is None else value >= goal
+
+    return {
+        "qr_profit_ge_90pct_oracle": at_least(ratios["qr_vs_oracle"], 0.9),
+        "qr_profit_ge_1.3x_one_shot": at_least(ratios["qr_vs_one_shot"], 1.3),
+        "qr_leftover_le_10pct": qr["leftover_rate"] <= 0.10,
+        "qr_fill_ge_95pct": qr["fill_rate"] >= 0.95,
+        "wape_le_0.6x_ses": None
+        if fc["wape_lgbm"] is None or fc["wape_ses"] is None
+        else fc["wape_lgbm"] <= 0.6 * fc["wape_ses"],
+        "coverage_75_85pct": None
+        if fc["coverage_p10_p90"] is None
+        else 0.75 <= fc["coverage_p10_p90"] <= 0.85,
     }

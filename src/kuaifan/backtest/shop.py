@@ -99,5 +99,5 @@ def play(launch: Launch, orders: Orders, fixed_cost: float, wait: int = 0, cance
     revenue = float((launch.price * state.served).sum())
     profit = revenue - float((launch.unit_cost * ordered).sum()) - fixed_cost * len(placed)
     profit += float((launch.salvage * left).sum())
-    return Ledger(profit, revenue, float(launch.demand.sum()), float(state.served.sum()), float(ordered.sum()),
-                  float(left.sum()), len(placed))  # fmt: skip
+    demand, served = float(launch.demand.sum()), float(state.served.sum())
+    return Ledger(profit, revenue, demand, served, float(ordered.sum()), float(left.sum()), len(placed))

@@ -6,12 +6,15 @@
     fc.quantiles   # unique_id, ds, p10, p50, p90
     fc.samples     # (series, 50, 14) → the planner's demand_scenarios
 
-Every forecaster follows :class:`Forecaster` and runs the same contract test. statsforecast,
+:class:`LevelCalibrated` wraps one of them with its level bias and spread measured on held-out
+series (what the backtest uses). Every forecaster follows :class:`Forecaster` and runs the same
+contract test. statsforecast,
 mlforecast and lightgbm are imported when a model is fitted (the ``forecast`` extra).
 """
 
 from kuaifan.forecast.base import Forecast, Forecaster, build_forecast, check_history, coverage, wape
 from kuaifan.forecast.baselines import StatsBaseline
+from kuaifan.forecast.calibrated import LevelCalibrated
 from kuaifan.forecast.lgbm import LGBMQuantile, calibrate_interval, widen
 from kuaifan.forecast.topdown import expected_shares, top_down
 
@@ -19,6 +22,7 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "LGBMQuantile",
+    "LevelCalibrated",
     "StatsBaseline",
     "build_forecast",
     "calibrate_interval",

@@ -37,6 +37,7 @@ class LGBMQuantile:
         min_child_samples: int = 20,
         interval_scale: float = 1.0,
         seed: int = 0,
+        median_only: bool = False,
     ) -> None:
         self.static = list(static)
         self.scale_col = scale_col
@@ -51,6 +52,8 @@ class LGBMQuantile:
             "verbosity": -1,
         }
         self.interval_scale = interval_scale
+        # only the p50 model (p10 = p90 = p50): for wrappers that make their own intervals
+        self.quantiles = (0.5,) if median_only else QUANTILES
         self._model: Any = None
         self._history: pl.DataFrame | None = None
 
@@ -80,7 +83,7 @@ class LGBMQuantile:
         prepared = self._prepared(history)
         models = {
             f"q{round(q * 100)}": lgb.LGBMRegressor(objective="quantile", alpha=q, **self.params)
-            for q in QUANTILES
+            for q in self.quantiles
         }
         self._model = MLForecast(
             models=models,
@@ -114,11 +117,9 @@ class LGBMQuantile:
         raw = pl.DataFrame(self._model.predict(h, new_df=self._frame(prepared), X_df=future))
         preds = raw.join(last.select("unique_id", "_scale"), on="unique_id").sort("unique_id", "ds")
         ids = sorted(last["unique_id"].to_list())
+        name = {x: f"q{round(x * 100)}" if x in self.quantiles else "q50" for x in QUANTILES}
         q = np.stack(
-            [
-                (preds[f"q{round(x * 100)}"] * preds["_scale"]).to_numpy().reshape(len(ids), h)
-                for x in QUANTILES
-            ],
+            [(preds[name[x]] * preds["_scale"]).to_numpy().reshape(len(ids), h) for x in QUANTILES],
             axis=2,
         )
         q = widen(q, self.interval_scale)

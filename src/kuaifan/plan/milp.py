@@ -11,7 +11,8 @@ Scenarios with equal demand to date always share a bucket, so the rule "if DRESS
 in [a, b) order q" is implementable. Day 0 has one bucket: the here-and-now first batch.
 
 Variables (per variant v, scenario k, day t):
-  z[v,k,t,a]  demand of day t served on day t+a (a = 0 from stock; a = 1..W pre-sale, 预售)
+  z[v,k,t,a]  demand of day t served on day t+a (a = 0 from stock; a = 1..W pre-sale, 预售, only
+              where t+a is a day stock can arrive: see presale_pairs)
   I[v,k,t]    stock at the end of day t
   x[n,v]      units of v in order node n = (factory, style, review day, bucket); integer if asked
   y[n]        1 if node n places an order (only where MOQ or a fixed cost makes it matter)
@@ -302,7 +303,10 @@ class _Builder:
 class Built:
     lp: highspy.HighsLp
     groups: list[Group]
-    z_cols: list[I64]  # per delay a: (V, K, T-a)
+    z_now: I64  # (V, K, T): demand of day t served on day t
+    z_pre: I64  # (V, K, P): pre-sale pair j, demand of day pre_t[j] served pre_a[j] days later
+    pre_t: I64  # (P,)
+    pre_a: I64  # (P,)
     i_cols: I64  # (V, K, T)
     binary_cols: I64
     n_integer: int
@@ -313,23 +317,56 @@ class Built:
     def n_nonzeros(self) -> int:
         return len(self.matrix.value)
 
+    def served(self, values: F64) -> F64:
+        """(V, K, T, W+1): demand of day t served a days later, from a solution's column values."""
+        n_v, n_k, n_t = self.z_now.shape
+        wait = int(self.pre_a.max()) if self.pre_a.size else 0
+        out = np.zeros((n_v, n_k, n_t, wait + 1))
+        out[..., 0] = values[self.z_now]
+        out[:, :, self.pre_t, self.pre_a] = values[self.z_pre]
+        return out
 
-def build_model(pb: Problem, inp: PlanInput) -> Built:
+
+def arrival_days(pb: Problem) -> list[int]:
+    """Days on which stock can arrive: review day + lead time of a usable factory, and receipts."""
+    n_t = pb.shape[2]
+    days = {int(r) + int(lead) for lead in pb.lead for r in pb.review if int(r) + int(lead) < n_t}
+    days |= {int(t) for t in np.flatnonzero(pb.incoming.sum(axis=0) > 0)}
+    return sorted(days)
+
+
+def presale_pairs(pb: Problem, every_day: bool = False) -> tuple[I64, I64]:
+    """(day t, delay a) of the pre-sale variables: demand of day t served on arrival day t + a.
+
+    Waiting buyers need only be served on days when stock arrives: stock that serves a pre-order on
+    any other day was already there the day before, when it could have served the pre-order (or,
+    the day after it was placed, the buyer at once). So restricting z[t, a] to t + a in the arrival
+    days loses no plan and keeps the pre-sale part of the model a few columns per arrival
+    (``every_day=True``: the full set, for checking that claim).
+    """
+    days = range(pb.shape[2]) if every_day else arrival_days(pb)
+    pairs = [(day - a, a) for day in days for a in range(1, pb.wait + 1) if day - a >= 0]
+    t = np.array([p[0] for p in pairs], dtype=np.int64)
+    a = np.array([p[1] for p in pairs], dtype=np.int64)
+    return t, a
+
+
+def build_model(pb: Problem, inp: PlanInput, every_day_presale: bool = False) -> Built:
     n_v, n_k, n_t = pb.shape
     d = pb.demand
     b = _Builder()
     warnings: list[PlanWarning] = []
     inv_k = 1.0 / n_k
 
-    # served z[v,k,t,a]
-    z_cols: list[I64] = []
-    for a in range(pb.wait + 1):
-        days = n_t - a
-        unit = pb.price * (1.0 if a == 0 else pb.presale_price_factor) + pb.shortage
-        cost = np.broadcast_to((unit * inv_k)[:, None, None], (n_v, n_k, days)).ravel()
-        upper = d[:, :, :days] * (1.0 if a == 0 else pb.keep)
-        cols = b.add_cols(cost.copy(), np.zeros(cost.size), upper.ravel().copy(), False)
-        z_cols.append(cols.reshape(n_v, n_k, days))
+    # served z[v,k,t,0] (at once) and z[v,k,t,a] for the pre-sale pairs (t, a)
+    unit_now = np.broadcast_to(((pb.price + pb.shortage) * inv_k)[:, None, None], (n_v, n_k, n_t))
+    z_now = b.add_cols(unit_now.ravel().copy(), np.zeros(d.size), d.ravel().copy(), False).reshape(d.shape)
+    pre_t, pre_a = presale_pairs(pb, every_day_presale)
+    n_p = len(pre_t)
+    unit_pre = (pb.price * pb.presale_price_factor + pb.shortage) * inv_k
+    cost = np.broadcast_to(unit_pre[:, None, None], (n_v, n_k, n_p)).ravel().copy()
+    upper = (pb.keep * d[:, :, pre_t]).ravel().copy()
+    z_pre = b.add_cols(cost, np.zeros(cost.size), upper, False).reshape(n_v, n_k, n_p)
     # stock I[v,k,t]
     i_cost = np.broadcast_to((-pb.holding * inv_k)[:, None, None], (n_v, n_k, n_t)).copy()
     i_cost[:, :, -1] += (pb.salvage * inv_k)[:, None]
@@ -342,14 +379,15 @@ def build_model(pb: Problem, inp: PlanInput) -> Built:
     bal = b.add_rows(rhs.ravel(), rhs.ravel()).reshape(n_v, n_k, n_t)
     b.add_entries(bal, i_cols, 1.0)
     b.add_entries(bal[:, :, 1:], i_cols[:, :, :-1], -1.0)
-    for a, zc in enumerate(z_cols):
-        b.add_entries(bal[:, :, a:], zc, 1.0)
-    # pre-sale rows: keep·z[t,0] + Σ_a≥1 z[t,a] <= keep·D[t]
-    if pb.wait > 0:
-        pre = b.add_rows(np.full(d.size, -INF), (pb.keep * d).ravel()).reshape(n_v, n_k, n_t)
-        b.add_entries(pre, z_cols[0], pb.keep)
-        for a in range(1, pb.wait + 1):
-            b.add_entries(pre[:, :, : n_t - a], z_cols[a], 1.0)
+    b.add_entries(bal, z_now, 1.0)
+    b.add_entries(bal[:, :, pre_t + pre_a], z_pre, 1.0)
+    # pre-sale rows: keep·z[t,0] + Σ_a≥1 z[t,a] <= keep·D[t], on the days that have pairs
+    if n_p:
+        days = np.unique(pre_t)
+        pre = b.add_rows(np.full(n_v * n_k * len(days), -INF), (pb.keep * d[:, :, days]).ravel())
+        pre = pre.reshape(n_v, n_k, len(days))
+        b.add_entries(pre, z_now[:, :, days], pb.keep)
+        b.add_entries(pre[:, :, np.searchsorted(days, pre_t)], z_pre, 1.0)
 
     # suffix sums: most a scenario can still sell from day t on (pre-sale reaches back W days)
     suffix = np.concatenate([np.cumsum(d[:, :, ::-1], axis=2)[:, :, ::-1], np.zeros((n_v, n_k, 1))], axis=2)
@@ -389,13 +427,13 @@ def build_model(pb: Problem, inp: PlanInput) -> Built:
     _add_capacity_rows(b, pb, groups)
     if inp.min_fill_rate is not None and inp.min_fill_rate > 0:
         row = b.add_rows(np.array([inp.min_fill_rate * d.sum()]), np.array([INF]))
-        for zc in z_cols:
+        for zc in (z_now, z_pre):
             b.add_entries(np.full(zc.size, row[0]), zc.ravel(), 1.0)
     warnings.extend(_unusable_warnings(unusable, pb, inp, bool(groups)))
     offset = -float((pb.shortage[:, None, None] * d).sum()) * inv_k
     lp, n_integer, matrix = b.lp(True, offset)
     bin_cols = np.concatenate(binary) if binary else np.zeros(0, dtype=np.int64)
-    return Built(lp, groups, z_cols, i_cols, bin_cols, n_integer, matrix, warnings)
+    return Built(lp, groups, z_now, z_pre, pre_t, pre_a, i_cols, bin_cols, n_integer, matrix, warnings)
 
 
 def _add_group(

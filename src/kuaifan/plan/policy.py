@@ -185,12 +185,13 @@ def _position(pb: Problem, stock: F64, orders: F64, ri: int) -> F64:
     """Stock at the start of review day ri plus units on order that arrive on or after it."""
     day = int(pb.review[ri])
     on_hand = stock[:, :, day - 1] if day > 0 else np.broadcast_to(pb.on_hand[:, None], stock.shape[:2])
-    pipeline = np.broadcast_to(pb.incoming[:, day:].sum(axis=1)[:, None], stock.shape[:2]).copy()
+    pipeline: F64 = np.broadcast_to(pb.incoming[:, day:].sum(axis=1)[:, None], stock.shape[:2]).copy()
     for f, lead in enumerate(pb.lead):
         for rj in range(ri):
             if int(pb.review[rj]) + int(lead) >= day:
                 pipeline += orders[f, :, :, rj]
-    return on_hand + pipeline
+    out: F64 = on_hand + pipeline
+    return out
 
 
 def simulate(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> Expected:

@@ -111,8 +111,9 @@ def _repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str
         bucket_of = pb.partitions[g.s, g.ri].bucket_of
         arrivals[g.variants, :, g.arrival] += q[bucket_of].T
     served, stock = greedy_flows(pb.demand, pb.on_hand, arrivals, pb.wait, pb.keep)
-    for zc, z in zip(built.z_cols, served, strict=True):
-        out[zc] = z
+    out[built.z_now] = served[0]
+    for j, (t, a) in enumerate(zip(built.pre_t, built.pre_a, strict=True)):
+        out[built.z_pre[:, :, j]] = served[a][:, :, t]
     out[built.i_cols] = stock
     if not built.matrix.feasible(out):
         return None
@@ -307,7 +308,7 @@ def _solution(
                 + (f"at most {gap:.1%} below the bound" if known else "but no bound is known"),
             )
         )
-    if point.source == "rounded_lp":
+    if point.source == "rounded_lp" and not optimal:
         warnings.append(
             PlanWarning(
                 code="rounded_relaxation",
@@ -316,10 +317,9 @@ def _solution(
                 "nothing better",
             )
         )
-    n_v, n_k, n_t = pb.shape
-    served = np.zeros((n_v, n_k, n_t, pb.wait + 1))
-    for a, zc in enumerate(built.z_cols):
-        served[:, :, : n_t - a, a] = values[zc]
+    served = np.zeros((*pb.shape, pb.wait + 1))
+    got = built.served(values)
+    served[..., : got.shape[3]] = got
     fixed_cost = 0.0
     for g, idx in zip(built.groups, _x_index(built), strict=True):
         g.x_value = np.round(values[idx]) if integer_x else values[idx]

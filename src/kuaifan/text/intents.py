@@ -115,8 +115,10 @@ def has_question_flags(text: str) -> int:
     return flags
 
 
-def text_flags(text: str) -> int:
-    """The structural patterns of one normalised text (cheap substring tests gate the regexes)."""
+def text_flags(text: str, *, ask_size: bool = True, only_symbols: bool = True) -> int:
+    """The structural patterns of one normalised text (cheap substring tests gate the regexes).
+    ``ask_size`` / ``only_symbols`` False: those two are left out (``decide`` knows when they
+    cannot matter)."""
     flags = has_question_flags(text) if "有" in text else 0
     if ("收到" in text and _RECEIVED_EXCHANGE.search(text)) or ("发的" in text and _SENT_WRONG.search(text)):
         flags |= F_RECEIVED
@@ -129,9 +131,9 @@ def text_flags(text: str) -> int:
             flags |= F_LINK_NUMBER_Q
     elif "¥" in text or "￥" in text:
         flags |= F_PRICE_NUMBER
-    if _ASK_SIZE.search(text):
+    if ask_size and _ASK_SIZE.search(text):
         flags |= F_ASK_SIZE
-    if not text or ONLY_SYMBOLS.fullmatch(text):
+    if only_symbols and (not text or ONLY_SYMBOLS.fullmatch(text)):
         flags |= F_ONLY_SYMBOLS
     return flags
 
@@ -144,7 +146,9 @@ def decide(
     ad_spam: bool,
 ) -> tuple[str, float]:
     """The primary intent of one normalised comment and a confidence in [0, 1]."""
-    return decide_flags(text_flags(text), total, strongest, attrs, ad_spam)
+    # decide_flags reads F_ASK_SIZE only with a size and F_ONLY_SYMBOLS only without any cue
+    flags = text_flags(text, ask_size=attrs.size is not None, only_symbols=not any(total))
+    return decide_flags(flags, total, strongest, attrs, ad_spam)
 
 
 def decide_flags(
