@@ -137,6 +137,9 @@ def ingest(
         from kuaifan.cli_parts import print_ingest_report
 
         print_ingest_report(s, report, out)
+    if report.failed_files:
+        shown = ", ".join(f.path for f in report.failed_files[:3])
+        raise InputError(f"无法读取：{shown}", f"cannot read: {shown}", files=len(report.failed_files))
     if strict and report.rejected:
         raise InputError(
             f"有 {report.rejected} 条记录被拒收（--strict）",

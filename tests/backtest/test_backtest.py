@@ -21,6 +21,7 @@ from kuaifan.backtest import (
 from kuaifan.backtest.cli import parse_seeds
 from kuaifan.backtest.launch import mix_concentration
 from kuaifan.backtest.policies import oracle, split, stratified
+from kuaifan.backtest.run import play_seed, prepare_seed, run_launch, score_seed
 from kuaifan.errors import InputError
 
 
@@ -154,3 +155,27 @@ def test_parse_seeds() -> None:
     for bad in ("x", "5-2", ""):
         with pytest.raises(InputError):
             parse_seeds(bad)
+
+
+def test_one_seed_end_to_end_and_the_flags_change_what_they_name(tmp_path: Path) -> None:
+    light = Scenario(n_styles=1, n_scenarios=5, n_samples=60, review_days=(1,), time_limit_s=5.0)
+    data = prepare_seed(2, light, tmp_path)
+    assert len(data.launches) == 1 and data.concentration > 1
+    launch = data.launches[0]
+    rng = np.random.default_rng(0)
+    for sc in (light, dataclasses.replace(light, lead_time=3, moq=60)):
+        forecasts = {r: data.forecasts[launch.style, r] for r in sc.reviews()}
+        ledgers, qr = run_launch(launch, forecasts, sc, rng, data.concentration)
+        # quick response: a first batch before launch, then one order per review day placed lead days
+        # before it arrives (plan day = launch day of arrival); every real order meets the MOQ
+        assert [day for day, _ in qr] == [0, *(sc.lead_time + r for r in sc.reviews())]
+        assert all(q.sum() == 0 or q.sum() >= sc.moq for _, q in qr)
+        oracle_, one, quick = ledgers["oracle"], ledgers["one_shot"], ledgers["quick_response"]
+        assert oracle_.served / oracle_.demand > 0.98 and oracle_.leftover <= max(sc.moq, 1)
+        assert oracle_.profit >= max(one.profit, quick.profit) * 0.98
+        assert quick.demand == one.demand == oracle_.demand == launch.demand.sum()
+    result = play_seed(data, light)
+    assert result.styles == 1 and set(result.ledgers) == {"quick_response", "one_shot", "oracle"}
+    score = score_seed(data, light)
+    assert score.cells == launch.demand[:, 1:].size
+    assert 0 < score.abs_err_lgbm < score.abs_err_ses

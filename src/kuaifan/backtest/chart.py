@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from html import escape
 from pathlib import Path
 
 from kuaifan.backtest.policies import Scenario
-from kuaifan.backtest.run import POLICIES, play_seed, prepare_seed
+from kuaifan.backtest.run import POLICIES, SeedResult, play_seed, prepare_seed
 from kuaifan.backtest.shop import Ledger
 from kuaifan.errors import Lang
 
@@ -82,10 +83,13 @@ def sensitivity(
     with tempfile.TemporaryDirectory(prefix="kuaifan-chart-") as tmp:
         for seed in seeds:
             data = prepare_seed(seed, base, Path(tmp))
+            played: dict[Scenario, SeedResult] = {}  # the base value sits on every axis: play it once
             for axis, value in totals:
-                result = play_seed(data, _with(base, axis, value))
+                sc = _with(base, axis, value)
+                if sc not in played:
+                    played[sc] = play_seed(data, sc)
                 for p in POLICIES:
-                    totals[axis, value][p].add(result.ledgers[p])
+                    totals[axis, value][p].add(played[sc].ledgers[p])
     return [
         Point(axis, value, {p: led.summary(len(seeds)) for p, led in ledgers.items()})
         for (axis, value), ledgers in totals.items()
@@ -128,16 +132,20 @@ LEFT, TOP, GAP_X, GAP_Y = 80, 70, 50, 80
 
 
 def _nice_max(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k at or above value."""
     if value <= 0:
         return 1.0
-    step = 10 ** (len(str(int(value))) - 1)
-    return float(((value // step) + 1) * step)
+    unit = 10.0 ** math.floor(math.log10(value))
+    steps = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+    return next(f * unit for f in steps if f * unit >= value * (1 - 1e-12))
 
 
-def _fmt(value: float) -> str:
-    if abs(value) >= 10_000:
-        return f"{value / 10_000:.1f}万" if value % 10_000 else f"{value / 10_000:.0f}万"
-    return f"{value:g}"
+def _fmt(value: float, lang: Lang) -> str:
+    if abs(value) < 10_000:
+        return f"{value:g}"
+    if lang == "zh":
+        return f"{value / 10_000:g}万"
+    return f"{value / 1000:g}k"
 
 
 def render_svg(points: Sequence[Point], lang: Lang = "zh") -> str:
@@ -150,15 +158,16 @@ def render_svg(points: Sequence[Point], lang: Lang = "zh") -> str:
         f'<rect width="{W}" height="{H}" fill="white"/>',
         f'<text x="{W / 2}" y="28" text-anchor="middle" font-size="16">{escape(names["title"])}</text>',
     ]
-    for col, axis in enumerate(axes):
-        pts = sorted((p for p in points if p.axis == axis), key=lambda p: p.value)
-        x0 = LEFT + col * (PANEL_W + GAP_X)
-        for row, (metric, key) in enumerate((("profit", "profit"), ("leftover", "leftover_rate"))):
+    for row, (metric, key) in enumerate((("profit", "profit"), ("leftover", "leftover_rate"))):
+        # one scale per row, so the panels compare
+        values = [p.policies[pol][key] for p in points for pol in POLICIES]
+        top = _nice_max(max(values)) if metric == "profit" else max(0.2, math.ceil(max(values) / 0.2) * 0.2)
+        bottom = min(0.0, min(values))
+        for col, axis in enumerate(axes):
+            pts = sorted((p for p in points if p.axis == axis), key=lambda p: p.value)
+            x0 = LEFT + col * (PANEL_W + GAP_X)
             y0 = TOP + row * (PANEL_H + GAP_Y)
-            values = [p.policies[pol][key] for p in pts for pol in POLICIES]
-            top = _nice_max(max(values)) if metric == "profit" else max(0.1, _nice_max(max(values) * 10) / 10)
-            bottom = min(0.0, min(values))
-            parts.append(_panel(x0, y0, pts, key, top, bottom, names[axis], names[metric]))
+            parts.append(_panel(x0, y0, pts, key, (top, bottom), (names[axis], names[metric]), lang))
     for i, pol in enumerate(POLICIES):
         x = LEFT + i * 170
         parts.append(f'<line x1="{x}" y1="{H - 22}" x2="{x + 24}" y2="{H - 22}" stroke="{COLOURS[pol]}" '
@@ -169,8 +178,16 @@ def render_svg(points: Sequence[Point], lang: Lang = "zh") -> str:
 
 
 def _panel(
-    x0: float, y0: float, pts: Sequence[Point], key: str, top: float, bottom: float, xlabel: str, ylabel: str
+    x0: float,
+    y0: float,
+    pts: Sequence[Point],
+    key: str,
+    scale: tuple[float, float],
+    labels: tuple[str, str],
+    lang: Lang,
 ) -> str:
+    top, bottom = scale
+    xlabel, ylabel = labels
     span = top - bottom or 1.0
     n = len(pts)
 
@@ -183,7 +200,7 @@ def _panel(
     out = [f'<rect x="{x0}" y="{y0}" width="{PANEL_W}" height="{PANEL_H}" fill="none" stroke="#ced4da"/>']
     for j in range(5):
         v = bottom + span * j / 4
-        label = f"{v:.0%}" if key == "leftover_rate" else _fmt(round(v))
+        label = f"{v:.0%}" if key == "leftover_rate" else _fmt(round(v), lang)
         out.append(
             f'<line x1="{x0}" y1="{py(v):.1f}" x2="{x0 + PANEL_W}" y2="{py(v):.1f}" stroke="#f1f3f5"/>'
         )

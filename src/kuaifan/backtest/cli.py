@@ -77,11 +77,21 @@ def print_summary(result: dict[str, Any], lang: Lang) -> None:
         label = t(POLICY_NAMES[name], name)
         print(f"{label:<16}{row['profit']:>14,.0f}{row['leftover_rate']:>10.1%}{row['fill_rate']:>8.1%}")
     f, r = result["forecast"], result["ratios"]
-    print(t(f"快反/先知 {r['qr_vs_oracle']}；快反/一次性大单 {r['qr_vs_one_shot']}",
-            f"quick_response / oracle {r['qr_vs_oracle']}; quick_response / one_shot {r['qr_vs_one_shot']}"))  # fmt: skip
+    qo, qs = r["qr_vs_oracle"], r["qr_vs_one_shot"]
+    print(
+        t(
+            f"快反/先知 {qo}；快反/一次性大单 {qs}",
+            f"quick_response / oracle {qo}; quick_response / one_shot {qs}",
+        )
+    )
     cov, inc = f["coverage_p10_p90"], f["coverage_p10_p90_inclusive"]
-    print(t(f"预测 WAPE：LightGBM {f['wape_lgbm']}，SES {f['wape_ses']}；p10–p90 覆盖率 {cov}（含端点 {inc}）",
-            f"forecast WAPE lgbm {f['wape_lgbm']} vs SES {f['wape_ses']}; p10–p90 coverage {cov} "
-            f"(bounds included: {inc})"))  # fmt: skip
+    wape = (f["wape_lgbm"], f["wape_ses"])
+    zh = f"预测 WAPE：LightGBM {wape[0]}，SES {wape[1]}；p10–p90 覆盖率 {cov}（含端点 {inc}）"
+    print(
+        t(
+            zh,
+            f"forecast WAPE lgbm {wape[0]} vs SES {wape[1]}; p10–p90 coverage {cov} (bounds included: {inc})",
+        )
+    )
     yes, no = t("达成", "met"), t("未达成", "NOT met")
     print(t("目标：", "goals: ") + ", ".join(f"{k} {yes if v else no}" for k, v in result["goals"].items()))

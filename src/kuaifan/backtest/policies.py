@@ -13,7 +13,6 @@ review day.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +38,9 @@ class Scenario:
     n_scenarios: int = 12  # demand scenarios per plan (stratified from the forecast's samples)
     n_samples: int = 200  # forecast sample paths (scored for coverage, stratified for the planner)
     policy_buckets: int = 2  # re-order rules per review day in a re-plan
-    n_preseason: int = 48  # scenarios of the style-level pre-season plans
-    preseason_buckets: int = 4  # re-order rules per review day in the first batch's plan
-    preseason_level: str = "variant"
+    # re-order rules per review day in the first batch's plan: one per scenario, as the rolling
+    # re-plans adapt to each variant's sales (rules by the style's demand alone would not)
+    preseason_buckets: int = 12
     presale_wait: int = 7  # 预售: a buyer who finds no stock may wait this many days for delivery
     presale_cancel: float = 0.3  # share of those who cancel at once instead
     fixed_cost: float = 300.0
@@ -139,22 +138,6 @@ def pad(paths: F64, days: int) -> F64:
     return np.concatenate([np.zeros((*paths.shape[:2], days)), paths], axis=2)
 
 
-def style_level(launch: Launch) -> Launch:
-    """The launch as one variant: pre-season plans decide a style's total, split by the prior mix."""
-    w = launch.prior_mix / launch.prior_mix.sum()
-    return dataclasses.replace(
-        launch,
-        variants=[launch.style],
-        sizes=[""],
-        colors=[""],
-        price=np.array([float(w @ launch.price)]),
-        demand=launch.demand.sum(axis=0, keepdims=True),
-        observed_day0=np.array([float(launch.observed_day0.sum())]),
-        true_mix=np.ones(1),
-        prior_mix=np.ones(1),
-    )
-
-
 def split(total: float, mix: F64) -> F64:
     """Whole units per variant in proportion to ``mix``, summing to ``total`` (largest remainders)."""
     want = total * mix / mix.sum()
@@ -164,13 +147,8 @@ def split(total: float, mix: F64) -> F64:
     return out
 
 
-def _preseason_total(launch: Launch, preseason: F64, sc: Scenario, days: list[int], buckets: int) -> F64:
-    """Plan the first order over the pre-season scenarios (V, K, H)."""
-    if sc.preseason_level == "style":
-        style = style_level(launch)
-        paths = pad(preseason.sum(axis=0, keepdims=True), sc.lead_time)
-        now, _, _ = solve(style, plan_input(style, paths, np.zeros(1), days, sc, buckets), sc)
-        return split(float(now.sum()), launch.prior_mix)
+def _preseason_order(launch: Launch, preseason: F64, sc: Scenario, days: list[int], buckets: int) -> F64:
+    """Plan the order before launch over the pre-season scenarios (V, K, H)."""
     zero = np.zeros(len(launch.variants))
     now, _, _ = solve(launch, plan_input(launch, pad(preseason, sc.lead_time), zero, days, sc, buckets), sc)
     return now
@@ -178,7 +156,7 @@ def _preseason_total(launch: Launch, preseason: F64, sc: Scenario, days: list[in
 
 def one_shot(launch: Launch, preseason: F64, sc: Scenario) -> list[tuple[int, F64]]:
     """One order before launch, no re-orders (the usual practice)."""
-    return [(0, _preseason_total(launch, preseason, sc, [0], 1))]
+    return [(0, _preseason_order(launch, preseason, sc, [0], 1))]
 
 
 def oracle(launch: Launch, sc: Scenario) -> list[tuple[int, F64]]:
@@ -192,7 +170,7 @@ def oracle(launch: Launch, sc: Scenario) -> list[tuple[int, F64]]:
 def first_batch(launch: Launch, preseason: F64, sc: Scenario) -> F64:
     """Quick response's order before launch: planned with the re-orders it can make later."""
     days = [0] + [sc.lead_time + r for r in sc.reviews()]
-    return _preseason_total(launch, preseason, sc, days, sc.preseason_buckets)
+    return _preseason_order(launch, preseason, sc, days, min(sc.preseason_buckets, 20))
 
 
 def reorder(launch: Launch, state: ShopState, paths: F64, sc: Scenario) -> F64:

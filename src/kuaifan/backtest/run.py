@@ -51,8 +51,7 @@ def run_launch(
     concentration: float | None = None,
 ) -> tuple[dict[str, Ledger], list[tuple[int, np.ndarray[Any, np.dtype[np.float64]]]]]:
     """Play the three policies on one launch; return their ledgers and quick response's orders."""
-    k = sc.n_preseason if sc.preseason_level == "style" else sc.n_scenarios
-    preseason = stratified(preseason_paths(launch, rng, sc.n_samples, concentration), k)
+    preseason = stratified(preseason_paths(launch, rng, sc.n_samples, concentration), sc.n_scenarios)
     qr = [(0, first_batch(launch, preseason, sc))]
     for r in sc.reviews():
         state, _ = run_shop(launch, qr, sc.presale_wait, sc.presale_cancel, until=r)
