@@ -241,4 +241,18 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
     plan_path = reports / "plan.json"
     plan_path.write_text(step.plan.model_dump_json(indent=2), encoding="utf-8")
     pos = write_purchase_orders(step.plan, reports / "purchase_orders")
-    return {"plan_json": str(plan_path), "purchase_orders": [str(p) for p in pos]}
+    from kuaifan.backtest.chart import write_sensitivity_chart
+
+    with console.status(
+        t(lang, "回测敏感性（不确定性、交期、起订量）…", "backtest sensitivity (cv, lead time, MOQ)…")
+    ):
+        chart = write_sensitivity_chart(reports, seeds=(seed,), lang=lang)
+    console.print(
+        t(
+            lang,
+            f"快反 vs 一次性大单 vs 先知 的敏感性图：{chart}",
+            f"quick response vs one-shot vs oracle chart: {chart}",
+        ),
+        highlight=False,
+    )
+    return {"plan_json": str(plan_path), "purchase_orders": [str(p) for p in pos], "chart": str(chart)}

@@ -20,7 +20,7 @@ from kuaifan.backtest import (
 )
 from kuaifan.backtest.cli import parse_seeds
 from kuaifan.backtest.launch import mix_concentration
-from kuaifan.backtest.policies import oracle, split, stratified
+from kuaifan.backtest.policies import first_batch, oracle, pad, plan_input, solve, split, stratified
 from kuaifan.backtest.run import play_seed, prepare_seed, run_launch, score_seed
 from kuaifan.errors import InputError
 
@@ -179,3 +179,17 @@ def test_one_seed_end_to_end_and_the_flags_change_what_they_name(tmp_path: Path)
     score = score_seed(data, light)
     assert score.cells == launch.demand[:, 1:].size
     assert 0 < score.abs_err_lgbm < score.abs_err_ses
+
+
+def test_first_batch_is_the_planners_batch_made_lean_within_the_tolerance() -> None:
+    rng = np.random.default_rng(5)
+    launch = small_launch(rng.poisson(8.0, size=(2, 14)).astype(float).tolist(), price=150.0)
+    preseason = stratified(preseason_paths(launch, rng, 60, mix_concentration=30.0), 6)
+    sc = Scenario(moq=20, lead_time=3, horizon=14, review_days=(1, 5), n_scenarios=6, preseason_buckets=6)
+    days = [0] + [sc.lead_time + r for r in sc.reviews()]
+    best, _, _ = solve(launch, plan_input(launch, pad(preseason, 3), np.zeros(2), days, sc, 6), sc)
+    strict = first_batch(launch, preseason, dataclasses.replace(sc, lean_tolerance=0.0))
+    lean = first_batch(launch, preseason, dataclasses.replace(sc, lean_tolerance=0.2))
+    assert best.sum() > 0 and np.all(lean <= best) and np.all(strict <= best)
+    assert lean.sum() < best.sum() and lean.sum() >= sc.moq  # a fifth of the profit buys a leaner batch
+    assert lean.sum() <= strict.sum()

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from kuaifan.backtest.chart import DEFAULT_GRID, Point, _with, render_svg, sensitivity
+from kuaifan.backtest.cli import print_summary
 from kuaifan.backtest.forecasts import pit_coverage
 from kuaifan.backtest.policies import Scenario
+from kuaifan.backtest.run import goals
 
 
 def test_pit_coverage_is_80_percent_for_a_calibrated_count_forecast() -> None:
@@ -64,3 +66,31 @@ def test_grid_changes_one_setting_and_rejects_unknown_axes() -> None:
     assert _with(base, "moq", 300.0).moq == 300 and _with(base, "cv", 1.0).cv == 1.0
     with pytest.raises(ValueError, match="unknown"):
         sensitivity([1], {"price": (1.0,)})
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh", ("快反", "未达成", "覆盖率")), ("en", ("oracle", "NOT met", "coverage"))]
+)
+def test_summary_prints_policies_ratios_and_goals(
+    lang: str, words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = {"profit": 1000.0, "leftover_rate": 0.3, "fill_rate": 0.9}
+    summary = {
+        "policies": {
+            "quick_response": row,
+            "one_shot": {**row, "profit": 500.0},
+            "oracle": {**row, "profit": 1250.0},
+        },
+        "ratios": {"qr_vs_oracle": 0.8, "qr_vs_one_shot": 2.0},
+        "forecast": {
+            "wape_lgbm": 0.9,
+            "wape_ses": 3.0,
+            "coverage_p10_p90": 0.79,
+            "coverage_p10_p90_inclusive": 0.93,
+        },
+    }
+    summary["goals"] = goals(summary)
+    assert summary["goals"]["qr_profit_ge_90pct_oracle"] is False and summary["goals"]["wape_le_0.6x_ses"]
+    print_summary(summary, lang)  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert all(w in out for w in words) and "1,250" in out and "0.8" in out

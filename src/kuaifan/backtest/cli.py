@@ -49,19 +49,20 @@ def backtest(
     scenario = Scenario(cv=cv, lead_time=lead_time, moq=moq)
     seed_list = parse_seeds(seeds)
 
+    lang = lang_from_env()
+
     def progress(res: SeedResult) -> None:
         if not json:
-            qr = res.ledgers["quick_response"]
-            print(
-                f"seed {res.seed}: {res.styles} styles, quick_response profit {qr.profit:,.0f}",
-                file=sys.stderr,
-            )
+            profit = f"{res.ledgers['quick_response'].profit:,.0f}"
+            zh = f"种子 {res.seed}：{res.styles} 款，快反利润 {profit}"
+            print(pick(lang, zh, f"seed {res.seed}: {res.styles} styles, quick_response profit {profit}"),
+                  file=sys.stderr)  # fmt: skip
 
     result = run_backtest(seed_list, scenario, progress)
     if json:
         print(jsonlib.dumps(result, ensure_ascii=False))
         return
-    print_summary(result, lang_from_env())
+    print_summary(result, lang)
 
 
 POLICY_NAMES = {"quick_response": "快反", "one_shot": "一次性大单", "oracle": "先知"}

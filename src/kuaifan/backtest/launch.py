@@ -12,7 +12,10 @@ The simulator plays one live stream per room. A launch needs days, so per seed:
   size range) — and drawn as Poisson counts.
 - **before launch** the brand has a pre-season forecast F of the style's total: the truth is
   F · e^ε with ε ~ N(0, σ), σ² = ln(1 + cv²), so the coefficient of variation of total demand before
-  launch is ``cv``. Its scenarios use the brand's size curve and an even colour mix.
+  launch is ``cv``. Its scenarios use the brand's size curve and an even colour mix, the mix drawn
+  per scenario around it as far as the brand's past launches strayed from theirs
+  (:func:`mix_concentration`). Over seeds 1–20 the realised log error of F has sd 0.59 (CV 0.64)
+  at the default cv 0.75, and days 0–7 carry about two thirds of a style's 28-day demand.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from kuaifan.plan import PlanResult, SolverFailed, parse_plan_input, plan
 
 FACTORY = "F1"
 RETRY_FACTOR = 6.0
+LEAN_SCALES = (0.8, 0.65, 0.5, 0.4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Scenario:
     presale_cancel: float = 0.3  # share of those who cancel at once instead
     fixed_cost: float = 300.0
     capacity_per_day: float = 5000.0
+    lean_tolerance: float = 0.01  # share of expected profit quick response gives up for a leaner batch
     time_limit_s: float = 5.0  # per plan; past it the planner returns its best plan so far
     mip_gap: float = 0.02
 
@@ -147,16 +149,11 @@ def split(total: float, mix: F64) -> F64:
     return out
 
 
-def _preseason_order(launch: Launch, preseason: F64, sc: Scenario, days: list[int], buckets: int) -> F64:
-    """Plan the order before launch over the pre-season scenarios (V, K, H)."""
-    zero = np.zeros(len(launch.variants))
-    now, _, _ = solve(launch, plan_input(launch, pad(preseason, sc.lead_time), zero, days, sc, buckets), sc)
-    return now
-
-
 def one_shot(launch: Launch, preseason: F64, sc: Scenario) -> list[tuple[int, F64]]:
-    """One order before launch, no re-orders (the usual practice)."""
-    return [(0, _preseason_order(launch, preseason, sc, [0], 1))]
+    """One order before launch, no re-orders (the usual practice): the planner's best for it."""
+    zero = np.zeros(len(launch.variants))
+    now, _, _ = solve(launch, plan_input(launch, pad(preseason, sc.lead_time), zero, [0], sc, 1), sc)
+    return [(0, now)]
 
 
 def oracle(launch: Launch, sc: Scenario) -> list[tuple[int, F64]]:
@@ -168,9 +165,34 @@ def oracle(launch: Launch, sc: Scenario) -> list[tuple[int, F64]]:
 
 
 def first_batch(launch: Launch, preseason: F64, sc: Scenario) -> F64:
-    """Quick response's order before launch: planned with the re-orders it can make later."""
-    days = [0] + [sc.lead_time + r for r in sc.reviews()]
-    return _preseason_order(launch, preseason, sc, days, min(sc.preseason_buckets, 20))
+    """Quick response's order before launch: planned knowing it can re-order, then made lean.
+
+    The planner's best first batch comes with one re-order rule per scenario after launch (the
+    rolling re-plans adapt to each variant's sales). Its expected profit is flat around that batch,
+    while what a batch too big costs when the pre-season forecast is far too high is not: so the
+    batch is scaled down (``LEAN_SCALES``) as long as its expected profit, re-orders planned on the
+    same scenarios, stays within ``sc.lean_tolerance`` of the best.
+    """
+    later = [sc.lead_time + r for r in sc.reviews()]
+    buckets = min(sc.preseason_buckets, 20)
+    paths = pad(preseason, sc.lead_time)
+    zero = np.zeros(len(launch.variants))
+    best, _, res = solve(launch, plan_input(launch, paths, zero, [0, *later], sc, buckets), sc)
+    if not later or best.sum() <= 0:
+        return best
+    target = res.expected.profit - sc.lean_tolerance * abs(res.expected.profit)
+    choice = best
+    for scale in LEAN_SCALES:
+        smaller = np.floor(best * scale)
+        if smaller.sum() < sc.moq:
+            break
+        # the smaller batch as stock on hand at launch, re-orders planned as before
+        _, _, alt = solve(launch, plan_input(launch, paths, smaller, later, sc, buckets), sc)
+        value = alt.expected.profit - float((smaller * launch.unit_cost).sum()) - sc.fixed_cost
+        if value < target:
+            break
+        choice = smaller
+    return choice
 
 
 def reorder(launch: Launch, state: ShopState, paths: F64, sc: Scenario) -> F64:
