@@ -153,7 +153,8 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """事件统计 / Event counts in the store."""
-    from kuaifan.cli_parts import open_store, print_stats
+    from kuaifan.cli_parts import print_stats
+    from kuaifan.store.log import open_store
 
     s = _ensure_config(_settings())
     name, _ = s.tenant(tenant)

@@ -20,12 +20,7 @@ from kuaifan.ingest import IngestProgress, IngestReport, ingest_paths
 from kuaifan.report.summary import RoomSummary
 from kuaifan.sim.config import SimSummary
 from kuaifan.sources.base import FileSource
-from kuaifan.store.log import EventStore, StoreStats
-from kuaifan.store.log import open_store as _open_store
-
-
-def open_store(settings: Settings) -> EventStore:
-    return _open_store(settings)
+from kuaifan.store.log import StoreStats, open_store
 
 
 def default_sources(mapping: Path | None = None) -> list[FileSource]:

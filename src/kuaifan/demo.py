@@ -16,10 +16,11 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from kuaifan.cli_parts import open_store, print_ingest_report, room_table, run_ingest
+from kuaifan.cli_parts import print_ingest_report, room_table, run_ingest
 from kuaifan.config import Settings
 from kuaifan.i18n import Lang, t
 from kuaifan.report.summary import RoomSummary, summarise_rooms
+from kuaifan.store.log import open_store
 
 INTENT_NAMES = {
     "price": ("价格", "price"),
