@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Final
 
 import orjson
@@ -240,15 +241,34 @@ def validate_frame(df: pl.DataFrame, now: int | None = None) -> tuple[pl.DataFra
     keeps every column plus ``reason`` (the first rule the row broke). Same rules as
     ``Event``, so a row passes here exactly when it would pass there.
     """
-    limit = (now_ms() if now is None else now) + MAX_FUTURE_MS
-    kinds = [k.value for k in EventKind]
+    kind_code, reason = _frame_rules((now_ms() if now is None else now) + MAX_FUTURE_MS)
+    tagged = df.with_columns(kind_code).with_columns(reason.alias("reason")).drop(_KIND_CODE)
+    if tagged["reason"].null_count() == tagged.height:  # the common case: no copy
+        return tagged.drop("reason"), tagged.clear()
+    good = tagged.filter(pl.col("reason").is_null()).drop("reason")
+    bad = tagged.filter(pl.col("reason").is_not_null())
+    return good, bad
+
+
+_KIND_CODE: Final = "_kind_code"
+
+
+@lru_cache(maxsize=8)
+def _frame_rules(limit: int) -> tuple[pl.Expr, pl.Expr]:
+    """(kind code column, first-broken-rule reason) for ``validate_frame``, built once per time limit.
+
+    Kinds are compared as small integer codes: one hash lookup per row instead of a string
+    comparison per rule.
+    """
+    codes = {k.value: i for i, k in enumerate(EventKind)}
+    kind_code = pl.col("kind").replace_strict(codes, default=None, return_dtype=pl.Int8).alias(_KIND_CODE)
     platforms = [p.value for p in Platform]
     channels = [c.value for c in Channel]
     checks: list[tuple[pl.Expr, str]] = [
-        (pl.col("kind").is_null() | ~pl.col("kind").is_in(kinds), "unknown kind"),
+        (pl.col(_KIND_CODE).is_null(), "unknown kind"),
         (pl.col("tenant").is_null() | ~pl.col("tenant").str.contains(TENANT_NAME.pattern), "bad tenant"),
         (pl.col("platform").is_null() | ~pl.col("platform").is_in(platforms), "unknown platform"),
-        (pl.col("msg_id").is_null() | (pl.col("msg_id").str.len_chars() == 0), "msg_id is required"),
+        (pl.col("msg_id").is_null() | (pl.col("msg_id").str.len_bytes() == 0), "msg_id is required"),
         (pl.col("msg_id").str.len_chars() > MAX_ID_LEN, f"msg_id longer than {MAX_ID_LEN}"),
         (pl.col("ts_ms").is_null(), "ts_ms is required"),
         (pl.col("ts_ms") < MIN_TS_MS, "ts_ms is before 2015-01-01 (seconds instead of milliseconds?)"),
@@ -259,7 +279,7 @@ def validate_frame(df: pl.DataFrame, now: int | None = None) -> tuple[pl.DataFra
     for name in ("link_no", "qty", "amount_fen", "stock"):
         checks.append((pl.col(name) < 0, f"{name} must be >= 0"))
     for kind, (required, positive) in KIND_RULES.items():
-        is_kind = pl.col("kind") == kind.value
+        is_kind = pl.col(_KIND_CODE) == codes[kind.value]
         for name in sorted(required):
             missing = pl.col(name).is_null()
             if name in STRING_FIELDS:
@@ -269,7 +289,4 @@ def validate_frame(df: pl.DataFrame, now: int | None = None) -> tuple[pl.DataFra
             checks.append((is_kind & (pl.col(name) < 1), f"{name} must be >= 1 for kind {kind.value}"))
     # The first rule broken wins; one flat coalesce plans much faster than nested when/then.
     reason = pl.coalesce([pl.when(cond.fill_null(False)).then(pl.lit(text)) for cond, text in checks])
-    tagged = df.with_columns(reason.alias("reason"))
-    good = tagged.filter(pl.col("reason").is_null()).drop("reason")
-    bad = tagged.filter(pl.col("reason").is_not_null())
-    return good, bad
+    return kind_code, reason

@@ -78,15 +78,18 @@ CREATE TABLE IF NOT EXISTS dead_letter (
   received_ms BIGINT NOT NULL
 );
 """
-_COLS: Final = ", ".join(EVENT_COLUMNS)
-# An append is two statements in one transaction: the positions of batch rows whose key the
-# log already holds (a semi-join: DuckDB builds the hash table on the batch's keys and streams
-# the log's key column), then a plain insert of the others.
-_STORED: Final = f"""
-SELECT b.kf_pos FROM (SELECT {_KEY_SQL} AS key, kf_pos FROM kf_batch) AS b
-WHERE EXISTS (SELECT 1 FROM events AS e WHERE e.key = b.key)
-"""
-_INSERT: Final = f"INSERT INTO events SELECT {_KEY_SQL}, {_COLS}, $ingest_ms FROM kf_batch"
+# An append computes each batch row's key once (into a temp table, in batch order), finds the
+# positions of rows whose key the log already holds (a semi-join: DuckDB builds the hash table on
+# the batch's keys and streams the log's key column), then inserts the others.
+_KEYS: Final = f"CREATE OR REPLACE TEMP TABLE kf_keys AS SELECT {_KEY_SQL} AS key, kf_pos FROM kf_batch"
+_STORED: Final = (
+    "SELECT k.kf_pos FROM kf_keys AS k WHERE EXISTS (SELECT 1 FROM events AS e WHERE e.key = k.key)"
+)
+_INSERT: Final = (
+    f"INSERT INTO events SELECT k.key, {', '.join(f'b.{c}' for c in EVENT_COLUMNS)}, $ingest_ms "
+    "FROM kf_batch AS b POSITIONAL JOIN kf_keys AS k"
+)
+_INSERT_NEW: Final = f"{_INSERT} WHERE NOT EXISTS (SELECT 1 FROM kf_stored AS s WHERE s.kf_pos = b.kf_pos)"
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
@@ -153,12 +156,15 @@ class DuckStore:
         with self._lock, _store_errors(self.path), self._transaction():
             self._con.register("kf_batch", batch.to_arrow(compat_level=pl.CompatLevel.newest()))
             try:
+                self._con.execute(_KEYS)
                 stored = _frame(self._con.sql(_STORED).to_arrow_table(), {"kf_pos": pl.UInt32()})["kf_pos"]
                 if stored.len():
-                    batch = batch.filter(~pl.col("kf_pos").is_in(stored))
-                    self._con.unregister("kf_batch")
-                    self._con.register("kf_batch", batch.to_arrow(compat_level=pl.CompatLevel.newest()))
-                self._con.execute(_INSERT, {"ingest_ms": now_ms()}).fetchall()
+                    self._con.register("kf_stored", stored.to_frame().to_arrow())
+                    self._con.execute(_INSERT_NEW, {"ingest_ms": now_ms()}).fetchall()
+                    self._con.unregister("kf_stored")
+                else:
+                    self._con.execute(_INSERT, {"ingest_ms": now_ms()}).fetchall()
+                self._con.execute("DROP TABLE kf_keys")
             finally:
                 self._con.unregister("kf_batch")
         return (first & ~rows["kf_pos"].is_in(stored)).alias("new") if stored.len() else first.alias("new")
