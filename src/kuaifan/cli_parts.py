@@ -13,14 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kuaifan.config import Settings
+from kuaifan.config import Settings, TenantConfig
 from kuaifan.errors import NotFoundError
 from kuaifan.i18n import Lang, t
-from kuaifan.ingest import IngestProgress, IngestReport, ingest_paths
+from kuaifan.ingest import IngestProgress, IngestReport, Note, ingest_paths
 from kuaifan.report.summary import RoomSummary
 from kuaifan.sim.config import SimSummary
 from kuaifan.sources.base import FileSource
-from kuaifan.store.log import StoreStats, open_store
+from kuaifan.store.log import EventStore, StoreStats, open_store
 
 
 def default_sources(mapping: Path | None = None) -> list[FileSource]:
@@ -70,7 +70,9 @@ def run_ingest(
     sources = default_sources(mapping)
     with open_store(settings) as store:
         if not show_progress:
-            return ingest_paths(store, paths, tenant=name, tenant_config=cfg, sources=sources)
+            report = ingest_paths(store, paths, tenant=name, tenant_config=cfg, sources=sources)
+            _tag_new_comments(store, name, cfg, report)
+            return report
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -88,9 +90,29 @@ def run_ingest(
                     description=f"[{p.file_index}/{p.file_count}] {Path(p.path).name}",
                 )
 
-            return ingest_paths(
+            report = ingest_paths(
                 store, paths, tenant=name, tenant_config=cfg, sources=sources, on_progress=on_progress
             )
+        _tag_new_comments(store, name, cfg, report)
+        return report
+
+
+def _tag_new_comments(store: EventStore, tenant: str, cfg: TenantConfig, report: IngestReport) -> None:
+    """Classify the comment texts this ingest brought (when the text extra is installed)."""
+    if report.accepted == 0:
+        return
+    try:
+        from kuaifan.text.tagging import tag_comments
+    except ImportError:  # installed without the text extra: comments stay untagged
+        return
+    done = tag_comments(store, tenant, cfg.text)
+    if done.texts:
+        report.notes.append(
+            Note(
+                f"评论意图已识别：新文本 {done.texts:,} 条",
+                f"comment intents tagged: {done.texts:,} new texts",
+            )
+        )
 
 
 def print_ingest_report(settings: Settings, report: IngestReport, console: Console) -> None:
@@ -200,8 +222,13 @@ def room_table(lang: Lang, rooms: list[RoomSummary], names: dict[str, str] | Non
 
 def read_comments(settings: Settings, tenant: str, *, room: str | None, stream: str | None) -> pl.DataFrame:
     """The stored comments of a tenant (optionally one room / stream); NotFoundError when there are none."""
+    from kuaifan.text.tagging import read_tagged
+
+    _, cfg = settings.tenant(tenant)
     with open_store(settings) as store:
-        df = store.read(tenant, room_id=room, stream_id=stream, kinds=["comment", "product_show"])
+        df = read_tagged(
+            store, tenant, cfg.text, room_id=room, stream_id=stream, kinds=["comment", "product_show"]
+        )
     comments = df.filter(pl.col("kind") == "comment")
     if comments.is_empty():
         where = " ".join(x for x in (room, stream) if x) or tenant

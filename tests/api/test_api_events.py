@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import orjson
-from apihelpers import KEY_A, MIN, T0, Api, ev, order
+from apihelpers import KEY_A, MIN, T0, Api, ev, order, running_api
 
 from kuaifan.events import pseudonymise
 
@@ -115,3 +118,25 @@ def test_key_header_name_is_case_insensitive(api: Api) -> None:
         headers={"x-api-key": KEY_A, "content-type": "application/json"},
     )
     assert r.status_code == 200 and r.json()["accepted"] == 0
+
+
+def test_the_server_tags_stored_comments_with_their_intent(tmp_path: Path) -> None:
+    from kuaifan.text import classify
+    from kuaifan.text.tagging import tagger_id
+
+    with running_api(tmp_path / "home", alert_interval_s=0.2, tag_interval_s=0.1) as api:
+        comments = [ev("comment", T0 + i, text=t) for i, t in enumerate(["有M码吗", "已拍", "有M码吗"])]
+        assert api.post(comments)["accepted"] == 3
+        deadline = time.monotonic() + 20
+        while True:
+            got = api.store.read_tagged("acme", tagger_id({}))
+            if got.get_column("intent").null_count() == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        want = {t: classify(t) for t in ("有M码吗", "已拍")}
+        assert got.select("text", "intent", "size").rows() == [
+            (t, want[t].intent, want[t].size) for t in ("有M码吗", "已拍", "有M码吗")
+        ]
+        assert want["已拍"].intent == "purchased" and want["有M码吗"].size == "M"
+        # the other tenant's reading sees none of it
+        assert api.store.read_tagged("beta", tagger_id({})).is_empty()

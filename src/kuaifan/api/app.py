@@ -88,12 +88,34 @@ async def _alert_loop(hub: LiveHub, interval_s: float) -> None:
             log.exception("alert evaluation failed")
 
 
+async def _tag_loop(settings: Settings, store: EventStore, interval_s: float) -> None:
+    """Keep the stored comments tagged with their intents while the server takes events."""
+    try:
+        from kuaifan.text.tagging import tag_comments
+    except ImportError:  # installed without the text extra
+        return
+    watermarks: dict[str, int] = {}
+    while True:
+        for name, cfg in settings.tenants.items():
+            try:
+                done = await asyncio.to_thread(
+                    tag_comments, store, name, cfg.text, since_ms=watermarks.get(name, 0)
+                )
+            except Exception:  # a bad text config or a store hiccup must not stop the server
+                log.exception("comment tagging failed for tenant %s", name)
+                continue
+            if done.watermark is not None:
+                watermarks[name] = done.watermark
+        await asyncio.sleep(interval_s)
+
+
 def create_app(
     settings: Settings,
     store: EventStore | None = None,
     *,
     on_alert: AlertHook | None = None,
     alert_interval_s: float = 1.0,
+    tag_interval_s: float = 5.0,
     max_body: int = MAX_BODY,
     token_ttl_s: float = TOKEN_TTL_S,
     use_text_classifier: bool = True,
@@ -130,12 +152,14 @@ def create_app(
                 hub.restore_closed_poll(tenant, str(result["room_id"]), result)
         app.state.kuaifan = ctx
         ticker = asyncio.create_task(_alert_loop(hub, alert_interval_s))
+        tagger = asyncio.create_task(_tag_loop(settings, store, tag_interval_s))
         try:
             yield
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            for task in (ticker, tagger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await ctx.service.close()
             if owns_store:
                 store.close()

@@ -38,6 +38,7 @@ from kuaifan.store.log import (
     DEAD_LETTER_SCHEMA,
     LOG_COLUMNS,
     LOG_SCHEMA,
+    TAG_SCHEMA,
     AppendResult,
     EventFilter,
     StoreStats,
@@ -53,6 +54,9 @@ _KEY_SQL: Final = "md5_number(tenant || chr(31) || platform || chr(31) || msg_id
 _EXPORT_BATCH_ROWS: Final = 100_000
 
 
+_TAG_SQL: Final = {"String": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "Boolean": "BOOLEAN"}
+
+
 def _sql_type(t: pa.DataType) -> str:
     return "BIGINT" if pa.types.is_integer(t) else "VARCHAR"
 
@@ -60,6 +64,7 @@ def _sql_type(t: pa.DataType) -> str:
 _EVENT_DDL: Final = ",\n  ".join(
     f"{f.name} {_sql_type(f.type)}{'' if f.nullable else ' NOT NULL'}" for f in EVENT_SCHEMA
 )
+_TAG_DDL: Final = ",\n  ".join(f"{n} {_TAG_SQL[str(t)]}" for n, t in TAG_SCHEMA.items())
 _DDL: Final = f"""
 CREATE TABLE IF NOT EXISTS kuaifan_meta (name VARCHAR NOT NULL, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -77,6 +82,12 @@ CREATE TABLE IF NOT EXISTS dead_letter (
   raw VARCHAR NOT NULL,
   received_ms BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS comment_tags (
+  tenant VARCHAR NOT NULL,
+  tagger VARCHAR NOT NULL,
+  text VARCHAR NOT NULL,
+  {_TAG_DDL}
+);
 """
 # An append computes each batch row's key once (into a temp table, in batch order), finds the
 # positions of rows whose key the log already holds (a semi-join: DuckDB builds the hash table on
@@ -90,6 +101,21 @@ _INSERT: Final = (
     "FROM kf_batch AS b POSITIONAL JOIN kf_keys AS k"
 )
 _INSERT_NEW: Final = f"{_INSERT} WHERE NOT EXISTS (SELECT 1 FROM kf_stored AS s WHERE s.kf_pos = b.kf_pos)"
+_TAG_COLS: Final = ", ".join(TAG_SCHEMA)
+_UNTAGGED: Final = """
+SELECT DISTINCT e.text FROM events AS e
+WHERE e.tenant = $tenant AND e.kind = 'comment' AND e.text IS NOT NULL AND e.ingest_ms >= $since
+  AND NOT EXISTS (
+    SELECT 1 FROM comment_tags AS t WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text = e.text
+  )
+"""
+_ADD_TAGS: Final = f"""
+INSERT INTO comment_tags SELECT $tenant, $tagger, n.text, {", ".join(f"n.{c}" for c in TAG_SCHEMA)}
+FROM (SELECT DISTINCT ON (text) * FROM kf_tags) AS n
+WHERE NOT EXISTS (
+  SELECT 1 FROM comment_tags AS t WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text = n.text
+)
+"""
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
@@ -237,6 +263,54 @@ class DuckStore:
             "dead_letter": int(dead[0][0]),
         }
 
+    # -- comment tags ----------------------------------------------------------------------------
+
+    def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
+        params = {"tenant": tenant, "tagger": tagger, "since": since_ms}
+        with self._lock, _store_errors(self.path):
+            latest = self._con.execute(
+                "SELECT max(ingest_ms) FROM events WHERE tenant = $tenant", {"tenant": tenant}
+            ).fetchall()[0][0]
+            texts = self._con.sql(_UNTAGGED, params=params).to_arrow_table().column("text").to_pylist()
+        return [str(x) for x in texts], None if latest is None else int(latest)
+
+    def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
+        if tags.height == 0:
+            return 0
+        frame = tags.select(
+            pl.col("text").cast(pl.String), *[pl.col(c).cast(t) for c, t in TAG_SCHEMA.items()]
+        )
+        with self._lock, _store_errors(self.path), self._transaction():
+            before = self._con.execute("SELECT count(*) FROM comment_tags").fetchall()[0][0]
+            self._con.register("kf_tags", frame.to_arrow())
+            try:
+                self._con.execute(_ADD_TAGS, {"tenant": tenant, "tagger": tagger})
+            finally:
+                self._con.unregister("kf_tags")
+            after = self._con.execute("SELECT count(*) FROM comment_tags").fetchall()[0][0]
+        return int(after) - int(before)
+
+    def read_tagged(
+        self,
+        tenant: str,
+        tagger: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> pl.DataFrame:
+        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), prefix="e.")
+        sql = (
+            f"SELECT {', '.join(f'e.{c}' for c in LOG_COLUMNS)}, {', '.join(f't.{c}' for c in TAG_SCHEMA)} "
+            "FROM events AS e LEFT JOIN comment_tags AS t ON e.kind = 'comment' AND t.tenant = e.tenant "
+            f"AND t.tagger = $tagger AND t.text = e.text WHERE {where} ORDER BY e.ts_ms, e.rowid"
+        )
+        with self._lock, _store_errors(self.path):
+            table = self._con.sql(sql, params={**params, "tagger": tagger}).to_arrow_table()
+        return _frame(table, {**LOG_SCHEMA, **TAG_SCHEMA})
+
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
         sql = (
@@ -316,22 +390,23 @@ def _filter(
     )
 
 
-def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
-    clauses = ["tenant = $tenant"]
+def _where(f: EventFilter, prefix: str = "") -> tuple[str, dict[str, Any]]:
+    p = prefix
+    clauses = [f"{p}tenant = $tenant"]
     params: dict[str, Any] = {"tenant": f.tenant}
     for name in ("room_id", "stream_id"):
         value = getattr(f, name)
         if value is not None:
-            clauses.append(f"{name} = ${name}")
+            clauses.append(f"{p}{name} = ${name}")
             params[name] = value
     if f.kinds is not None:
-        clauses.append("list_contains($kinds, kind)")
+        clauses.append(f"list_contains($kinds, {p}kind)")
         params["kinds"] = list(f.kinds)
     if f.start_ms is not None:
-        clauses.append("ts_ms >= $start_ms")
+        clauses.append(f"{p}ts_ms >= $start_ms")
         params["start_ms"] = f.start_ms
     if f.end_ms is not None:
-        clauses.append("ts_ms < $end_ms")
+        clauses.append(f"{p}ts_ms < $end_ms")
         params["end_ms"] = f.end_ms
     return " AND ".join(clauses), params
 

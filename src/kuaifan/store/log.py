@@ -29,6 +29,20 @@ DEDUP_COLUMNS: Final = ("tenant", "platform", "msg_id")
 # Columns of a read: the canonical event plus its arrival time.
 LOG_COLUMNS: Final = (*EVENT_COLUMNS, "ingest_ms")
 LOG_SCHEMA: Final[dict[str, pl.DataType]] = {**POLARS_SCHEMA, "ingest_ms": pl.Int64()}
+# What a comment classifier said about a comment text (kuaifan.text.Comment), kept per tenant and
+# tagger (a fingerprint of the classifier and its lexicon) and joined to comment events on read.
+# ``comment_link_no`` is the link the comment named ("3号链接"), not the event's own link_no.
+TAG_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "intent": pl.String(),
+    "height_cm": pl.Int64(),
+    "weight_kg": pl.Float64(),
+    "size": pl.String(),
+    "color": pl.String(),
+    "comment_link_no": pl.Int64(),
+    "confidence": pl.Float64(),
+    "sentiment": pl.Float64(),
+    "spam": pl.Boolean(),
+}
 DEAD_LETTER_SCHEMA: Final[dict[str, pl.DataType]] = {
     "id": pl.Int64(),
     "tenant": pl.String(),
@@ -107,6 +121,29 @@ class EventStore(Protocol):
     ) -> pl.DataFrame: ...
 
     def stats(self, tenant: str | None = None) -> StoreStats: ...
+
+    def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
+        """Distinct comment texts ingested at or after ``since_ms`` that ``tagger`` has not tagged,
+        and the latest ``ingest_ms`` of the tenant's events (the next ``since_ms``; None if none)."""
+        ...
+
+    def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
+        """Store tags (``text`` + TAG_SCHEMA columns) of texts not tagged yet; return rows added."""
+        ...
+
+    def read_tagged(
+        self,
+        tenant: str,
+        tagger: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> pl.DataFrame:
+        """Like ``read``, plus the TAG_SCHEMA columns (null unless a tagged comment)."""
+        ...
 
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame: ...
 

@@ -20,12 +20,15 @@ from typing import Any
 
 import polars as pl
 
+from kuaifan.store.log import TAG_SCHEMA
 from kuaifan.text.classifier import TextClassifier, default_classifier
 
 QUESTION_INTENTS = ("price", "size_fit", "variant", "stock", "link", "shipping", "quality", "after_sales")
 
 
 def _classified(df: pl.DataFrame, clf: TextClassifier) -> pl.DataFrame:
+    if set(TAG_SCHEMA) <= set(df.columns):  # tagged in the store already (kuaifan.text.tagging)
+        return _from_tags(df, clf)
     texts = df.get_column("text").fill_null("").cast(pl.String).to_list()
     comments = clf.classify_many(texts)
     norm = [clf.normalize(t) for t in texts]
@@ -50,6 +53,19 @@ def _classified(df: pl.DataFrame, clf: TextClassifier) -> pl.DataFrame:
         else:
             out = out.with_columns(pl.Series(name, values))
     return out
+
+
+def _from_tags(df: pl.DataFrame, clf: TextClassifier) -> pl.DataFrame:
+    distinct = df.get_column("text").fill_null("").unique().to_list()
+    norms = {text: clf.normalize(text) for text in distinct}
+    link = pl.coalesce("link_no", "comment_link_no") if "link_no" in df.columns else pl.col("comment_link_no")
+    return df.with_columns(
+        link.alias("link_no"),
+        pl.col("intent").fill_null("other"),
+        pl.col("sentiment").fill_null(0.0),
+        pl.col("spam").fill_null(False),
+        pl.col("text").fill_null("").replace_strict(norms, return_dtype=pl.String).alias("_norm"),
+    )
 
 
 def _product_key(df: pl.DataFrame) -> pl.Expr:
