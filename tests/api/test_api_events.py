@@ -129,7 +129,7 @@ def test_the_server_tags_stored_comments_with_their_intent(tmp_path: Path) -> No
         assert api.post(comments)["accepted"] == 3
         deadline = time.monotonic() + 20
         while True:
-            got = api.store.read_tagged("acme", tagger_id({}))
+            got = api.store.read("acme", tagger=tagger_id({}))
             if got.get_column("intent").null_count() == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
@@ -139,4 +139,4 @@ def test_the_server_tags_stored_comments_with_their_intent(tmp_path: Path) -> No
         ]
         assert want["已拍"].intent == "purchased" and want["有M码吗"].size == "M"
         # the other tenant's reading sees none of it
-        assert api.store.read_tagged("beta", tagger_id({})).is_empty()
+        assert api.store.read("beta", tagger=tagger_id({})).is_empty()

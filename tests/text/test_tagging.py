@@ -30,7 +30,17 @@ def frame(*rows: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=POLARS_SCHEMA)
 
 
-TEXTS = ["有M码吗", "160 100斤穿什么码", "黑色还有吗", "已拍", "3号链接多少钱", "有M码吗", "已拍", "主播好美", "芜湖起飞"]
+TEXTS = [
+    "有M码吗",
+    "160 100斤穿什么码",
+    "黑色还有吗",
+    "已拍",
+    "3号链接多少钱",
+    "有M码吗",
+    "已拍",
+    "主播好美",
+    "芜湖起飞",
+]
 
 
 @pytest.fixture
@@ -46,7 +56,7 @@ def store(tmp_path: Path) -> Any:
 def test_each_distinct_text_is_classified_once_and_joined_to_every_comment(store: DuckStore) -> None:
     done = tag_comments(store, "demo")
     assert done.texts == len(set(TEXTS))
-    df = store.read_tagged("demo", tagger_id(None))
+    df = store.read("demo", tagger=tagger_id(None))
     assert df.columns[-len(TAG_SCHEMA) :] == list(TAG_SCHEMA)
     comments = df.filter(pl.col("kind") == "comment")
     assert comments.height == len(TEXTS)
@@ -77,18 +87,18 @@ def test_tagging_is_incremental_and_follows_the_watermark(store: DuckStore) -> N
     )
     again = tag_comments(store, "demo", since_ms=first.watermark)
     assert again.texts == 1  # 已拍 is tagged already
-    got = store.read_tagged("demo", tagger_id(None)).filter(pl.col("msg_id") == "c-new")
+    got = store.read("demo", tagger=tagger_id(None)).filter(pl.col("msg_id") == "c-new")
     assert got.get_column("size").to_list() == ["2XL"]
 
 
 def test_tags_are_scoped_by_tenant(store: DuckStore) -> None:
     tag_comments(store, "demo")
-    acme = store.read_tagged("acme", tagger_id(None))
+    acme = store.read("acme", tagger=tagger_id(None))
     assert acme.height == 1 and acme.get_column("intent").to_list() == [None]  # not tagged for acme yet
     assert tag_comments(store, "acme").texts == 1
-    acme = store.read_tagged("acme", tagger_id(None))
+    acme = store.read("acme", tagger=tagger_id(None))
     assert acme.get_column("size").to_list() == ["L"]
-    assert store.read_tagged("demo", tagger_id(None)).filter(pl.col("text") == "有L码吗").is_empty()
+    assert store.read("demo", tagger=tagger_id(None)).filter(pl.col("text") == "有L码吗").is_empty()
 
 
 def test_a_tenant_lexicon_has_its_own_tags(store: DuckStore) -> None:
@@ -111,4 +121,4 @@ def test_adding_tags_twice_keeps_one_row_per_text(store: DuckStore) -> None:
     tags = tags_frame(texts, TextClassifier().classify_many(texts))
     assert store.add_comment_tags("demo", tagger, tags) == len(set(TEXTS))
     assert store.add_comment_tags("demo", tagger, pl.concat([tags, tags])) == 0
-    assert store.read_tagged("demo", tagger).filter(pl.col("kind") == "comment").height == len(TEXTS)
+    assert store.read("demo", tagger=tagger).filter(pl.col("kind") == "comment").height == len(TEXTS)

@@ -241,13 +241,26 @@ class DuckStore:
         kinds: Sequence[str] | None = None,
         start_ms: int | None = None,
         end_ms: int | None = None,
+        tagger: str | None = None,
     ) -> pl.DataFrame:
-        """Events of one tenant in event-time order (ties in arrival order)."""
-        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms))
-        sql = f"SELECT {', '.join(LOG_COLUMNS)} FROM events WHERE {where} ORDER BY ts_ms, rowid"
+        """Events of one tenant in event-time order (ties in arrival order); with ``tagger``, the
+        comment tags it stored joined on."""
+        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), prefix="e.")
+        columns = ", ".join(f"e.{c}" for c in LOG_COLUMNS)
+        source = "events AS e"
+        schema = LOG_SCHEMA
+        if tagger is not None:
+            columns += ", " + ", ".join(f"t.{c}" for c in TAG_SCHEMA)
+            source += (
+                " LEFT JOIN comment_tags AS t ON e.kind = 'comment' AND t.tenant = e.tenant"
+                " AND t.tagger = $tagger AND t.text = e.text"
+            )
+            params["tagger"] = tagger
+            schema = {**LOG_SCHEMA, **TAG_SCHEMA}
+        sql = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY e.ts_ms, e.rowid"
         with self._lock, _store_errors(self.path):
             table = self._con.sql(sql, params=params).to_arrow_table()
-        return _frame(table, LOG_SCHEMA)
+        return _frame(table, schema)
 
     def stats(self, tenant: str | None = None) -> StoreStats:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
@@ -289,27 +302,6 @@ class DuckStore:
                 self._con.unregister("kf_tags")
             after = self._con.execute("SELECT count(*) FROM comment_tags").fetchall()[0][0]
         return int(after) - int(before)
-
-    def read_tagged(
-        self,
-        tenant: str,
-        tagger: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> pl.DataFrame:
-        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), prefix="e.")
-        sql = (
-            f"SELECT {', '.join(f'e.{c}' for c in LOG_COLUMNS)}, {', '.join(f't.{c}' for c in TAG_SCHEMA)} "
-            "FROM events AS e LEFT JOIN comment_tags AS t ON e.kind = 'comment' AND t.tenant = e.tenant "
-            f"AND t.tagger = $tagger AND t.text = e.text WHERE {where} ORDER BY e.ts_ms, e.rowid"
-        )
-        with self._lock, _store_errors(self.path):
-            table = self._con.sql(sql, params={**params, "tagger": tagger}).to_arrow_table()
-        return _frame(table, {**LOG_SCHEMA, **TAG_SCHEMA})
 
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})

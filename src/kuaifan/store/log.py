@@ -118,7 +118,11 @@ class EventStore(Protocol):
         kinds: Sequence[str] | None = None,
         start_ms: int | None = None,
         end_ms: int | None = None,
-    ) -> pl.DataFrame: ...
+        tagger: str | None = None,
+    ) -> pl.DataFrame:
+        """Events in time order; with ``tagger``, plus the TAG_SCHEMA columns that tagger stored for
+        comment texts (null for other kinds and for texts it has not tagged)."""
+        ...
 
     def stats(self, tenant: str | None = None) -> StoreStats: ...
 
@@ -129,20 +133,6 @@ class EventStore(Protocol):
 
     def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
         """Store tags (``text`` + TAG_SCHEMA columns) of texts not tagged yet; return rows added."""
-        ...
-
-    def read_tagged(
-        self,
-        tenant: str,
-        tagger: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> pl.DataFrame:
-        """Like ``read``, plus the TAG_SCHEMA columns (null unless a tagged comment)."""
         ...
 
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame: ...

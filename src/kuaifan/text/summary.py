@@ -22,37 +22,18 @@ import polars as pl
 
 from kuaifan.store.log import TAG_SCHEMA
 from kuaifan.text.classifier import TextClassifier, default_classifier
+from kuaifan.text.tagging import tags_frame
 
 QUESTION_INTENTS = ("price", "size_fit", "variant", "stock", "link", "shipping", "quality", "after_sales")
 
 
 def _classified(df: pl.DataFrame, clf: TextClassifier) -> pl.DataFrame:
-    if set(TAG_SCHEMA) <= set(df.columns):  # tagged in the store already (kuaifan.text.tagging)
-        return _from_tags(df, clf)
-    texts = df.get_column("text").fill_null("").cast(pl.String).to_list()
-    comments = clf.classify_many(texts)
-    norm = [clf.normalize(t) for t in texts]
-    cols: dict[str, Any] = {
-        "intent": [c.intent for c in comments],
-        "size": [c.size for c in comments],
-        "color": [c.color for c in comments],
-        "link_no": [c.link_no for c in comments],
-        "sentiment": [c.sentiment for c in comments],
-        "spam": [c.spam for c in comments],
-        "_norm": norm,
-    }
-    out = df
-    for name, values in cols.items():
-        if name in ("link_no",) and name in df.columns:
-            merged = [
-                v if v is not None else c for v, c in zip(df.get_column(name).to_list(), values, strict=True)
-            ]
-            out = out.with_columns(pl.Series(name, merged, dtype=pl.Int64))
-        elif name in ("intent", "size", "color") and name in df.columns:
-            continue
-        else:
-            out = out.with_columns(pl.Series(name, values))
-    return out
+    if not set(TAG_SCHEMA) <= set(df.columns):  # not tagged in the store (kuaifan.text.tagging)
+        texts = df.get_column("text").fill_null("").cast(pl.String).to_list()
+        tags = tags_frame(texts, clf.classify_many(texts))
+        # the caller's own intent / size / color win over the classifier's
+        df = pl.concat([df, tags.select(c for c in TAG_SCHEMA if c not in df.columns)], how="horizontal")
+    return _from_tags(df, clf)
 
 
 def _from_tags(df: pl.DataFrame, clf: TextClassifier) -> pl.DataFrame:

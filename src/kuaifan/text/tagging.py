@@ -3,7 +3,7 @@
 A comment's intent and attributes depend only on its text and on the tenant's classifier (the
 built-in lexicon plus the tenant's ``text`` config), so the store keeps one row per distinct
 text (``comment_tags``) under a ``tagger`` fingerprint of that classifier, and joins it to the
-comment events on read (``EventStore.read_tagged``). Live rooms repeat themselves (已拍, 扣1,
+comment events on read (``EventStore.read(..., tagger=...)``). Live rooms repeat themselves (已拍, 扣1,
 有M码吗), so there are far fewer texts than comments; changing the tenant's lexicon changes the
 fingerprint and the texts are tagged afresh.
 
@@ -85,4 +85,4 @@ def read_tagged(
 ) -> pl.DataFrame:
     """Events with their comment tags, after tagging whatever is not tagged yet."""
     tag_comments(store, tenant, text_config)
-    return store.read_tagged(tenant, tagger_id(text_config), **filters)
+    return store.read(tenant, tagger=tagger_id(text_config), **filters)
