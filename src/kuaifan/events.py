@@ -65,6 +65,22 @@ class Channel(StrEnum):
     INFLUENCER = "influencer"  # 达播
 
 
+# What a comment asks or says (kuaifan.text.Comment.intent): the shared label set of the comment
+# classifier, the simulator's ground truth and the stored comment tags.
+COMMENT_INTENTS: Final = (
+    "price",
+    "size_fit",
+    "variant",
+    "stock",
+    "link",
+    "shipping",
+    "quality",
+    "purchased",
+    "after_sales",
+    "praise",
+    "other",
+)
+
 # Events older than this are certainly bad input (no live commerce before 2015).
 MIN_TS_MS: Final = 1_420_070_400_000  # 2015-01-01T00:00:00Z
 # Clock skew we tolerate; anything later is "far in the future" and rejected.

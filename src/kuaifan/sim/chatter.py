@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from kuaifan.events import COMMENT_INTENTS as INTENTS
 from kuaifan.sim.audience import Bodies, Visits, wearer
 from kuaifan.sim.comments import (
     FORM_BACKGROUND,
@@ -23,7 +24,6 @@ from kuaifan.sim.comments import (
     FORM_KOU1,
     FORM_MISSED,
     INTENT_CODE,
-    INTENTS,
     WEARER_CHILD,
     WEARER_PARTNER,
     WEARER_SELF,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from kuaifan.events import COMMENT_INTENTS as INTENTS
 from kuaifan.sim.surface import (
     color_text,
     decorate,
@@ -21,19 +22,6 @@ from kuaifan.sim.surface import (
     weight_text,
 )
 
-INTENTS = (
-    "price",
-    "size_fit",
-    "variant",
-    "stock",
-    "link",
-    "shipping",
-    "quality",
-    "purchased",
-    "after_sales",
-    "praise",
-    "other",
-)
 INTENT_CODE = {name: i for i, name in enumerate(INTENTS)}
 
 # How a comment came about (decides the template family).

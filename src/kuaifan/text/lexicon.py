@@ -32,21 +32,10 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kuaifan.errors import ConfigError
+from kuaifan.events import COMMENT_INTENTS
 from kuaifan.text.normalize import TypoReplacer, convert_numerals, fold_width
 
-INTENTS: Final = (
-    "price",
-    "size_fit",
-    "variant",
-    "stock",
-    "link",
-    "shipping",
-    "quality",
-    "purchased",
-    "after_sales",
-    "praise",
-    "other",
-)
+INTENTS: Final = COMMENT_INTENTS
 CATEGORIES: Final = ("apparel", "shoes", "beauty", "food", "home", "digital", "kids")
 INTENT_INDEX: Final = {name: i for i, name in enumerate(INTENTS)}
 
