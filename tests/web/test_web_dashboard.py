@@ -1,5 +1,6 @@
-"""The dashboard in a real browser (Debian chromium via Playwright): log in, watch GMV move live,
-switch language. Saves a screenshot to test-artifacts/ for a person to look at."""
+"""The dashboard in a real browser (Debian chromium via Playwright): log in, watch GMV and the most
+asked-for variants move live, switch language. Saves a screenshot to test-artifacts/ for a person to
+look at."""
 
 from __future__ import annotations
 
@@ -142,6 +143,21 @@ def test_dashboard_updates_live_and_switches_language(server: tuple[str, httpx.C
             expect(page.locator("#alerts li").first).to_contain_text("库存告急")
             assert len(navigations) == loaded, navigations
 
+            # The most asked-for variants: "有M码吗" came before any product was shown, "还有黑色吗"
+            # while 连衣裙-01 was; two more asks pushed through the API take the top row live.
+            asked = page.locator("#asked tbody tr")
+            expect(asked).to_have_count(2)
+            expect(page.locator("#asked-empty")).to_be_hidden()
+            expect(asked.nth(0).locator("td")).to_have_text(["未定商品", "M", "—", "1", "50%"])
+            expect(asked.nth(1).locator("td")).to_have_text(["#1 连衣裙-01", "—", "黑色", "1", "50%"])
+            asks = [_event(650 + i, "comment", T0 + 13 * MIN + 100 + i, user_key=f"w{i}", text="黑色M码有吗")
+                    for i in range(2)]  # fmt: skip
+            assert client.post("/v1/events", content=orjson.dumps(asks)).json()["accepted"] == 2
+            expect(asked).to_have_count(3)
+            expect(asked.first).to_have_attribute("data-product", "连衣裙-01")
+            expect(asked.first.locator("td")).to_have_text(["#1 连衣裙-01", "M", "黑色", "2", "50%"])
+            assert len(navigations) == loaded, navigations
+
             # A poll opened from the page, tallied from comments pushed through the API.
             page.fill("#poll-text", "黑色扣1 白色扣2")
             page.click("#poll-form button[type=submit]")
@@ -163,11 +179,30 @@ def test_dashboard_updates_live_and_switches_language(server: tuple[str, httpx.C
             expect(page.locator(".metric .label").nth(1)).to_have_text("Viewers (UV)")
             expect(page.locator("#alerts li").first).to_contain_text("Low stock")
             expect(gmv).to_have_text("¥1,590")
+            expect(page.locator("h2[data-i18n='asked.title']")).to_have_text("Most asked-for variants")
+            expect(page.locator("#asked th")).to_have_text(["Product", "Size", "Colour", "Asks", "Share"])
+            expect(page.locator("#asked tr[data-product='*'] td").first).to_have_text("Product unknown")
+            expect(asked.first.locator("td")).to_have_text(["#1 连衣裙-01", "M", "黑色", "2", "50%"])
             page.mouse.wheel(0, -20_000)
             page.screenshot(path=str(ARTIFACTS / "dashboard-en.png"), full_page=True)
             page.click("#lang-toggle")
             expect(label).to_have_text("成交金额")
+            expect(page.locator("h2[data-i18n='asked.title']")).to_have_text("被问最多的规格")
+            expect(page.locator("#asked tr[data-product='*'] td").first).to_have_text("未定商品")
             assert len(navigations) == loaded
+
+            # A room where nobody asked for a size or colour: the empty state, in both languages.
+            quiet = {**_event(800, "enter", T0, user_key="q1"), "room_id": "直播间-B", "stream_id": "s-quiet"}
+            assert client.post("/v1/events", content=orjson.dumps([quiet])).json()["accepted"] == 1
+            page.goto(url + "/rooms/直播间-B")
+            expect(page.locator('[data-metric="uv"]')).to_have_text("1")
+            empty = page.locator("#asked-empty")
+            expect(empty).to_have_text("还没有人在评论里问尺码或颜色")
+            expect(empty).to_be_visible()
+            expect(page.locator("#asked tbody tr")).to_have_count(0)
+            page.click("#lang-toggle")
+            expect(empty).to_have_text("No one has asked for a size or colour yet")
+            page.click("#lang-toggle")
             assert problems == [], problems
         finally:
             browser.close()

@@ -12,6 +12,9 @@ by ``tick_alerts`` (called about once a second, not per batch, so their cost doe
 event rate) with the stream's own event time as the clock, so a replay raises the alerts the live
 run raised.
 
+Each stream also counts the variants its comments ask for (``kuaifan.api.asked``): ``asked`` in the
+snapshot, and in a ``metrics`` delta when it changed since the last delta of that stream.
+
 SSE message types: ``snapshot`` (everything, sent first and after a subscriber fell behind),
 ``metrics`` (deltas), ``alert`` (fired / escalated / resolved) and ``poll`` (tally or result).
 """
@@ -26,12 +29,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from kuaifan.api.asked import PRODUCT_KINDS, AskedVariants
 from kuaifan.api.responses import dumps
 from kuaifan.errors import InputError, NotFoundError
 from kuaifan.live import RoomState
 from kuaifan.live.alerts import AlertEngine, AlertEvent, AlertThresholds
 from kuaifan.live.metrics import CommentTagger, classifier_tagger, keyword_tags
 from kuaifan.live.polls import Poll
+from kuaifan.live.windows import Change
 
 LIVE_WINDOW_S: Final = 300.0  # a stream with an event arriving within this is "live"
 MAX_STREAMS: Final = 3
@@ -93,15 +98,28 @@ class _Intents:
         self.counts: Counter[str] = Counter()
         self.primed: dict[str, Any] = {}
         self._classify = classify
+        self._last: tuple[str, Any] | None = None  # the comment RoomState's tagger classified last
         self.tagger: CommentTagger = classifier_tagger(self._count) if classify is not None else keyword_tags
 
-    def _count(self, text: str) -> Any:
+    def _classified(self, text: str) -> Any:
         c = self.primed.get(text)
         if c is None:
             assert self._classify is not None
             c = self._classify(text)
-        self.counts[str(c.intent)] += 1
         return c
+
+    def _count(self, text: str) -> Any:
+        c = self._classified(text)
+        self.counts[str(c.intent)] += 1
+        self._last = (text, c)
+        return c
+
+    def comment(self, text: str) -> Any | None:
+        """The classification of a comment just tagged (None without a classifier)."""
+        if self._classify is None:
+            return None
+        last = self._last
+        return last[1] if last is not None and last[0] == text else self._classified(text)
 
     def top(self, n: int = 12) -> list[dict[str, Any]]:
         total = sum(self.counts.values())
@@ -113,8 +131,24 @@ class StreamLive:
     key: str
     state: RoomState
     intents: _Intents
+    asked: AskedVariants = field(default_factory=AskedVariants)
+    asked_sent: int = 0  # asked.version in the last metrics delta
     arrived_s: float = 0.0
     alert_dirty: bool = False
+
+    def update(self, row: Mapping[str, Any]) -> list[Change]:
+        """One event into the room state and the asked-for variants."""
+        changes = self.state.update(row)
+        kind = row["kind"]
+        if kind == "comment":
+            text = row["text"]
+            c = self.intents.comment(text) if text else None
+            if c is not None and not c.spam and (c.size is not None or c.color is not None):
+                link_no = c.link_no if c.link_no is not None else row.get("link_no")
+                self.asked.comment(row["ts_ms"], link_no, c.size, c.color)
+        elif kind in PRODUCT_KINDS:
+            self.asked.product(row)
+        return changes
 
     def summary(self, now_s: float) -> dict[str, Any]:
         st = self.state
@@ -223,7 +257,7 @@ class LiveHub:
         if texts and self._classify_many is not None:
             distinct = list(dict.fromkeys(texts))
             live.intents.primed = dict(zip(distinct, self._classify_many(distinct), strict=True))
-        update = live.state.update
+        update = live.update
         for row in rows:
             update(row)
         live.intents.primed = {}
@@ -245,7 +279,7 @@ class LiveHub:
             room = self._room(tenant, room_id)
             live = room.streams.get(key) or self._new_stream(room, key)
             changes = touched.setdefault((room_id, key), set())
-            changes.update(live.state.update(row))
+            changes.update(live.update(row))
             live.arrived_s = now_s
             live.alert_dirty = True
             used += 1
@@ -277,7 +311,7 @@ class LiveHub:
                 links[key] = st.link(key)
             elif scope == "variant" and isinstance(key, str):
                 variants[key] = st.variant(key)
-        return {
+        out: dict[str, Any] = {
             "room_id": room.room_id,
             "stream_id": st.meta.get("stream_id"),
             "header": st.header(),
@@ -287,6 +321,10 @@ class LiveHub:
             "variants": [variants[k] for k in sorted(variants)],
             "intents": live.intents.top(),
         }
+        if live.asked.version != live.asked_sent:
+            out["asked"] = live.asked.top()
+            live.asked_sent = live.asked.version
+        return out
 
     def _publish(self, room: RoomLive, kind: str, data: Any) -> None:
         self._seq += 1
@@ -410,6 +448,7 @@ class LiveHub:
             "streams": [s.summary(now_s) for s in room.streams.values()],
             "state": live.state.snapshot(),
             "intents": live.intents.top(),
+            "asked": live.asked.top(),
             "alerts": {"active": list(room.active.values()), "recent": list(reversed(room.alerts))},
             "polls": self.polls(tenant, room_id),
             "server_ms": int(now_s * 1000),

@@ -89,6 +89,18 @@
     "alerts.resolved": ["已恢复", "resolved"],
     "intents.title": ["评论意图 Top", "Top comment intents"],
     "intents.empty": ["暂无评论", "No comments yet"],
+    "asked.title": ["被问最多的规格", "Most asked-for variants"],
+    "asked.product": ["商品", "Product"],
+    "asked.size": ["尺码", "Size"],
+    "asked.color": ["颜色", "Colour"],
+    "asked.count": ["被问", "Asks"],
+    "asked.share": ["占比", "Share"],
+    "asked.any": ["未定商品", "Product unknown"],
+    "asked.any_hint": [
+      "评论没有指明链接，当时也没有讲解中的商品",
+      "The comment named no link and no product was being shown at the time",
+    ],
+    "asked.empty": ["还没有人在评论里问尺码或颜色", "No one has asked for a size or colour yet"],
     "polls.title": ["共创投票", "Live polls"],
     "polls.empty": ["没有进行中的投票", "No open poll"],
     "polls.placeholder": ["黑色扣1 白色扣2", "黑色扣1 白色扣2 (black: 1, white: 2)"],
@@ -322,7 +334,7 @@
 
     const view = {
       streamId: null, header: {}, overall: {}, minutes: new Map(), links: new Map(),
-      intents: [], alerts: [], active: new Map(), polls: { open: new Map(), closed: [] }, live: false,
+      intents: [], asked: [], alerts: [], active: new Map(), polls: { open: new Map(), closed: [] }, live: false,
     };
     let es = null;
     let backoff = 1000;
@@ -340,6 +352,7 @@
       view.links = new Map((st.links || []).map((l) => [l.link, l]));
       view.variants = st.variants || [];
       view.intents = snap.intents || [];
+      view.asked = snap.asked || [];
       view.alerts = (snap.alerts && snap.alerts.recent) || [];
       view.active = new Map(((snap.alerts && snap.alerts.active) || []).map((a) => [alertKey(a), a]));
       view.polls.open = new Map(((snap.polls && snap.polls.open) || []).map((p) => [p.poll_id, p]));
@@ -359,6 +372,7 @@
       for (const m of d.minutes || []) view.minutes.set(m.minute_ms, m);
       for (const l of d.links || []) view.links.set(l.link, l);
       view.intents = d.intents || view.intents;
+      if (d.asked) view.asked = d.asked; // sent only when it changed
       view.live = !view.header.ended_ms;
       schedule();
     }
@@ -515,6 +529,30 @@
       document.getElementById("intents-empty").hidden = shown.length > 0;
     }
 
+    // Which (product, size, colour) viewers ask for; the product's link number comes from the links table.
+    function renderAsked() {
+      const body = document.querySelector("#asked tbody");
+      body.replaceChildren();
+      for (const a of view.asked) {
+        const link = view.links.get(a.product);
+        const known = a.product !== "*";
+        const name = known ? a.product_name || a.product : tr("asked.any");
+        const product = el("td", { class: "left name", title: known ? a.product : tr("asked.any_hint") },
+          link && link.link_no != null ? el("span", { class: "muted", text: "#" + link.link_no + " " }) : null,
+          el("span", { text: name }));
+        body.append(
+          el("tr", { "data-product": a.product },
+            product,
+            el("td", { class: "left", text: a.size || DASH }),
+            el("td", { class: "left", text: a.color || DASH }),
+            el("td", { class: "num", text: fmtInt(a.count) }),
+            el("td", { class: "num muted", text: isNum(a.share) ? Math.round(a.share * 100) + "%" : DASH }),
+          ),
+        );
+      }
+      document.getElementById("asked-empty").hidden = view.asked.length > 0;
+    }
+
     function renderPolls() {
       const box = document.getElementById("polls");
       box.replaceChildren();
@@ -598,6 +636,7 @@
       renderProducts();
       renderAlerts();
       renderIntents();
+      renderAsked();
       renderPolls();
       renderCharts();
     }
