@@ -1,10 +1,11 @@
 """kuaifan.forecast — demand distributions per variant: quantiles (p10/p50/p90) and sample paths.
 
-    from kuaifan.forecast import LGBMQuantile, StatsBaseline
+    from kuaifan.forecast import LGBMQuantile, StatsBaseline, split_styles
     model = LGBMQuantile().fit(history)              # unique_id, ds, y (+ scale, static features)
     fc = model.predict(14, history=first_days, n_samples=50)
     fc.quantiles   # unique_id, ds, p10, p50, p90
     fc.samples     # (series, 50, 14) → the planner's demand_scenarios
+    variants = split_styles(fc, mix)  # style → colour × size: mix has style, unique_id, prior, observed
 
 :class:`LevelCalibrated` wraps one of them with its level bias and spread measured on held-out
 series (what the backtest uses). Every forecaster follows :class:`Forecaster` and runs the same
@@ -16,7 +17,7 @@ from kuaifan.forecast.base import Forecast, Forecaster, build_forecast, check_hi
 from kuaifan.forecast.baselines import StatsBaseline
 from kuaifan.forecast.calibrated import LevelCalibrated
 from kuaifan.forecast.lgbm import LGBMQuantile, calibrate_interval, widen
-from kuaifan.forecast.topdown import expected_shares, top_down
+from kuaifan.forecast.topdown import expected_shares, split_styles, top_down
 
 __all__ = [
     "Forecast",
@@ -29,6 +30,7 @@ __all__ = [
     "check_history",
     "coverage",
     "expected_shares",
+    "split_styles",
     "top_down",
     "wape",
     "widen",

@@ -120,18 +120,21 @@ class LevelCalibrated:
     def _held_out(self, model: Forecaster, test: pl.DataFrame, res: _Residuals) -> None:
         """Forecast every held-out series from every cut-off in one call; record the residuals."""
         lengths = dict(test.group_by("unique_id").agg(pl.len()).iter_rows())
-        parts = [
-            test.filter((pl.col("unique_id") == u) & (pl.col("_age") < c)).with_columns(
-                pl.lit(f"{u}@{c}").alias("unique_id")
+        # every series cut after each cut-off shorter than it, in one frame: id "series@cut"
+        cuts = pl.DataFrame({"_cut": self.cuts}, schema={"_cut": pl.Int64})
+        parts = (
+            test.with_columns(pl.len().over("unique_id").alias("_n"))
+            .join(cuts, how="cross")
+            .filter((pl.col("_age") < pl.col("_cut")) & (pl.col("_cut") < pl.col("_n")))
+            .select(
+                pl.format("{}@{}", "unique_id", "_cut").alias("unique_id"),
+                pl.exclude("unique_id", "_age", "_n", "_cut"),
             )
-            for u, n in lengths.items()
-            for c in self.cuts
-            if c < n
-        ]
-        if not parts:
+        )
+        if parts.height == 0:
             return
         h = max(lengths.values()) - min(self.cuts)
-        fc = model.predict(h, history=pl.concat(parts).drop("_age"), n_samples=1)
+        fc = model.predict(h, history=parts, n_samples=1)
         p50 = fc.quantiles.sort("unique_id", "ds")["p50"].to_numpy().reshape(len(fc.ids), h)
         actual = {
             u: np.asarray(y, dtype=np.float64)
