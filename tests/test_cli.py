@@ -11,6 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from kuaifan.text import classify_many
+
 KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
 
 
@@ -55,6 +57,18 @@ def test_sim_ingest_dedup_stats_export(tmp_path: Path, sim_dir: Path) -> None:
     report = json.loads(run(tmp_path, "text", "report", "--json").stdout)
     assert report["comments"] == manifest["counts"]["comment"]
     assert sum(report["intent_mix"].values()) == report["comments"] - report["spam"]
+
+    # the comments with the intent and attributes the ingest stored for them
+    tagged = tmp_path / "x" / "comments.parquet"
+    run(tmp_path, "export", "--out", str(tagged), "--kind", "comment", "--tags")
+    comments = pl.read_parquet(tagged)
+    assert comments.height == manifest["counts"]["comment"]
+    assert comments.get_column("intent").null_count() == 0
+    sample = comments.head(200)
+    want = classify_many(sample.get_column("text").to_list())
+    assert sample.select("intent", "size", "color").rows() == [(c.intent, c.size, c.color) for c in want]
+    mix = comments.filter(~pl.col("spam")).group_by("intent").len()
+    assert dict(mix.iter_rows()) == report["intent_mix"]
 
 
 def test_ingest_bad_lines_strict_and_dead_letter_export(tmp_path: Path) -> None:

@@ -175,13 +175,20 @@ def export(
     dead_letter: Annotated[
         bool, typer.Option("--dead-letter", help=both("导出拒收记录", "export the dead letters instead"))
     ] = False,
+    tags: Annotated[
+        bool,
+        typer.Option(
+            "--tags",
+            help=both("附带评论意图与尺码颜色等", "add the comments' intent, size, colour … columns"),
+        ),
+    ] = False,
 ) -> None:
     """导出 Parquet（pandas/polars/Excel）/ Export events as Parquet."""
     from kuaifan.cli_parts import run_export
 
     s = _ensure_config(_settings())
     name, _ = s.tenant(tenant)
-    n = run_export(s, out_path, tenant=name, room=room, kinds=kind, dead_letter=dead_letter)
+    n = run_export(s, out_path, tenant=name, room=room, kinds=kind, dead_letter=dead_letter, tags=tags)
     out.print(t(s.lang, f"已导出 {n:,} 行 → {out_path}", f"exported {n:,} rows → {out_path}"))
 
 

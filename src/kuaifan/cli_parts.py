@@ -168,6 +168,7 @@ def run_export(
     room: str | None,
     kinds: list[str] | None,
     dead_letter: bool,
+    tags: bool = False,
 ) -> int:
     with open_store(settings) as store:
         if dead_letter:
@@ -175,7 +176,14 @@ def run_export(
             out_path.parent.mkdir(parents=True, exist_ok=True)
             df.write_parquet(out_path)
             return df.height
-        return store.export(out_path, tenant, room_id=room, kinds=kinds)
+        tagger = None
+        if tags:
+            from kuaifan.text.tagging import tag_comments, tagger_id
+
+            text_config = settings.tenant(tenant)[1].text
+            tag_comments(store, tenant, text_config)
+            tagger = tagger_id(text_config)
+        return store.export(out_path, tenant, room_id=room, kinds=kinds, tagger=tagger)
 
 
 def _yuan(fen: int) -> str:

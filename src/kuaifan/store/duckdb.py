@@ -55,6 +55,12 @@ _EXPORT_BATCH_ROWS: Final = 100_000
 
 
 _TAG_SQL: Final = {"String": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "Boolean": "BOOLEAN"}
+_TAG_ARROW: Final = {
+    "String": pa.string(),
+    "Int64": pa.int64(),
+    "Float64": pa.float64(),
+    "Boolean": pa.bool_(),
+}
 
 
 def _sql_type(t: pa.DataType) -> str:
@@ -245,22 +251,10 @@ class DuckStore:
     ) -> pl.DataFrame:
         """Events of one tenant in event-time order (ties in arrival order); with ``tagger``, the
         comment tags it stored joined on."""
-        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), prefix="e.")
-        columns = ", ".join(f"e.{c}" for c in LOG_COLUMNS)
-        source = "events AS e"
-        schema = LOG_SCHEMA
-        if tagger is not None:
-            columns += ", " + ", ".join(f"t.{c}" for c in TAG_SCHEMA)
-            source += (
-                " LEFT JOIN comment_tags AS t ON e.kind = 'comment' AND t.tenant = e.tenant"
-                " AND t.tagger = $tagger AND t.text = e.text"
-            )
-            params["tagger"] = tagger
-            schema = {**LOG_SCHEMA, **TAG_SCHEMA}
-        sql = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY e.ts_ms, e.rowid"
+        sql, params = _select(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), tagger)
         with self._lock, _store_errors(self.path):
             table = self._con.sql(sql, params=params).to_arrow_table()
-        return _frame(table, schema)
+        return _frame(table, {**LOG_SCHEMA, **TAG_SCHEMA} if tagger is not None else LOG_SCHEMA)
 
     def stats(self, tenant: str | None = None) -> StoreStats:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
@@ -322,11 +316,15 @@ class DuckStore:
         kinds: Sequence[str] | None = None,
         start_ms: int | None = None,
         end_ms: int | None = None,
+        tagger: str | None = None,
     ) -> int:
-        """Write the selected events to a Parquet file (streamed, atomic rename); return the row count."""
-        where, params = _where(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms))
-        sql = f"SELECT {', '.join(LOG_COLUMNS)} FROM events WHERE {where} ORDER BY ts_ms, rowid"
-        schema = pa.schema([*EVENT_SCHEMA, pa.field("ingest_ms", pa.int64(), nullable=False)])
+        """Write the selected events (with ``tagger``: and their comment tags) to a Parquet file
+        (streamed, atomic rename); return the row count."""
+        sql, params = _select(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), tagger)
+        fields = [*EVENT_SCHEMA, pa.field("ingest_ms", pa.int64(), nullable=False)]
+        if tagger is not None:
+            fields += [pa.field(n, _TAG_ARROW[str(t)]) for n, t in TAG_SCHEMA.items()]
+        schema = pa.schema(fields)
         path = Path(path)
         tmp = path.with_name(path.name + ".part")
         rows = 0
@@ -380,6 +378,21 @@ def _filter(
     return EventFilter(
         tenant, room_id, stream_id, tuple(kinds) if kinds is not None else None, start_ms, end_ms
     )
+
+
+def _select(f: EventFilter, tagger: str | None) -> tuple[str, dict[str, Any]]:
+    """The SQL of a read or an export: the log's columns, and a tagger's comment tags joined on."""
+    where, params = _where(f, prefix="e.")
+    columns = ", ".join(f"e.{c}" for c in LOG_COLUMNS)
+    source = "events AS e"
+    if tagger is not None:
+        columns += ", " + ", ".join(f"t.{c}" for c in TAG_SCHEMA)
+        source += (
+            " LEFT JOIN comment_tags AS t ON e.kind = 'comment' AND t.tenant = e.tenant"
+            " AND t.tagger = $tagger AND t.text = e.text"
+        )
+        params["tagger"] = tagger
+    return f"SELECT {columns} FROM {source} WHERE {where} ORDER BY e.ts_ms, e.rowid", params
 
 
 def _where(f: EventFilter, prefix: str = "") -> tuple[str, dict[str, Any]]:

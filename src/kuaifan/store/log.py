@@ -147,6 +147,7 @@ class EventStore(Protocol):
         kinds: Sequence[str] | None = None,
         start_ms: int | None = None,
         end_ms: int | None = None,
+        tagger: str | None = None,
     ) -> int: ...
 
     def close(self) -> None: ...
