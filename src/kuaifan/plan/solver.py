@@ -1,10 +1,17 @@
 """Solving the planner's MIP (milp.py) with HiGHS, within ``time_limit_s``.
 
-0. A first feasible plan: with review days more often than weekly, the plan of a coarser model
-   (orders only on review days a week apart); otherwise the LP relaxation, which also gives an upper
-   bound on expected profit, with its order quantities rounded and repaired for MOQs (fallback.py).
-   If that plan is already within ``mip_rel_gap`` of the bound, it is the answer.
-1. Order / no-order binaries integer, quantities continuous, started from that plan.
+0. The LP relaxation: an upper bound on expected profit and, with its order quantities rounded and
+   repaired for MOQs (fallback.py), a first plan. If that plan is within ``mip_rel_gap`` of the
+   bound, it is the answer.
+   With review days more often than weekly the full search space is too large for HiGHS to find
+   good plans or bounds in the time (thousands of order / no-order binaries, each with a weak
+   relaxation), so two steps come first:
+   a. a tighter bound by pricing the rows that couple styles (capacity) and solving each style
+      alone as a MIP (bound.py);
+   b. a guided search: the plan that opens the nodes the relaxation uses, then HiGHS over the
+      order / no-order choices of those nodes only, widened while it finishes early.
+1. Order / no-order binaries integer, quantities continuous, started from the best plan (after a
+   guided search only if there is time for more than the root of the full model).
 2. Binaries fixed, quantities integer (when whole units are asked for).
 
 The answer is the best feasible plan any step found, and its gap is against the best bound, so a
@@ -26,6 +33,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
+from kuaifan.plan.bound import decomposition_bound
 from kuaifan.plan.fallback import greedy_flows, round_node
 from kuaifan.plan.milp import (
     F64,
@@ -39,8 +47,13 @@ from kuaifan.plan.milp import (
 )
 from kuaifan.plan.model import PlanInput, PlanWarning
 
-WARM_START_STRIDE = 7  # days between review days kept in the warm-start model
-WARM_START_SHARE = 0.4  # share of the time limit the warm start may use
+WEEK = 7  # review days closer than this make the search space large (see frequent_reviews)
+BOUND_SHARE = 0.3  # share of the time left after the relaxation for the decomposition bound
+GUIDED_SHARE = 0.85  # share of the time left then for the guided search (the rest: whole units)
+FULL_SEARCH_LPS = 3.0  # after a guided search, search the full model only with this many LP times left
+OPEN_SHARE = 0.5  # guided search: nodes ordering at least this share of their MOQ in the relaxation
+CANDIDATE_SHARES = (0.35, 0.1)  # guided search: nodes searched over (the others stay closed)
+BOUND_S_PER_STYLE = 0.1  # the decomposition bound's time per style, at most
 I32 = npt.NDArray[np.int32]
 
 
@@ -50,7 +63,7 @@ class Point:
 
     values: F64
     objective: float
-    source: str  # "mip", "rounded_lp" or "rounded"
+    source: str  # "mip", "rounded_lp", "lp_guided" or "rounded"
 
 
 @contextlib.contextmanager
@@ -74,7 +87,7 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def coarse_review_days(days: list[int], stride: int = WARM_START_STRIDE) -> list[int]:
+def coarse_review_days(days: list[int], stride: int = WEEK) -> list[int]:
     """Review days at least ``stride`` apart, starting with the first."""
     kept: list[int] = []
     for d in days:
@@ -155,30 +168,100 @@ def _set_solution(h: highspy.Highs, point: Point) -> None:
     h.setSolution(sol)
 
 
-def _warm_start(h: highspy.Highs, built: Built, pb: Problem, limit: float) -> Point | None:
-    """Frequent review days make many near-equivalent order nodes and a weak relaxation, and HiGHS
-    can spend its time on the root without a good plan. Solve first with orders only on review
-    days a week apart (same model, other order columns fixed to 0); its plan is a plan of the full
-    model to start from."""
+@dataclass(frozen=True)
+class Nodes:
+    """The order nodes that have an order / no-order binary, as flat arrays."""
+
+    y_cols: I32  # (N,)
+    x_cols: npt.NDArray[np.int64]  # x columns of all nodes, node by node
+    node_of: npt.NDArray[np.int64]  # node of each x column
+    moq: F64  # (N,) MOQ of each node's factory, at least one unit
+
+    @classmethod
+    def of(cls, pb: Problem, built: Built) -> Nodes:
+        ys: list[int] = []
+        xs: list[npt.NDArray[np.int64]] = []
+        moq: list[float] = []
+        for g, idx in zip(built.groups, _x_index(built), strict=True):
+            for b in np.flatnonzero(g.y_col >= 0):
+                ys.append(int(g.y_col[b]))
+                xs.append(idx[b])
+                moq.append(max(1.0, float(pb.moq[g.f])))
+        sizes = [len(x) for x in xs]
+        return cls(
+            np.array(ys, dtype=np.int32),
+            np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64),
+            np.repeat(np.arange(len(xs)), sizes).astype(np.int64),
+            np.array(moq, dtype=np.float64),
+        )
+
+    def moq_share(self, values: F64) -> F64:
+        """Units each node orders in ``values``, as a share of its MOQ."""
+        totals = np.bincount(self.node_of, weights=values[self.x_cols], minlength=len(self.y_cols))
+        out: F64 = totals / self.moq
+        return out
+
+
+def frequent_reviews(pb: Problem) -> bool:
+    """Review days much more often than weekly: many near-equivalent order nodes, a weak relaxation."""
     days = [int(d) for d in pb.review]
-    kept = set(coarse_review_days(days))
-    if len(days) < 2 * len(kept):
-        return None  # review days are not much more frequent than weekly: nothing to gain
-    drop_parts = []
-    for g, idx in zip(built.groups, _x_index(built), strict=True):
-        if g.day not in kept:
-            drop_parts += [idx.ravel(), g.y_col[g.y_col >= 0]]
-    if not drop_parts:
-        return None
-    drop = np.concatenate(drop_parts).astype(np.int32)
-    lower = built.matrix.col_lower[drop]
-    upper = built.matrix.col_upper[drop]
-    zeros = np.zeros(len(drop))
-    h.changeColsBounds(len(drop), drop, zeros, zeros)
-    h.setOptionValue("time_limit", max(0.1, limit))
-    _, point, _ = _run(h, mip=True)
-    h.changeColsBounds(len(drop), drop, lower, upper)
-    return point
+    return len(days) >= 2 * len(coarse_review_days(days))
+
+
+def _guided_search(h: highspy.Highs, built: Built, nodes: Nodes, lp: Point, start: Point | None,
+                   limit: float) -> tuple[str | None, Point | None]:  # fmt: skip
+    """A plan from the LP relaxation when the full search space is too large for the time limit.
+
+    1. Open every node where the relaxation orders at least ``OPEN_SHARE`` of the MOQ, close the
+       rest, and solve the LP over quantities and sales: a plan that uses the relaxation's orders.
+    2. Search the order / no-order choices among the nodes the relaxation uses (at least a share
+       of the MOQ, ``CANDIDATE_SHARES``), all others closed, from the best plan so far; while a
+       search ends before the time limit, search again over more nodes.
+    All are plans of the full model (only bounds change, restored after); none gives a bound.
+    Returns the last search's HiGHS status (None if none ran) and the best plan.
+    """
+    t0 = time.perf_counter()
+    cols = nodes.y_cols
+    lower, upper = built.matrix.col_lower[cols], built.matrix.col_upper[cols]
+    x_lower, x_upper = built.matrix.col_lower[nodes.x_cols], built.matrix.col_upper[nodes.x_cols]
+    share = nodes.moq_share(lp.values)
+    status = None
+    try:
+        opened = np.minimum(upper, (share >= OPEN_SHARE).astype(np.float64))
+        h.changeColsBounds(len(cols), cols, opened, opened)
+        h.setOptionValue("time_limit", max(0.1, limit))
+        with contextlib.suppress(PlanInfeasible):  # the opened nodes' MOQs may overfill a capacity
+            _, point, _ = _run(h, mip=False)
+            if point is not None and built.matrix.feasible(point.values):
+                objective = built.matrix.objective(point.values)
+                start = _best(start, Point(point.values, objective, "lp_guided"))
+        _set_integer(h, cols, True)
+        # measured on bench_plan's goal instance: the first plans come sooner without this heuristic
+        h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
+        for least in CANDIDATE_SHARES:
+            left = limit - (time.perf_counter() - t0)
+            if left < 0.1:
+                break
+            closed = share < least
+            h.changeColsBounds(len(cols), cols, lower, np.where(closed, 0.0, upper))
+            x_open = np.where(closed[nodes.node_of], 0.0, x_upper)
+            h.changeColsBounds(len(nodes.x_cols), nodes.x_cols.astype(np.int32), x_lower, x_open)
+            if start is not None and not start.values[cols[closed]].any():
+                _set_solution(h, start)
+            h.setOptionValue("time_limit", left)
+            try:
+                status, found, _ = _run(h, mip=True)
+            except PlanInfeasible:  # e.g. a required fill rate with too few nodes open
+                continue
+            start = _best(start, found)
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break
+    finally:
+        h.setOptionValue("mip_heuristic_run_root_reduced_cost", True)
+        _set_integer(h, cols, False)
+        h.changeColsBounds(len(cols), cols, lower, upper)
+        h.changeColsBounds(len(nodes.x_cols), nodes.x_cols.astype(np.int32), x_lower, x_upper)
+    return status, start
 
 
 def _best(*points: Point | None) -> Point | None:
@@ -218,36 +301,42 @@ def solve(inp: PlanInput, *, relax: bool = False, time_limit_s: float | None = N
         stops.append(status)
         return point, bound
 
-    # Frequent review days: a coarser model's plan first (it is a plan of the full model too).
-    warm = None
-    if len(bins) and not relax:
-        _set_integer(h, bins, True)
-        warm = _warm_start(h, built, pb, WARM_START_SHARE * limit)
-        _set_integer(h, bins, False)
     # 0. LP relaxation: a bound and, rounded, a plan
-    best: Point | None = warm
-    bound = math.inf
-    lp_point: Point | None = None
-    if relax or warm is None or warm.objective <= 0:
-        h.setOptionValue("time_limit", remaining())
-        lp_point, bound = run(mip=False)
-        if relax:
-            if lp_point is None:
-                raise _failed(stops[-1], limit)
-            return _solution(pb, built, lp_point, stops, bound, inp, (t0, limit), False, relax=True)
-        if lp_point is not None:
-            exact = not len(bins) and not integer_x  # nothing integer: the LP is the model
-            rounded = lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
-            best = _best(best, rounded)
-    step1: Point | None = best
+    lp_started = time.perf_counter()
+    lp_point, bound = run(mip=False)
+    lp_s = time.perf_counter() - lp_started
+    if relax:
+        if lp_point is None:
+            raise _failed(stops[-1], limit)
+        return _solution(pb, built, lp_point, stops, bound, inp, (t0, limit), False, relax=True)
+    best: Point | None = None  # the best plan of the model as asked (whole units if asked)
+    if lp_point is not None:
+        exact = not len(bins) and not integer_x  # nothing integer: the LP is the model
+        best = lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
+    step1: Point | None = best  # the best plan with quantities possibly fractional
+    # 0b. many order nodes: a tighter bound by styles, and a plan from the nodes the relaxation uses
+    guided = len(bins) > 0 and frequent_reviews(pb)
+    if guided and lp_point is not None and not _within(best, bound, gap):
+        if len(pb.styles) > 1:
+            duals = np.asarray(h.getSolution().row_dual, dtype=np.float64)
+            budget = min(BOUND_SHARE * remaining(), BOUND_S_PER_STYLE * len(pb.styles))
+            bound = min(bound, decomposition_bound(pb, built, duals, budget, new_highs))
+        if not _within(best, bound, gap):
+            status, found = _guided_search(
+                h, built, Nodes.of(pb, built), lp_point, best, GUIDED_SHARE * remaining()
+            )
+            stops += [status] if status is not None else []
+            step1 = _best(step1, found)
+            if not integer_x:
+                best = step1
     # 1. binaries integer, quantities continuous
-    if len(bins) and not _within(best, bound, gap):
+    if len(bins) and not _within(step1, bound, gap) and not (guided and remaining() < FULL_SEARCH_LPS * lp_s):
         _set_integer(h, bins, True)
-        if best is not None:
-            _set_solution(h, best)
+        if step1 is not None:
+            _set_solution(h, step1)
         point, bound1 = run(mip=True)
         bound = min(bound, bound1)
-        step1 = _best(point, best)
+        step1 = _best(point, step1)
         if not integer_x:
             best = step1
     elif not len(bins) and integer_x and lp_point is not None:
