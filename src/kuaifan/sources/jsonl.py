@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from io import FileIO
 from pathlib import Path
 from typing import Any, Final
 
@@ -177,49 +178,80 @@ def _spec_value(text: str) -> str | _Invalid | None:
 
 @dataclass(slots=True)
 class _Chunk:
-    data: bytes  # whole lines
+    data: bytes | memoryview  # whole lines
     first_line: int
     too_long: tuple[int, bytes] | None = None  # (line, first bytes) of a line over MAX_LINE_BYTES
     newlines: np.ndarray | None = None  # positions of b"\n" in data, when already found
 
 
 def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[_Chunk]:
-    """Whole-line chunks of about ``chunk_bytes``; an over-long line is reported, not buffered."""
+    """Whole-line chunks of about ``chunk_bytes``; an over-long line is reported, not buffered.
+
+    A chunk's data is a view of a buffer that the next chunk reuses (reading into one buffer saves
+    allocating and copying every chunk): finish with a chunk before asking for the next.
+    """
     line = 1
-    carry = b""
-    skipping: tuple[int, bytes] | None = None
-    with path.open("rb") as f:
-        first = True
-        while block := f.read(chunk_bytes):
+    buf = bytearray(max(chunk_bytes, 4))
+    have = 0  # bytes of an unfinished line kept at the start of buf
+    skipping: tuple[int, bytes] | None = None  # (line, first bytes) of an over-long line
+    first = True
+    with path.open("rb", buffering=0) as f:
+        while True:
+            if have == len(buf):  # one unfinished line fills the buffer
+                if have > MAX_LINE_BYTES:
+                    skipping, have = (line, bytes(buf[:RAW_LIMIT])), 0
+                else:  # a new, bigger buffer: views of the old one (the last chunk) stay valid
+                    bigger = bytearray(2 * len(buf))
+                    bigger[:have] = buf[:have]
+                    buf = bigger
+            got = _read_into(f, memoryview(buf)[have:])
+            if not got:
+                break
+            end = have + got
             if first:
-                block = block.removeprefix(_BOM)
                 first = False
+                if buf.startswith(_BOM):
+                    buf[: end - 3] = buf[3:end]
+                    end -= 3
             if skipping is not None:
-                nl = block.find(b"\n")
+                nl = buf.find(b"\n", 0, end)
                 if nl < 0:
+                    have = 0
                     continue
                 yield _Chunk(b"", skipping[0], skipping)
-                line = skipping[0] + 1
-                skipping, block = None, block[nl + 1 :]
-            data = carry + block if carry else block
-            cut = data.rfind(b"\n")
+                line, skipping = skipping[0] + 1, None
+                buf[: end - nl - 1] = buf[nl + 1 : end]
+                end -= nl + 1
+            cut = buf.rfind(b"\n", 0, end)
             if cut < 0:
-                carry = data
-            else:
-                carry = data[cut + 1 :]
-                piece = data[: cut + 1]
-                newlines = _newlines(piece)  # found once: they count lines here and split rows in _bulk
-                yield _Chunk(piece, line, newlines=newlines)
-                line += len(newlines)
-            if len(carry) > MAX_LINE_BYTES:
-                skipping, carry = (line, carry[:RAW_LIMIT]), b""
+                have = end
+                continue
+            piece = memoryview(buf)[: cut + 1]
+            newlines = _newlines(piece)  # found once: they count lines here and split rows in _bulk
+            yield _Chunk(piece, line, newlines=newlines)
+            line += len(newlines)
+            have = end - cut - 1
+            buf[:have] = buf[cut + 1 : end]
         if skipping is not None:
             yield _Chunk(b"", skipping[0], skipping)
-        elif carry:
-            yield _Chunk(carry, line)
+        elif have > MAX_LINE_BYTES:
+            yield _Chunk(b"", line, (line, bytes(buf[:RAW_LIMIT])))
+        elif have:
+            yield _Chunk(bytes(buf[:have]), line)
 
 
-def _newlines(data: bytes) -> np.ndarray:
+def _read_into(f: FileIO, view: memoryview) -> int:
+    """Fill ``view`` from ``f`` as far as the file goes (a raw read may return less than asked)."""
+    total = 0
+    while total < len(view):
+        n = f.readinto(view[total:])
+        if not n:
+            break
+        total += n
+    return total
+
+
+def _newlines(data: bytes | memoryview) -> np.ndarray:
     return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
 
 
@@ -230,16 +262,21 @@ def _raw(line: bytes) -> str:
 class _Segment:
     """Whole lines of a chunk, numbered from ``first_line``."""
 
-    def __init__(self, data: bytes, first_line: int, newlines: np.ndarray | None = None) -> None:
-        self.data = data
+    def __init__(self, data: bytes | memoryview, first_line: int, newlines: np.ndarray | None = None) -> None:
+        self.data = data  # a view on the fast path: copied to bytes only when lines are needed
         self.first_line = first_line
         self.newlines = newlines
         self._lines: list[bytes] | None = None
 
+    def _bytes(self) -> bytes:
+        if isinstance(self.data, memoryview):
+            self.data = self.data.tobytes()
+        return self.data
+
     @property
     def lines(self) -> list[bytes]:
         if self._lines is None:
-            lines = self.data.split(b"\n")
+            lines = self._bytes().split(b"\n")
             if lines and lines[-1] == b"":
                 lines.pop()
             self._lines = lines
@@ -249,16 +286,15 @@ class _Segment:
         return _raw(self.lines[line_no - self.first_line])
 
     def split(self) -> tuple[_Segment, _Segment] | None:
-        half = len(self.data) // 2
-        mid = self.data.find(b"\n", half)
-        if mid < 0 or mid + 1 >= len(self.data):
-            mid = self.data.rfind(b"\n", 0, half)
+        data = self._bytes()
+        half = len(data) // 2
+        mid = data.find(b"\n", half)
+        if mid < 0 or mid + 1 >= len(data):
+            mid = data.rfind(b"\n", 0, half)
         if mid < 0:
             return None
-        left = self.data[: mid + 1]
-        return _Segment(left, self.first_line), _Segment(
-            self.data[mid + 1 :], self.first_line + left.count(b"\n")
-        )
+        left = data[: mid + 1]
+        return _Segment(left, self.first_line), _Segment(data[mid + 1 :], self.first_line + left.count(b"\n"))
 
 
 def _bulk(seg: _Segment) -> pl.DataFrame | None:
