@@ -14,8 +14,9 @@ import httpx
 import orjson
 
 from kuaifan.api import create_app
+from kuaifan.api.intake import check_item
 from kuaifan.api.server import BackgroundServer
-from kuaifan.config import Settings, load_settings
+from kuaifan.config import Settings, TenantConfig, load_settings
 from kuaifan.events import now_ms
 from kuaifan.store.duckdb import DuckStore
 
@@ -146,3 +147,16 @@ class SseReader:
         self._stop.set()
         self._cm.__exit__(None, None, None)
         self._client.close()
+
+
+CFG = TenantConfig(api_key="k" * 16, salt="s" * 16)
+
+
+def rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events as the intake checks them for tenant acme (what the hub is fed)."""
+    out = []
+    for e in events:
+        checked = check_item(e, "acme", CFG)
+        assert isinstance(checked, dict), checked
+        out.append(checked)
+    return out

@@ -10,29 +10,16 @@ from typing import Any
 
 import polars as pl
 import pytest
-from apihelpers import KEY_A, MIN, T0, Api, SseReader, ev, running_api
+from apihelpers import KEY_A, MIN, T0, Api, SseReader, ev, rows, running_api
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kuaifan.api.asked import ANY_PRODUCT, AskedVariants, Shows
 from kuaifan.api.hub import LiveHub, default_classify
-from kuaifan.api.intake import check_item
-from kuaifan.config import TenantConfig
 from kuaifan.live.alerts import AlertThresholds
 from kuaifan.replay import load_events
 from kuaifan.sim import SimConfig, simulate
 from kuaifan.text import classify_many
-
-CFG = TenantConfig(api_key="k" * 16, salt="s" * 16)
-
-
-def rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for e in events:
-        checked = check_item(e, "acme", CFG)
-        assert isinstance(checked, dict), checked
-        out.append(checked)
-    return out
 
 
 def classifying_hub() -> LiveHub:

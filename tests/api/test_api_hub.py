@@ -5,27 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from apihelpers import MIN, T0, ev, order
+from apihelpers import CFG, MIN, T0, ev, order, rows
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kuaifan.api.hub import RESYNC, LiveHub, Subscriber, sse_message
 from kuaifan.api.intake import check_item, intake
-from kuaifan.config import TenantConfig
 from kuaifan.events import EVENT_COLUMNS
 from kuaifan.live import replay
 from kuaifan.live.alerts import AlertThresholds
-
-CFG = TenantConfig(api_key="k" * 16, salt="s" * 16)
-
-
-def rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for e in events:
-        checked = check_item(e, "acme", CFG)
-        assert isinstance(checked, dict), checked
-        out.append(checked)
-    return out
 
 
 def stream() -> list[dict[str, Any]]:
