@@ -178,11 +178,9 @@ def run_export(
             return df.height
         tagger = None
         if tags:
-            from kuaifan.text.tagging import tag_comments, tagger_id
+            from kuaifan.text.tagging import tag_comments
 
-            text_config = settings.tenant(tenant)[1].text
-            tag_comments(store, tenant, text_config)
-            tagger = tagger_id(text_config)
+            tagger = tag_comments(store, tenant, settings.tenant(tenant)[1].text).tagger
         return store.export(out_path, tenant, room_id=room, kinds=kinds, tagger=tagger)
 
 

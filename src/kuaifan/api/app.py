@@ -104,8 +104,7 @@ async def _tag_loop(settings: Settings, store: EventStore, interval_s: float) ->
             except Exception:  # a bad text config or a store hiccup must not stop the server
                 log.exception("comment tagging failed for tenant %s", name)
                 continue
-            if done.watermark is not None:
-                watermarks[name] = done.watermark
+            watermarks[name] = done.watermark
         await asyncio.sleep(interval_s)
 
 

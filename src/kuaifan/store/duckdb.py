@@ -107,7 +107,6 @@ _INSERT: Final = (
     "FROM kf_batch AS b POSITIONAL JOIN kf_keys AS k"
 )
 _INSERT_NEW: Final = f"{_INSERT} WHERE NOT EXISTS (SELECT 1 FROM kf_stored AS s WHERE s.kf_pos = b.kf_pos)"
-_TAG_COLS: Final = ", ".join(TAG_SCHEMA)
 _UNTAGGED: Final = """
 SELECT DISTINCT e.text FROM events AS e
 WHERE e.tenant = $tenant AND e.kind = 'comment' AND e.text IS NOT NULL AND e.ingest_ms >= $since
@@ -275,8 +274,10 @@ class DuckStore:
     def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
         params = {"tenant": tenant, "tagger": tagger, "since": since_ms}
         with self._lock, _store_errors(self.path):
+            # only rows at or after the watermark: ingest_ms grows with the log, so zone maps skip the rest
             latest = self._con.execute(
-                "SELECT max(ingest_ms) FROM events WHERE tenant = $tenant", {"tenant": tenant}
+                "SELECT max(ingest_ms) FROM events WHERE tenant = $tenant AND ingest_ms >= $since",
+                {"tenant": tenant, "since": since_ms},
             ).fetchall()[0][0]
             texts = self._con.sql(_UNTAGGED, params=params).to_arrow_table().column("text").to_pylist()
         return [str(x) for x in texts], None if latest is None else int(latest)
@@ -288,14 +289,12 @@ class DuckStore:
             pl.col("text").cast(pl.String), *[pl.col(c).cast(t) for c, t in TAG_SCHEMA.items()]
         )
         with self._lock, _store_errors(self.path), self._transaction():
-            before = self._con.execute("SELECT count(*) FROM comment_tags").fetchall()[0][0]
             self._con.register("kf_tags", frame.to_arrow())
             try:
-                self._con.execute(_ADD_TAGS, {"tenant": tenant, "tagger": tagger})
+                added = self._con.execute(_ADD_TAGS, {"tenant": tenant, "tagger": tagger}).fetchall()
             finally:
                 self._con.unregister("kf_tags")
-            after = self._con.execute("SELECT count(*) FROM comment_tags").fetchall()[0][0]
-        return int(after) - int(before)
+        return int(added[0][0])
 
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})

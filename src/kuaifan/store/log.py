@@ -128,7 +128,8 @@ class EventStore(Protocol):
 
     def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
         """Distinct comment texts ingested at or after ``since_ms`` that ``tagger`` has not tagged,
-        and the latest ``ingest_ms`` of the tenant's events (the next ``since_ms``; None if none)."""
+        and the latest ``ingest_ms`` of the tenant's events at or after ``since_ms`` (the next
+        ``since_ms``; None if there are none)."""
         ...
 
     def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:

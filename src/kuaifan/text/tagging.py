@@ -38,8 +38,9 @@ def tagger_id(text_config: Mapping[str, Any] | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TagResult:
+    tagger: str  # the fingerprint the tags are stored under: pass to ``EventStore.read``
     texts: int  # distinct texts classified now
-    watermark: int | None  # pass as ``since_ms`` next time
+    watermark: int  # pass as ``since_ms`` next time
 
 
 def tags_frame(texts: list[str], comments: list[Comment]) -> pl.DataFrame:
@@ -77,12 +78,11 @@ def tag_comments(
         for start in range(0, len(texts), TAG_BATCH):
             part = texts[start : start + TAG_BATCH]
             store.add_comment_tags(tenant, tagger, tags_frame(part, clf.classify_many(part)))
-    return TagResult(len(texts), watermark)
+    return TagResult(tagger, len(texts), since_ms if watermark is None else watermark)
 
 
 def read_tagged(
     store: EventStore, tenant: str, text_config: Mapping[str, Any] | None = None, **filters: Any
 ) -> pl.DataFrame:
     """Events with their comment tags, after tagging whatever is not tagged yet."""
-    tag_comments(store, tenant, text_config)
-    return store.read(tenant, tagger=tagger_id(text_config), **filters)
+    return store.read(tenant, tagger=tag_comments(store, tenant, text_config).tagger, **filters)
