@@ -65,6 +65,11 @@ class Channel(StrEnum):
     INFLUENCER = "influencer"  # 达播
 
 
+# Kinds whose events name a product (sku_id / item_id): the link's product in the live metrics.
+PRODUCT_KINDS: Final = frozenset(
+    {"product_show", "product_click", "cart_add", "order_paid", "order_refund", "stock_level", "price_change"}
+)
+
 # What a comment asks or says (kuaifan.text.Comment.intent): the shared label set of the comment
 # classifier, the simulator's ground truth and the stored comment tags.
 COMMENT_INTENTS: Final = (

@@ -31,9 +31,6 @@ from typing import Any, Final
 
 ANY_PRODUCT: Final = "*"
 TOP_N: Final = 10
-PRODUCT_KINDS: Final = frozenset(
-    {"product_show", "product_click", "cart_add", "order_paid", "order_refund", "stock_level", "price_change"}
-)
 
 AskKey = tuple[str, str | None, str | None]  # (product, size, colour)
 _Ask = tuple[int | None, str | None, str | None]  # (link number named in the comment, size, colour)

@@ -29,9 +29,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kuaifan.api.asked import PRODUCT_KINDS, AskedVariants
+from kuaifan.api.asked import AskedVariants
 from kuaifan.api.responses import dumps
 from kuaifan.errors import InputError, NotFoundError
+from kuaifan.events import PRODUCT_KINDS
 from kuaifan.live import RoomState
 from kuaifan.live.alerts import AlertEngine, AlertEvent, AlertThresholds
 from kuaifan.live.metrics import CommentTagger, classifier_tagger, keyword_tags

@@ -13,14 +13,12 @@ from typing import Any
 
 import polars as pl
 
-from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, PRODUCT_KINDS
 from kuaifan.live import metrics as M
 from kuaifan.live.metrics import MINUTE_MS, CommentTagger, keyword_tags
 from kuaifan.live.room import DEFAULT_LATENESS_MS, DEFAULT_RATE_MINUTES
 from kuaifan.live.windows import closed_before
 
-_PRODUCT_KINDS = ("product_click", "cart_add", "order_paid", "product_show", "stock_level", "price_change",
-                  "order_refund")  # fmt: skip
 _CLICK_KINDS = ("product_click", "cart_add", "order_paid")
 _META = ("tenant", "platform", "room_id", "stream_id", "channel", "author_id")
 
@@ -166,7 +164,7 @@ def batch_snapshot(
         minutes.append(out)
 
     # ---- variants ----
-    prod = df.filter(_kind(*_PRODUCT_KINDS))
+    prod = df.filter(_kind(*sorted(PRODUCT_KINDS)))
     sku_rows = prod.filter(pl.col("sku_id").is_not_null())
     vagg = (
         sku_rows.group_by("sku_id")
