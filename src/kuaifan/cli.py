@@ -215,6 +215,14 @@ def demo(
         out.print(
             t(
                 s.lang,
+                "选品排行、售罄缺口与尺码颜色配比：kuaifan signals（--out DIR 导出全部信号表）",
+                "products to air next, sold-out gaps, size/colour mix: kuaifan signals (--out DIR: tables)",
+            ),
+            highlight=False,
+        )
+        out.print(
+            t(
+                s.lang,
                 "实时看板（回放演示数据）：kuaifan demo --serve   然后在浏览器打开打印出的地址",
                 "live dashboard on the demo data: kuaifan demo --serve   then open the printed address",
             ),
@@ -278,6 +286,12 @@ def _mount_optional() -> None:
     else:
         app.command("serve")(serve_command)
         app.command("replay")(replay_command)
+    try:
+        from kuaifan.signals.cli import signals as signals_command
+    except ImportError:  # pragma: no cover - the forecast extra is not installed
+        pass
+    else:
+        app.command("signals")(signals_command)
     try:
         from kuaifan.backtest.cli import backtest as backtest_command
     except ImportError:  # pragma: no cover - the forecast extra is not installed

@@ -1,0 +1,133 @@
+"""`kuaifan signals` as a brand runs it: a real process over a real store filled by `kuaifan ingest`,
+checked against the signals computed here from the same store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from kuaifan.config import load_settings
+from kuaifan.signals import demand_signals
+from kuaifan.signals.cli import day_start_ms
+from kuaifan.signals.mentions import text_facts
+from kuaifan.signals.report import ASKING, EXPORT_TABLES, signals_report, stored_facts
+from kuaifan.store.duckdb import DuckStore
+from kuaifan.text.tagging import tagger_id
+
+KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
+
+
+def run(home: Path, *args: str, lang: str = "en", code: int = 0) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUAIFAN_HOME": str(home), "KUAIFAN_LANG": lang, "COLUMNS": "200"}
+    env.pop("KUAIFAN_CONFIG", None)
+    proc = subprocess.run([*KUAIFAN, *args], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == code, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("signals-home")
+    sim = home / "sim"
+    run(home, "sim", "--seed", "4", "--rooms", "2", "--minutes", "30", "--viewers", "2000", "--out", str(sim))
+    run(home, "ingest", str(sim / "events"))
+    return home
+
+
+def stored_events(home: Path) -> pl.DataFrame:
+    os.environ["KUAIFAN_HOME"] = str(home)
+    try:
+        settings = load_settings()
+    finally:
+        del os.environ["KUAIFAN_HOME"]
+    with DuckStore(settings.db_path, read_only=True) as store:
+        return store.read("demo", tagger=tagger_id(None))
+
+
+def test_json_report_matches_the_signals_of_the_store(home: Path) -> None:
+    report: dict[str, Any] = json.loads(run(home, "signals", "--json", "--top", "4").stdout)
+    events = stored_events(home)
+    sig = demand_signals(events, classifier=stored_facts(events))
+    assert report == signals_report(sig, top=4)
+    assert report["events"] == events.height and report["streams"] == 2
+
+    products = report["products"]
+    assert [p["rank"] for p in products] == [1, 2, 3, 4]
+    per_minute = [p["gmv_per_minute_fen"] for p in products]
+    assert per_minute == sorted(per_minute, reverse=True)
+    for p in products:  # each row adds up from the tables it summarises
+        rows = sig.variant_hours.filter(pl.col("item") == p["item"])
+        assert p["units"] == rows["units"].sum()
+        assert p["demand_units"] == round(rows["demand_units"].sum(), 1)
+        asks = sig.mentions.filter((pl.col("item") == p["item"]) & pl.col("intent").is_in(ASKING))
+        assert p["asks"] == asks.height
+    unmet = [s["unmet_units"] for s in report["sold_out"]]
+    assert unmet and unmet == sorted(unmet, reverse=True)
+    assert list(report["mix"]) == [p["item"] for p in products if p["item"] in report["mix"]]
+    for axes in report["mix"].values():
+        for values in axes.values():
+            assert sum(v["share"] for v in values) == pytest.approx(1.0, abs=0.01)
+
+
+def test_stored_tags_give_the_same_mentions_as_classifying_again(home: Path) -> None:
+    events = stored_events(home)
+    from_store = demand_signals(events, classifier=stored_facts(events)).mentions
+    fresh = demand_signals(events, classifier=text_facts).mentions
+    assert from_store.height > 100
+    assert from_store.sort("msg_id").equals(fresh.sort("msg_id"))
+
+
+def test_out_writes_every_table_for_pandas_and_excel(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "signals"
+    proc = run(home, "signals", "--out", str(out), "--room", "room-001")
+    assert "wrote 14 files" in proc.stderr
+    events = stored_events(home).filter(pl.col("room_id") == "room-001")
+    sig = demand_signals(events, classifier=stored_facts(events))
+    for name in EXPORT_TABLES:
+        expected: pl.DataFrame = getattr(sig, name)
+        assert pl.read_parquet(out / f"{name}.parquet").equals(expected), name
+        raw = (out / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with a BOM as UTF-8
+        assert pl.read_csv(raw[3:]).height == expected.height
+
+
+def test_tables_in_both_languages(home: Path) -> None:
+    en = run(home, "signals", "--top", "3").stdout
+    assert "next stream: products by GMV per minute on air" in en and "sold out with demand left over" in en
+    zh = run(home, "signals", "--top", "3", lang="zh").stdout
+    assert "选品排行" in zh and "售罄后仍有需求的款式" in zh
+
+
+def test_bad_dates_and_empty_selections_are_clear_errors(home: Path) -> None:
+    bad = run(home, "signals", "--since", "2026-13-01", code=65)
+    assert "--since: expected a date YYYY-MM-DD, got '2026-13-01'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    order = run(home, "signals", "--since", "2026-10-09", "--until", "2026-10-08", code=65)
+    assert "--until (2026-10-08) is before --since (2026-10-09)" in order.stderr
+    none = run(home, "signals", "--since", "2031-01-01", code=66)
+    assert "no events found for 2031-01-01" in none.stderr
+    zh = run(home, "signals", "--room", "no-such-room", lang="zh", code=66)
+    assert "没有找到事件：no-such-room" in zh.stderr
+
+
+def test_dates_are_days_in_china_time() -> None:
+    assert day_start_ms("2026-10-08", "--since") == 1_791_388_800_000  # 2026-10-07T16:00Z
+
+
+def test_since_and_until_select_event_days(home: Path) -> None:
+    events = stored_events(home)
+    first_ms = int(events["ts_ms"].min())  # type: ignore[arg-type]
+    first_day = pl.Series([first_ms]).cast(pl.Datetime("ms", "UTC")).dt.convert_time_zone("Asia/Shanghai")
+    day = str(first_day.dt.date()[0])
+    end = day_start_ms(day, "--until") + 86_400_000
+    report = json.loads(run(home, "signals", "--json", "--since", day, "--until", day).stdout)
+    assert report["events"] == events.filter(pl.col("ts_ms") < end).height
+    assert report["to_ms"] < end
+    assert 0 < report["events"] < events.height  # late re-attributed orders fall on later days
