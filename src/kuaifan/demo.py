@@ -210,12 +210,21 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
     orders: dict[str, int] = {}
     for o in step.plan.orders:
         orders[o.variant] = orders.get(o.variant, 0) + o.qty
-    table = Table(title=t(lang, "首场信号 → 7 天预测 → 下单", "launch signals → 7-day forecast → order now"))
+    table = Table(
+        title=t(
+            lang,
+            "首场信号 → 次日早上：库存与预售 → 7 天预测 → 翻单",
+            "launch signals → the morning after: stock and pre-orders → 7-day forecast → re-order",
+        )
+    )
     for zh, en in (
         ("颜色", "colour"),
         ("尺码", "size"),
         ("首场需求", "launch demand"),
         ("真值", "truth"),
+        ("首批", "first batch"),
+        ("剩余库存", "in stock"),
+        ("预售待发", "pre-orders"),
         ("预测 p10–p90", "forecast p10–p90"),
         ("现在下单", "order now"),
     ):
@@ -227,6 +236,9 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
             row["size"],
             f"{row['signals_demand']:.1f}",
             f"{row['true_demand']:.0f}",
+            str(step.first_batch.get(row["variant"], 0)),
+            str(step.stock.get(row["variant"], 0)),
+            str(step.waiting.get(row["variant"], 0)),
             f"{p10:.0f}–{p90:.0f} (p50 {p50:.0f})",
             str(orders.get(row["variant"], 0)),
         )

@@ -5,6 +5,7 @@ step = launch_plan(seed=1, workdir=Path("out/demo"))
 step.day0                  # per variant: kuaifan.signals' launch-stream demand vs the simulator's truth
 step.forecast              # per variant and day after the launch stream: p10 / p50 / p90
 step.first_batch           # what was ordered before launch (variant -> units)
+step.stock, step.waiting   # on hand and pre-orders waiting the morning after the launch
 step.plan.orders           # the re-order to place the morning after the launch (PlanResult)
 """
 
@@ -31,6 +32,8 @@ class LaunchStep:
     day0: pl.DataFrame  # per variant: kuaifan.signals' launch-stream demand vs the simulator's truth
     forecast: pl.DataFrame  # per variant and day: p10, p50, p90
     first_batch: dict[str, int]
+    stock: dict[str, int]  # on hand the morning of the re-order (what the first batch left)
+    waiting: dict[str, int]  # pre-orders (预售) waiting for stock that morning
     plan: PlanResult
 
 
@@ -74,4 +77,14 @@ def launch_plan(seed: int, workdir: Path, scenario: Scenario | None = None) -> L
         }
     )
     batch = {sku: int(q) for sku, q in zip(launch.variants, first, strict=True)}
-    return LaunchStep(launch=launch, day0=day0, forecast=pl.DataFrame(rows), first_batch=batch, plan=result)
+    stock = {sku: round(float(q)) for sku, q in zip(launch.variants, state.stock, strict=True)}
+    waiting = {sku: round(float(q)) for sku, q in zip(launch.variants, state.waiting, strict=True)}
+    return LaunchStep(
+        launch=launch,
+        day0=day0,
+        forecast=pl.DataFrame(rows),
+        first_batch=batch,
+        stock=stock,
+        waiting=waiting,
+        plan=result,
+    )
