@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,28 @@ def test_version_and_help() -> None:
     assert res.returncode == 0
     for command in ("sim", "ingest", "stats", "export", "demo", "text", "plan"):
         assert command in res.stdout
+
+
+def test_demo_runs_the_whole_loop_and_says_where_everything_is(tmp_path: Path) -> None:
+    proc = run(tmp_path, "demo", "--rooms", "2", "--minutes", "10")
+    text = proc.stdout
+    for step in ("simulate live rooms", "ingest into the event log", "room summary", "comment understanding",
+                 "demand signals → forecast → quick-response plan"):  # fmt: skip
+        assert step in text, step
+    assert "rejected 0" in text and "most asked sizes: " in text
+    assert "first batch" in text and "in stock" in text and "order now" in text
+    reports = tmp_path / "reports"
+    for name in ("rooms.csv", "comments.json", "plan.json", "sensitivity.svg"):
+        assert (reports / name).stat().st_size > 0, name
+    plan = json.loads((reports / "plan.json").read_text(encoding="utf-8"))
+    assert plan["orders"] and all(o["qty"] > 0 for o in plan["orders"])
+    factories = {o["factory"] for o in plan["orders"]}
+    for factory in factories:  # one purchase order per factory, as Excel and as CSV
+        assert (reports / "purchase_orders" / f"PO-{factory}.xlsx").exists()
+        assert (reports / "purchase_orders" / f"PO-{factory}.csv").exists()
+    assert "kuaifan signals" in text and "kuaifan demo --serve" in text
+    events = re.search(r"([\d,]+) events in ", text)
+    assert events is not None
+    assert f"accepted {events.group(1)}, duplicates 0, rejected 0" in text
+    again = run(tmp_path, "demo", "--rooms", "2", "--minutes", "10").stdout  # safe to run twice
+    assert f"accepted 0, duplicates {events.group(1)}, rejected 0" in again

@@ -163,7 +163,7 @@ def _comments_step(
             for value, n in rows:
                 counts[str(value)] = counts.get(str(value), 0) + int(n)
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
-        console.print(t(lang, zh, en) + "：" + "  ".join(f"{v} ×{n}" for v, n in top), highlight=False)
+        console.print(t(lang, zh + "：", en + ": ") + "  ".join(f"{v} ×{n}" for v, n in top), highlight=False)
 
     # Against the simulator's ground truth: how often the intent read from the text is right.
     truth = pl.read_parquet(sorted((sim_dir / "truth" / "comments").glob("*.parquet")))

@@ -147,8 +147,8 @@ def print_report(lang: Lang, tenant: str, report: dict[str, Any], console: Conso
         parts = []
         for axis, values in axes.items():
             shown = "  ".join(f"{v['value']} {v['share']:.0%}" for v in values)
-            parts.append(f"{axis_name.get(axis, axis)}：{shown}")
-        console.print(f"[bold]{item}[/bold]  " + "；".join(parts), highlight=False)
+            parts.append(f"{axis_name.get(axis, axis)}{tr('：', ': ')}{shown}")
+        console.print(f"[bold]{item}[/bold]  " + tr("；", "; ").join(parts), highlight=False)
 
 
 def signals(
