@@ -90,6 +90,10 @@ def sim(
     tenant: Annotated[str, typer.Option(help=both("租户", "tenant"))] = "demo",
     fmt: Annotated[str, typer.Option("--format", help="jsonl | parquet")] = "jsonl",
     workers: Annotated[int, typer.Option(help=both("并行进程数", "worker processes"))] = 1,
+    start: Annotated[
+        str | None,
+        typer.Option(help=both("开播时间，如 2026-10-08T20:00（北京时间）", "stream start (China time)")),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """模拟直播间（带真值）/ Simulate live rooms with ground truth."""
@@ -105,6 +109,7 @@ def sim(
         tenant=tenant,
         fmt=fmt,
         workers=workers,
+        start=start,
     )
     if as_json:
         _print_json(summary.model_dump(mode="json"))
@@ -292,6 +297,12 @@ def _mount_optional() -> None:
         pass
     else:
         app.command("signals")(signals_command)
+    try:
+        from kuaifan.plan.forecast_cli import forecast as forecast_command
+    except ImportError:  # pragma: no cover - the forecast / plan extras are not installed
+        pass
+    else:
+        app.command("forecast")(forecast_command)
     try:
         from kuaifan.backtest.cli import backtest as backtest_command
     except ImportError:  # pragma: no cover - the forecast extra is not installed

@@ -5,6 +5,7 @@ Each function reads/writes through the packages and renders with rich; none hold
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kuaifan.config import Settings, TenantConfig
-from kuaifan.errors import NotFoundError
+from kuaifan.errors import InputError, NotFoundError
 from kuaifan.i18n import Lang, t
 from kuaifan.ingest import IngestProgress, IngestReport, Note, ingest_paths
 from kuaifan.report.summary import RoomSummary
@@ -41,8 +42,10 @@ def run_sim(
     tenant: str,
     fmt: str,
     workers: int,
+    start: str | None = None,
 ) -> SimSummary:
     from kuaifan.sim import sim_config, simulate
+    from kuaifan.sim.config import SHANGHAI
 
     kw: dict[str, Any] = {
         "seed": seed,
@@ -54,6 +57,16 @@ def run_sim(
     }
     if viewers is not None:
         kw["viewers"] = viewers
+    if start is not None:
+        try:
+            when = datetime.fromisoformat(start)
+        except ValueError:
+            raise InputError(
+                f"--start 应为时间，如 2026-10-08T20:00，收到 {start!r}",
+                f"--start: expected a time such as 2026-10-08T20:00, got {start!r}",
+                field="start",
+            ) from None
+        kw["start"] = when if when.tzinfo is not None else when.replace(tzinfo=SHANGHAI)
     return simulate(sim_config(**kw), out_dir, overwrite=True)
 
 

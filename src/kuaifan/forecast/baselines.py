@@ -41,7 +41,7 @@ class StatsBaseline:
 
     def __init__(self, model: BaselineName = "ses") -> None:
         self.model: BaselineName = model
-        self.name = model
+        self.name: str = model
         self._history: pl.DataFrame | None = None
 
     def fit(self, history: pl.DataFrame) -> Self:

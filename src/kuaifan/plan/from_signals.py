@@ -1,0 +1,226 @@
+"""From a tenant's demand signals to a plan input: the loop on real data (signals → forecast → plan).
+
+1. ``daily_demand``: the signals' demand per variant and hour (sold + unmet while sold out) summed per
+   day in China time;
+2. ``style_history``: per style (the live room's item), one row per day from its first day with
+   demand to the last day of the data, days without demand as 0 (a style off air sells nothing);
+3. a forecaster (``choose_forecaster``) gives each style's demand paths over the horizon, starting
+   the day after the data ends, and ``split_styles`` splits them over the style's variants by the
+   signals' size curve × colour mix (prior) and what each variant sold or was asked for (observed);
+4. ``build_plan_input``: the variants with their live price, the costs file's unit cost, salvage and
+   factories, stock on hand (the file's, else the last ``stock_level`` seen) and ``scenarios`` demand
+   paths per style picked at evenly spaced quantiles of the style total (see ``stratified``).
+
+Pure functions of frames and arrays; the CLI (``kuaifan forecast``) does the reading and writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from kuaifan.forecast import Forecast, Forecaster, LGBMQuantile, StatsBaseline, split_styles
+from kuaifan.plan.costs import CostsConfig
+from kuaifan.plan.model import PlanInput, Variant
+
+F64 = npt.NDArray[np.float64]
+DAY_MS = 86_400_000
+CHINA_OFFSET_MS = 8 * 3_600_000
+EPOCH = date(1970, 1, 1)
+ModelName = Literal["auto", "lgbm", "autoets", "ses", "naive"]
+LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from: AutoETS / SES
+
+
+def china_day(ms_col: str) -> pl.Expr:
+    """Day number (days since 1970-01-01) of a UTC ms column in China time."""
+    return ((pl.col(ms_col) + CHINA_OFFSET_MS) // DAY_MS).cast(pl.Int64)
+
+
+def day_date(day: int) -> date:
+    return EPOCH + timedelta(days=day)
+
+
+# Kinds that only happen while a room is live: the last day with one of them is the data's last day.
+LIVE_KINDS = ("stream_start", "stream_end", "product_show", "product_click", "cart_add", "comment", "enter")
+
+
+def last_live_day(events: pl.DataFrame) -> int | None:
+    """The last China day on which a room was live (None: no live events, e.g. order exports only)."""
+    live = events.filter(pl.col("kind").is_in(LIVE_KINDS))
+    if live.is_empty():
+        return None
+    return int(live.select(china_day("ts_ms").max()).item())
+
+
+def daily_demand(variant_hours: pl.DataFrame, last_day: int | None = None) -> pl.DataFrame:
+    """item, sku_id, day, units, demand_units: the signals per variant and China day. Orders
+    re-attributed or reported after ``last_day`` (the last live day) count on that day: they were
+    bought in its streams, and a day after the data ends is no day of zero demand."""
+    day = china_day("hour_ms")
+    if last_day is not None:
+        day = pl.min_horizontal(day, pl.lit(last_day, dtype=pl.Int64))
+    return (
+        variant_hours.group_by("item", "sku_id", day.alias("day"))
+        .agg(pl.col("units").sum(), pl.col("demand_units").sum())
+        .sort("item", "sku_id", "day")
+    )
+
+
+def style_history(daily: pl.DataFrame, items: Sequence[str], last_day: int) -> pl.DataFrame:
+    """unique_id (item), ds (day number), y (demand units): consecutive days, zeros filled in."""
+    per_day = (
+        daily.filter(pl.col("item").is_in(list(items)) & (pl.col("day") <= last_day))
+        .group_by("item", "day")
+        .agg(pl.col("demand_units").sum())
+    )
+    first = (
+        per_day.filter(pl.col("demand_units") > 0).group_by("item").agg(pl.col("day").min().alias("first"))
+    )
+    grid = first.select("item", pl.int_ranges("first", last_day + 1).alias("day")).explode("day")
+    return (
+        grid.join(per_day, on=["item", "day"], how="left")
+        .select(
+            pl.col("item").alias("unique_id"),
+            pl.col("day").alias("ds"),
+            pl.col("demand_units").fill_null(0.0).cast(pl.Float64).alias("y"),
+        )
+        .sort("unique_id", "ds")
+    )
+
+
+def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int = 0) -> Forecaster:
+    """The named model; ``auto``: LightGBM quantiles across styles when the history has at least
+    ``LGBM_MIN_ROWS`` style-days, else AutoETS per style (SES below 8 days, a single day carried on)."""
+    if name == "auto":
+        name = "lgbm" if history.height >= LGBM_MIN_ROWS else "autoets"
+    if name == "lgbm":
+        return LGBMQuantile(seed=seed)
+    return StatsBaseline(name)
+
+
+def variant_mix(sig_mix: pl.DataFrame, catalogue: pl.DataFrame, observed: pl.DataFrame) -> pl.DataFrame:
+    """style, unique_id, prior, observed for ``split_styles``: prior = the style's colour share × size
+    share from the signals' blended mix (an axis the mix does not know counts as 1), observed = the
+    variant's demand units so far."""
+    shares = {
+        (item, axis, value): float(share)
+        for item, axis, value, share in sig_mix.select("item", "axis", "value", "share").iter_rows()
+    }
+    seen = dict(observed.select("sku_id", "demand_units").iter_rows())
+    rows = []
+    for item, sku, color, size in catalogue.select("item", "sku_id", "color", "size").iter_rows():
+        prior = shares.get((item, "color", color), 1.0) * shares.get((item, "size", size), 1.0)
+        rows.append((item, sku, prior, float(seen.get(sku, 0.0))))
+    schema = {"style": pl.String, "unique_id": pl.String, "prior": pl.Float64, "observed": pl.Float64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def forecast_variants(
+    history: pl.DataFrame,
+    mix: pl.DataFrame,
+    horizon: int,
+    *,
+    model: ModelName = "auto",
+    n_samples: int = 200,
+    seed: int = 0,
+) -> tuple[Forecast, Forecast, str]:
+    """(style forecast, variant forecast, model name) for the styles of ``history``."""
+    forecaster = choose_forecaster(history, model, seed)
+    styles = forecaster.fit(history).predict(horizon, n_samples=n_samples, seed=seed)
+    return styles, split_styles(styles, mix, seed=seed), forecaster.name
+
+
+def stock_on_hand(events: pl.DataFrame) -> dict[str, float]:
+    """The last ``stock_level`` seen per sku (event time)."""
+    levels = events.filter((pl.col("kind") == "stock_level") & pl.col("stock").is_not_null())
+    last = levels.sort("ts_ms").group_by("sku_id").agg(pl.col("stock").last())
+    return {str(s): float(max(int(q), 0)) for s, q in last.iter_rows()}
+
+
+def stratified_joint(paths: F64, k: int, rng: np.random.Generator) -> F64:
+    """k of a style's (V, S, H) paths at evenly spaced quantiles of the style total, in a random
+    order: each style spans its distribution, and styles are not made to move together."""
+    n = paths.shape[1]
+    order = np.argsort(paths.sum(axis=(0, 2)), kind="stable")
+    picks = order[((np.arange(k) + 0.5) * n / k).astype(np.int64)] if n > k else order
+    out: F64 = paths[:, rng.permutation(picks), :]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    plan_input: PlanInput
+    skipped: list[str] = field(default_factory=list)  # styles without any known price
+
+
+def build_plan_input(
+    catalogue: pl.DataFrame,
+    variants: Forecast,
+    costs: CostsConfig,
+    *,
+    start_day: int,
+    on_hand: dict[str, float],
+    scenarios: int = 20,
+    seed: int = 0,
+    meta: dict[str, Any] | None = None,
+) -> Built:
+    """The plan input of every style in ``variants`` (catalogue: item, sku_id, price_fen per variant)."""
+    horizon = variants.horizon
+    rng = np.random.default_rng(seed)
+    index = {sku: i for i, sku in enumerate(variants.ids)}
+    cat = (
+        catalogue.filter(pl.col("sku_id").is_in(variants.ids))
+        .unique("sku_id", keep="first")
+        .sort("item", "sku_id")
+    )
+    out: list[Variant] = []
+    skipped: list[str] = []
+    for (item,), rows in cat.group_by(["item"], maintain_order=True):
+        style = costs.styles.get(str(item))
+        live = [p / 100.0 for p in rows["price_fen"].to_list() if p is not None and p > 0]
+        fallback = float(np.median(live)) if live else None
+        skus = rows["sku_id"].to_list()
+        paths = stratified_joint(variants.samples[[index[s] for s in skus]], scenarios, rng)
+        for j, (sku, fen) in enumerate(zip(skus, rows["price_fen"].to_list(), strict=True)):
+            price = style.price if style and style.price is not None else (fen / 100.0 if fen else fallback)
+            if price is None:
+                skipped.append(str(item))
+                break
+            unit_cost = (
+                style.unit_cost if style and style.unit_cost is not None else costs.unit_cost_share * price
+            )
+            salvage = (
+                style.salvage_value
+                if style and style.salvage_value is not None
+                else costs.salvage_share * price
+            )
+            out.append(
+                Variant(
+                    id=sku, style=str(item), price=round(price, 2), unit_cost=round(unit_cost, 2),
+                    salvage_value=round(salvage, 2),
+                    on_hand=costs.on_hand.get(sku, on_hand.get(sku, 0.0)),
+                    demand_scenarios=[[float(x) for x in path] for path in paths[j]],
+                )
+            )  # fmt: skip
+        else:
+            continue
+        out = [v for v in out if v.style != str(item)]  # a style is planned whole or not at all
+    if not out:
+        raise ValueError("no style has a price: give styles.<item>.price in the costs file")
+    inp = PlanInput(
+        horizon_days=horizon,
+        review_days=costs.review_days_for(horizon),
+        variants=out,
+        factories=costs.factories,
+        presale=costs.presale,
+        start_date=day_date(start_day),
+        time_limit_s=costs.time_limit_s,
+        meta=meta or {},
+    )
+    return Built(inp, skipped)

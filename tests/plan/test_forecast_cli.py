@@ -1,0 +1,86 @@
+"""The loop on a tenant's own data, as a user runs it: three days of simulated streams → `kuaifan
+ingest` → `kuaifan forecast --costs` → `kuaifan plan --input` → purchase orders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kuaifan.plan.model import parse_plan_json
+
+ROOT = Path(__file__).resolve().parents[2]
+KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
+COSTS = str(ROOT / "examples" / "costs.toml")
+
+
+def run(home: Path, *args: str, code: int = 0, lang: str = "en") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUAIFAN_HOME": str(home), "KUAIFAN_LANG": lang, "COLUMNS": "200"}
+    env.pop("KUAIFAN_CONFIG", None)
+    proc = subprocess.run([*KUAIFAN, *args], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == code, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("forecast-home")
+    for day in ("08", "09", "10"):  # the same store and products, one stream a day
+        out = home / f"sim{day}"
+        run(home, "sim", "--seed", "4", "--rooms", "2", "--minutes", "15", "--viewers", "1500",
+            "--start", f"2026-10-{day}T20:00", "--out", str(out))  # fmt: skip
+        run(home, "ingest", str(out / "events"))
+    return home
+
+
+def test_forecast_writes_a_plan_input_that_plan_turns_into_purchase_orders(home: Path) -> None:
+    plan_in = home / "plans" / "in.json"
+    summary = json.loads(
+        run(home, "forecast", "--costs", COSTS, "--top", "2", "--scenarios", "6", "--json",
+            "--out", str(plan_in)).stdout
+    )  # fmt: skip
+    assert summary["model"] == "autoets"  # three days: too little for a cross-style LightGBM
+    assert summary["history_last_day"] == "2026-10-10" and summary["start_date"] == "2026-10-11"
+    assert summary["plan_input"] == str(plan_in) and summary["skipped_no_price"] == []
+    styles = summary["styles"]
+    assert len(styles) == 2 and styles[0]["demand_units"] >= styles[1]["demand_units"]
+    for s in styles:
+        assert s["history_days"] == 3 and s["planned"]
+        assert 0 <= s["forecast_p10"] <= s["forecast_p50"] <= s["forecast_p90"]
+    inp = parse_plan_json(plan_in.read_text(encoding="utf-8"))  # the planner's own checks pass
+    assert inp.horizon_days == 28 and inp.review_days == [0, 7, 14, 21]
+    assert [f.id for f in inp.factories] == ["F1", "F2"]
+    assert len(inp.variants) == sum(s["variants"] for s in styles) == summary["variants"]
+    assert {v.style for v in inp.variants} == {s["item"] for s in styles}
+    assert all(len(v.demand_scenarios) == 6 for v in inp.variants)
+    assert all(v.price > 0 and v.unit_cost == pytest.approx(0.35 * v.price, abs=0.01) for v in inp.variants)
+
+    po_dir = home / "po"
+    result = json.loads(
+        run(
+            home, "plan", "--input", str(plan_in), "--json", "--time-limit", "30", "--po-dir", str(po_dir)
+        ).stdout
+    )
+    assert result["expected"]["profit"] > 0
+    ordered = {o["factory"] for o in result["orders"]}
+    assert ordered, "a 28-day plan for the two best sellers orders something now"
+    for factory in ordered:
+        assert (po_dir / f"PO-{factory}.xlsx").exists() and (po_dir / f"PO-{factory}.csv").exists()
+
+
+def test_forecast_table_and_its_errors(home: Path, tmp_path: Path) -> None:
+    zh = run(home, "forecast", "--costs", COSTS, "--top", "1", "--scenarios", "3", "--out",
+             str(tmp_path / "p.json"), lang="zh").stdout  # fmt: skip
+    assert "需求预测" in zh and "下一步：kuaifan plan --input" in zh
+    missing = run(home, "forecast", "--costs", str(tmp_path / "none.toml"), code=66)
+    assert "costs file not found" in missing.stderr and "Traceback" not in missing.stderr
+    unknown = run(home, "forecast", "--costs", COSTS, "--item", "no-such-style", code=66)
+    assert "no demand data for these styles: no-such-style" in unknown.stderr
+    model = run(home, "forecast", "--costs", COSTS, "--model", "prophet", code=65)
+    assert "--model: expected one of auto, lgbm, autoets, ses, naive, got 'prophet'" in model.stderr
+    start = run(home, "sim", "--start", "yesterday", "--out", str(tmp_path / "s"), code=65)
+    assert "--start: expected a time such as 2026-10-08T20:00, got 'yesterday'" in start.stderr
