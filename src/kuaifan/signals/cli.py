@@ -80,7 +80,8 @@ def write_tables(sig: DemandSignals, out_dir: Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths: list[Path] = []
         for name in EXPORT_TABLES:
-            frame: pl.DataFrame = getattr(sig, name)
+            table: pl.DataFrame = getattr(sig, name)
+            frame = table.sort(table.columns)  # a stable row order: the same events, the same files
             parquet, csv = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
             frame.write_parquet(parquet)
             frame.write_csv(csv, include_bom=True)
