@@ -84,3 +84,38 @@ def test_forecast_table_and_its_errors(home: Path, tmp_path: Path) -> None:
     assert "--model: expected one of auto, lgbm, autoets, ses, naive, got 'prophet'" in model.stderr
     start = run(home, "sim", "--start", "yesterday", "--out", str(tmp_path / "s"), code=65)
     assert "--start: expected a time such as 2026-10-08T20:00, got 'yesterday'" in start.stderr
+
+
+def test_a_merchant_order_export_alone_is_enough_to_plan(tmp_path: Path) -> None:
+    """No live events, only a 抖店 export: variants come from 商品规格, products rank by GMV."""
+    header = (
+        "主订单编号,子订单编号,选购商品,商品规格,商品数量,商品ID,商品单价,订单应付金额,支付完成时间,订单状态"
+    )
+    lines = [header + ",直播间ID"]
+    specs = ["颜色:黑色;尺码:M", "颜色:黑色;尺码:L", "颜色:白色;尺码:M"]
+    n = 0
+    for day in (18, 19, 20):
+        for k in range(12):
+            n += 1
+            pid = "\t3600000000000000001" if k % 2 else "\t3600000000000000002"  # every spec of both
+            lines.append(f"\t69{n:010d},\t70{n:010d},阔腿裤,{specs[k % 3]},1,{pid},64.50,64.50,"
+                         f"2025-06-{day} 20:{10 + k}:00,已发货,\t7370000000000000001")  # fmt: skip
+    export = tmp_path / "orders.csv"
+    export.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    home = tmp_path / "home"
+    assert json.loads(run(home, "ingest", str(export), "--json").stdout)["accepted"] == 36
+    signals = json.loads(run(home, "signals", "--json").stdout)
+    assert [p["item"] for p in signals["products"]] == ["3600000000000000001", "3600000000000000002"]  # a tie
+    assert all(p["gmv_per_minute_fen"] is None and p["minutes_on_air"] == 0 for p in signals["products"])
+    plan_in = tmp_path / "in.json"
+    summary = json.loads(
+        run(home, "forecast", "--costs", COSTS, "--scenarios", "4", "--json", "--out", str(plan_in)).stdout
+    )
+    assert summary["start_date"] == "2025-06-21"  # no live events: the data ends with the last order
+    inp = parse_plan_json(plan_in.read_text(encoding="utf-8"))
+    ids = sorted(v.id for v in inp.variants)
+    assert ids == [
+        "3600000000000000001·白色/M", "3600000000000000001·黑色/L", "3600000000000000001·黑色/M",
+        "3600000000000000002·白色/M", "3600000000000000002·黑色/L", "3600000000000000002·黑色/M",
+    ]  # fmt: skip
+    assert {v.price for v in inp.variants} == {64.5}

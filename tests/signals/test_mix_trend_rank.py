@@ -126,3 +126,43 @@ def test_demand_signals_on_a_simulated_run(sim_run: SimRun) -> None:
     sizes = sig.mix.filter(pl.col("axis") == "size").group_by("item").agg(pl.col("share").sum())
     assert sizes.height > 0 and (sizes["share"] - 1.0).abs().max() < 1e-9
     assert sig.trends.height > 0 and sig.product_hours["clicks"].sum() > 0
+
+
+def order_export_log() -> Log:
+    """Orders as a merchant export gives them: 商品ID in sku_id, the variant only in the spec."""
+    log = Log(stream="r1", room="r1")
+    rows = [("P1", "黑色", "M", 2, 12900), ("P1", "黑色", "M", 1, 6450), ("P1", "白色", "L", 1, 6450),
+            ("P2", "杏色", None, 3, 26700)]  # fmt: skip
+    for i, (sku, color, size, qty, fen) in enumerate(rows):
+        spec = {"颜色": color, **({"尺码": size} if size else {})}
+        log.add("order_paid", i * MIN, sku_id=sku, spec=spec, qty=qty, amount_fen=fen, order_id=f"o{i}")
+    return log
+
+
+def test_an_order_export_names_its_variants_by_product_and_spec() -> None:
+    sig = demand_signals(order_export_log().frame())
+    cat = sig.catalogue.select("item", "sku_id", "color", "size").sort("sku_id").rows()
+    assert cat == [
+        ("P1", "P1·白色/L", "白色", "L"),
+        ("P1", "P1·黑色/M", "黑色", "M"),
+        ("P2", "P2·杏色", "杏色", None),
+    ]
+    units = sig.variant_hours.group_by("sku_id").agg(pl.col("units").sum()).sort("sku_id").rows()
+    assert units == [("P1·白色/L", 1), ("P1·黑色/M", 3), ("P2·杏色", 3)]
+    colors = sig.mix.filter((pl.col("item") == "P1") & (pl.col("axis") == "color"))
+    assert set(colors["value"]) == {"黑色", "白色"}  # the style's mix sees both colours
+
+
+def test_live_events_with_an_item_id_keep_their_sku_ids() -> None:
+    log = Log()
+    log.add(
+        "order_paid", 0, sku_id="A-1", item_id="A", spec={"颜色": "黑色"}, qty=1, amount_fen=100, order_id="x"
+    )
+    assert prepare(log.frame())["sku_id"].to_list() == ["A-1"]
+
+
+def test_without_any_air_time_products_rank_by_gmv_and_have_no_gmv_per_minute() -> None:
+    sig = demand_signals(order_export_log().frame())
+    r = sig.ranking
+    assert r["item"].to_list() == ["P2", "P1"]  # 267 元 before 258 元
+    assert r["gmv_per_minute_fen"].null_count() == 2 and r["minutes"].to_list() == [0.0, 0.0]

@@ -122,7 +122,8 @@ def print_report(lang: Lang, tenant: str, report: dict[str, Any], console: Conso
         trend = "" if p["trend_pct"] is None else f"{p['trend_pct']:+.0%}"
         ranking.add_row(
             str(p["rank"]), p["item"], f"{p['minutes_on_air']:.0f}", _yuan(p["gmv_fen"]),
-            _yuan(p["gmv_per_minute_fen"]), _yuan(p["unmet_gmv_fen"]), f"{p['units']:,}",
+            "—" if p["gmv_per_minute_fen"] is None else _yuan(p["gmv_per_minute_fen"]),
+            _yuan(p["unmet_gmv_fen"]), f"{p['units']:,}",
             f"{p['unmet_units']:,.0f}", f"{p['asks']:,}", share, trend,
         )  # fmt: skip
     console.print(ranking)

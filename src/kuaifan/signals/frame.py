@@ -5,7 +5,8 @@ missing optional columns are added as nulls). Keys used throughout:
 
 - ``item``: the product (style) — ``item_id``, or ``sku_id`` when a platform has no item id;
 - ``sku_id`` + ``spec``: the variant; ``color`` / ``size`` are read from the spec
-  (颜色 or 色号 for colour, 尺码 for size);
+  (颜色 or 色号 for colour, 尺码 for size). An event with a spec but no ``item_id`` names the
+  product in ``sku_id`` (an order export's 商品ID): its variant becomes ``sku_id·colour/size``;
 - ``hour_ms``: event time floored to the UTC hour (epoch ms).
 
 ``product_show`` and ``product_click`` are product-level (a platform reports a click on the link,
@@ -43,10 +44,22 @@ def prepare(events: pl.DataFrame) -> pl.DataFrame:
     """Conformed events plus ``item``, ``color``, ``size``, ``hour_ms`` and a filled ``stream_id``."""
     df = conform_events(events)
     color = pl.coalesce(*[pl.col("spec").str.json_path_match(f"$.{k}") for k in COLOR_KEYS])
+    size = pl.col("spec").str.json_path_match(f"$.{SIZE_KEY}")
+    # Without an item id, sku_id names the product and the spec the variant (a merchant order export
+    # has 商品ID and 商品规格, no SKU id): the variant is the product's id with its spec values.
+    label = pl.concat_str(color, size, separator="/", ignore_nulls=True)
+    label = pl.when(label != "").then(label).otherwise(pl.col("spec"))
+    product_level = (
+        pl.col("item_id").is_null() & pl.col("spec").is_not_null() & pl.col("sku_id").is_not_null()
+    )
     return df.with_columns(
         pl.coalesce("item_id", "sku_id").alias("item"),
+        pl.when(product_level)
+        .then(pl.concat_str(pl.col("sku_id"), pl.lit("·"), label))
+        .otherwise(pl.col("sku_id"))
+        .alias("sku_id"),
         color.alias("color"),
-        pl.col("spec").str.json_path_match(f"$.{SIZE_KEY}").alias("size"),
+        size.alias("size"),
         (pl.col("ts_ms") // HOUR_MS * HOUR_MS).alias("hour_ms"),
         pl.coalesce("stream_id", "room_id", pl.lit("-")).alias("stream_id"),
         pl.col("channel").fill_null("store"),

@@ -7,7 +7,9 @@ lucky minutes does not top the list:
 
     gpm = (gmv + unmet_gmv + prior_minutes · tenant_rate) / (minutes + prior_minutes)
 
-A product that was never on air (no ``product_show``) is ranked at the tenant rate.
+A product that was never on air (no ``product_show``) is ranked at the tenant rate. A tenant with
+no air time at all (order exports only) has no GMV per minute (null): its products rank by GMV
+plus unmet GMV.
 """
 
 from __future__ import annotations
@@ -50,14 +52,20 @@ def rank_products(
         .with_columns(pl.col("gmv_fen", "unmet_gmv_fen", "minutes").fill_null(0.0))
     )
     total = pl.col("gmv_fen") + pl.col("unmet_gmv_fen")
-    tenant_rate = (total.sum() / pl.col("minutes").sum().clip(1e-9)).over("tenant")
+    on_air = pl.col("minutes").sum().over("tenant")
+    tenant_rate = (total.sum() / on_air.clip(1e-9)).over("tenant")
+    gpm = (total + prior_minutes * tenant_rate) / (pl.col("minutes") + prior_minutes)
     items = items.with_columns(
-        ((total + prior_minutes * tenant_rate) / (pl.col("minutes") + prior_minutes)).alias(
-            "gmv_per_minute_fen"
-        )
+        # no air time at all (e.g. order exports only): GMV per minute is unknown, not infinite
+        pl.when(on_air > 0).then(gpm).alias("gmv_per_minute_fen"),
+        total.alias("_total"),
     )
     return (
-        items.sort(["tenant", "gmv_per_minute_fen", "item"], descending=[False, True, False])
+        items.sort(
+            ["tenant", "gmv_per_minute_fen", "_total", "item"],
+            descending=[False, True, True, False],
+            nulls_last=True,
+        )
         .with_columns(pl.int_range(1, pl.len() + 1).over("tenant").alias("rank"))
         .select("tenant", "item", "minutes", "gmv_fen", "unmet_gmv_fen", "gmv_per_minute_fen", "rank")
     )

@@ -39,6 +39,10 @@ def stored_facts(events: pl.DataFrame) -> Callable[[Sequence[str]], list[Comment
     return classify
 
 
+def _fen(x: float | None) -> int | None:
+    return None if x is None else round(x)
+
+
 def _r(x: float | None, digits: int = 1) -> float | None:
     return None if x is None else round(float(x), digits)
 
@@ -109,7 +113,9 @@ def signals_report(sig: DemandSignals, *, top: int = 10) -> dict[str, Any]:
                 "minutes_on_air": _r(r["minutes"]),
                 "gmv_fen": round(r["gmv_fen"]),
                 "unmet_gmv_fen": round(r["unmet_gmv_fen"]),
-                "gmv_per_minute_fen": round(r["gmv_per_minute_fen"]),
+                "gmv_per_minute_fen": None
+                if r["gmv_per_minute_fen"] is None
+                else round(r["gmv_per_minute_fen"]),
                 "variants": int(r["variants"] or 0),
                 "units": int(r["units"] or 0),
                 "unmet_units": _r(r["unmet_units"] or 0.0),
