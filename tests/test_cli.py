@@ -131,6 +131,9 @@ def test_demo_runs_the_whole_loop_and_says_where_everything_is(tmp_path: Path) -
     assert "rejected 0" in text and "most asked sizes: " in text
     assert "first batch" in text and "in stock" in text and "order now" in text
     reports = tmp_path / "reports"
+    assert "next stream: products by GMV per minute on air" in text
+    signals = json.loads((tmp_path / "reports" / "signals.json").read_text(encoding="utf-8"))
+    assert len(signals["products"]) == 5 and signals["products"][0]["rank"] == 1
     for name in ("rooms.csv", "comments.json", "plan.json", "sensitivity.svg"):
         assert (reports / name).stat().st_size > 0, name
     plan = json.loads((reports / "plan.json").read_text(encoding="utf-8"))

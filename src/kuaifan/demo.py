@@ -8,6 +8,7 @@ reports. Each step prints a short table; the files land under ``$KUAIFAN_HOME/de
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console
     produced.update(_comments_step(events, sim_dir, reports, lang, console))
 
     console.rule(t(lang, "5 需求信号 → 预测 → 快反计划", "5 demand signals → forecast → quick-response plan"))
+    produced.update(_signals_step(events, name, names, reports, lang, console))
     produced.update(_plan_step(seed, settings.home / "demo" / "launch", reports, lang, console))
 
     console.rule(t(lang, "完成", "done"))
@@ -184,6 +186,21 @@ def _comments_step(
     summary["intent_accuracy_vs_truth"] = round(accuracy, 4)
     path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return {"comments_json": str(path), "intent_accuracy": accuracy}
+
+
+def _signals_step(
+    events: pl.DataFrame, tenant: str, names: dict[str, str], reports: Path, lang: Lang, console: Console
+) -> dict[str, Any]:
+    """The demo rooms' demand signals (what `kuaifan signals` prints): the 选品 ranking, sold-out gaps."""
+    from kuaifan.signals import demand_signals
+    from kuaifan.signals.cli import print_report
+    from kuaifan.signals.report import signals_report, stored_facts
+
+    report = signals_report(demand_signals(events, classifier=stored_facts(events)), top=5)
+    print_report(lang, tenant, {**report, "mix": {}}, console, names)  # the mix: in signals.json
+    path = reports / "signals.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return {"signals_json": str(path)}
 
 
 def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Console) -> dict[str, Any]:

@@ -9,6 +9,7 @@ Excel reads the Chinese).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
@@ -99,9 +100,21 @@ def _yuan(fen: float) -> str:
     return f"{fen / 100:,.0f}"
 
 
-def print_report(lang: Lang, tenant: str, report: dict[str, Any], console: Console) -> None:
+def print_report(
+    lang: Lang,
+    tenant: str,
+    report: dict[str, Any],
+    console: Console,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """The report as tables; ``names`` shows a product's name beside its id where known."""
+
     def tr(zh: str, en: str) -> str:
         return t(lang, zh, en)
+
+    def label(item: str) -> str:
+        name = (names or {}).get(item)
+        return f"{name} {item}" if name else item
 
     console.print(
         tr(
@@ -121,7 +134,7 @@ def print_report(lang: Lang, tenant: str, report: dict[str, Any], console: Conso
         share = "" if p["store_share"] is None else f"{p['store_share']:.0%}"
         trend = "" if p["trend_pct"] is None else f"{p['trend_pct']:+.0%}"
         ranking.add_row(
-            str(p["rank"]), p["item"], f"{p['minutes_on_air']:.0f}", _yuan(p["gmv_fen"]),
+            str(p["rank"]), label(p["item"]), f"{p['minutes_on_air']:.0f}", _yuan(p["gmv_fen"]),
             "—" if p["gmv_per_minute_fen"] is None else _yuan(p["gmv_per_minute_fen"]),
             _yuan(p["unmet_gmv_fen"]), f"{p['units']:,}",
             f"{p['unmet_units']:,.0f}", f"{p['asks']:,}", share, trend,
@@ -137,7 +150,7 @@ def print_report(lang: Lang, tenant: str, report: dict[str, Any], console: Conso
             sold.add_column(tr(zh, en), justify="right" if en[0].islower() and en != "product" else "left")
         for s in report["sold_out"]:
             sold.add_row(
-                s["item"], s["sku_id"], s["color"] or "", s["size"] or "", str(s["streams"]),
+                label(s["item"]), s["sku_id"], s["color"] or "", s["size"] or "", str(s["streams"]),
                 f"{s['soldout_minutes']:.0f}", f"{s['sold_units']:,}", f"{s['unmet_units']:,.1f}",
                 f"{s['missed_comments']:,}",
             )  # fmt: skip
@@ -150,7 +163,7 @@ def print_report(lang: Lang, tenant: str, report: dict[str, Any], console: Conso
         for axis, values in axes.items():
             shown = "  ".join(f"{v['value']} {v['share']:.0%}" for v in values)
             parts.append(f"{axis_name.get(axis, axis)}{tr('：', ': ')}{shown}")
-        console.print(f"[bold]{item}[/bold]  " + tr("；", "; ").join(parts), highlight=False)
+        console.print(f"[bold]{label(item)}[/bold]  " + tr("；", "; ").join(parts), highlight=False)
 
 
 def signals(

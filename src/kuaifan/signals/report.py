@@ -17,6 +17,7 @@ from kuaifan.signals import CommentFacts, DemandSignals
 TAG_COLUMNS = ("intent", "size", "color", "comment_link_no")
 # Comments that ask for the product: which size or colour, whether it is in stock, its link, its price.
 ASKING = ("size_fit", "variant", "stock", "link", "price")
+MIN_TREND_HOURS = 3
 
 
 def stored_facts(events: pl.DataFrame) -> Callable[[Sequence[str]], list[CommentFacts]]:
@@ -65,7 +66,15 @@ def product_table(sig: DemandSignals) -> pl.DataFrame:
         sig.ranking.join(units, on=keys, how="left")
         .join(asks, on=keys, how="left")
         .join(sig.channels.select(*keys, "store_share"), on=keys, how="left")
-        .join(sig.trends.select(*keys, "trend_pct"), on=keys, how="left")
+        .join(
+            # a slope through one or two hours says nothing: shown from MIN_TREND_HOURS on
+            sig.trends.select(
+                *keys,
+                pl.when(pl.col("buckets") >= MIN_TREND_HOURS).then(pl.col("trend_pct")).alias("trend_pct"),
+            ),
+            on=keys,
+            how="left",
+        )
         .sort(["tenant", "rank"])
     )
 
