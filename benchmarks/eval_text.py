@@ -1,4 +1,5 @@
-"""Quality of kuaifan.text on the dev set, the tuning split and the held-out split.
+"""Quality of kuaifan.text on the dev set, the tuning split and the held-out split; sentiment on
+written product reviews (tests/text/data/reviews.jsonl, every third review held out by id).
 
     python benchmarks/eval_text.py                 # all three
     python benchmarks/eval_text.py --split tune --errors   # one split, with its mistakes
@@ -13,7 +14,14 @@ import argparse
 import json
 from pathlib import Path
 
-from kuaifan.text.evaluate import evaluate, format_report, load_jsonl
+from kuaifan.text.evaluate import (
+    evaluate,
+    evaluate_sentiment,
+    format_report,
+    format_sentiment,
+    load_jsonl,
+    review_split,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = {
@@ -21,14 +29,25 @@ SPLITS = {
     "tune": ROOT / "tests" / "text" / "data" / "tune.jsonl",
     "heldout": ROOT / "tests" / "text" / "data" / "heldout.jsonl",
 }
+REVIEWS = ROOT / "tests" / "text" / "data" / "reviews.jsonl"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="dev,tune,heldout")
+    ap.add_argument("--split", default="dev,tune,heldout,reviews-tune,reviews-heldout")
     ap.add_argument("--errors", action="store_true", help="print the misclassified comments")
     args = ap.parse_args()
     for name in args.split.split(","):
+        if name.startswith("reviews-"):  # sentiment on written product reviews, by split
+            part = name.removeprefix("reviews-")
+            rows = [r for r in load_jsonl(REVIEWS) if review_split(r) == part]
+            srep = evaluate_sentiment(rows)
+            print(format_sentiment(f"{name} ({REVIEWS.name})", srep))
+            if args.errors:
+                for e in srep.errors:
+                    print(json.dumps(e, ensure_ascii=False))
+            print()
+            continue
         path = SPLITS[name]
         if not path.exists():
             print(f"== {name}: {path} not found, skipped ==")

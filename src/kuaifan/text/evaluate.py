@@ -122,3 +122,86 @@ def format_report(name: str, rep: Report) -> str:
     rate = f"{rep.wrong_where_empty}/{rep.n} = {rep.wrong_where_empty_rate:.3%}"
     lines.append(f"wrong attribute where gold empty: {rate}")
     return "\n".join(lines)
+
+
+# -- sentiment on written product reviews --------------------------------------------------------
+
+POLARITIES = ("pos", "mixed", "neg")
+SENTIMENT_THRESHOLD = 0.2  # |sentiment| below this reads as mixed / neutral
+
+
+def review_split(row: dict[str, Any]) -> str:
+    """The review set's split, fixed by id before any tuning: every third review is held out."""
+    return "heldout" if int(str(row["id"]).lstrip("r")) % 3 == 0 else "tune"
+
+
+def polarity(sentiment: float, threshold: float = SENTIMENT_THRESHOLD) -> str:
+    if sentiment >= threshold:
+        return "pos"
+    if sentiment <= -threshold:
+        return "neg"
+    return "mixed"
+
+
+@dataclass(frozen=True)
+class SentimentReport:
+    n: int
+    accuracy: float  # three classes
+    macro_f1: float
+    per_class: dict[str, tuple[float, float, float, int]]  # precision, recall, f1, support
+    confusion: dict[str, dict[str, int]]  # gold -> predicted -> count
+    sign_accuracy: float  # pos / neg reviews only: does the sign of the score agree?
+    errors: list[dict[str, Any]]
+
+
+def evaluate_sentiment(
+    rows: Sequence[dict[str, Any]], classifier: TextClassifier | None = None
+) -> SentimentReport:
+    """Three-class polarity (pos / mixed / neg) of ``sentiment`` against the reviews' labels."""
+    clf = classifier or default_classifier()
+    scores = [c.sentiment for c in clf.classify_many([r["text"] for r in rows])]
+    confusion = {g: dict.fromkeys(POLARITIES, 0) for g in POLARITIES}
+    signed = agree = 0
+    errors: list[dict[str, Any]] = []
+    for row, score in zip(rows, scores, strict=True):
+        gold, pred = row["polarity"], polarity(score)
+        confusion[gold][pred] += 1
+        if gold != "mixed":
+            signed += 1
+            agree += (score > 0) if gold == "pos" else (score < 0)
+        if gold != pred:
+            errors.append({"id": row.get("id"), "text": row["text"], "gold": gold, "sentiment": score})
+    per_class: dict[str, tuple[float, float, float, int]] = {}
+    for name in POLARITIES:
+        tp = confusion[name][name]
+        support = sum(confusion[name].values())
+        predicted = sum(confusion[g][name] for g in POLARITIES)
+        p = tp / predicted if predicted else 0.0
+        r = tp / support if support else 0.0
+        per_class[name] = (p, r, 2 * p * r / (p + r) if p + r else 0.0, support)
+    present = [n for n in POLARITIES if per_class[n][3]]
+    n = len(rows)
+    return SentimentReport(
+        n=n,
+        accuracy=sum(confusion[g][g] for g in POLARITIES) / n if n else 0.0,
+        macro_f1=sum(per_class[c][2] for c in present) / len(present) if present else 0.0,
+        per_class=per_class,
+        confusion=confusion,
+        sign_accuracy=agree / signed if signed else 0.0,
+        errors=errors,
+    )
+
+
+def format_sentiment(name: str, rep: SentimentReport) -> str:
+    lines = [f"== {name}: {rep.n} reviews, polarity from sentiment (|s| < {SENTIMENT_THRESHOLD}: mixed) =="]
+    lines.append(f"{'polarity':<10}{'prec':>7}{'recall':>8}{'f1':>7}{'n':>5}")
+    for c in POLARITIES:
+        p, r, f, s = rep.per_class[c]
+        lines.append(f"{c:<10}{p:7.3f}{r:8.3f}{f:7.3f}{s:5d}")
+    lines.append(f"macro-F1 {rep.macro_f1:.3f}   accuracy {rep.accuracy:.3f}   sign agreement (pos/neg) "
+                 f"{rep.sign_accuracy:.3f}")  # fmt: skip
+    lines.append("confusion (rows gold, columns predicted):")
+    lines.append(" " * 8 + "".join(f"{c:>7}" for c in POLARITIES))
+    for g in POLARITIES:
+        lines.append(f"{g:<8}" + "".join(f"{rep.confusion[g][p]:7d}" for p in POLARITIES))
+    return "\n".join(lines)

@@ -53,6 +53,7 @@ class _SentimentSpec(BaseModel):
     positive: dict[str, float] = Field(default_factory=dict)
     negative: dict[str, float] = Field(default_factory=dict)
     negators: list[str] = Field(default_factory=list)
+    neutral: list[str] = Field(default_factory=list)  # words that hide a sentiment word inside them
 
 
 class _WordsSpec(BaseModel):
@@ -100,6 +101,7 @@ class Lexicon:
     positive: Mapping[str, float] = field(default_factory=dict)
     negative: Mapping[str, float] = field(default_factory=dict)
     negators: frozenset[str] = frozenset()
+    neutral: frozenset[str] = frozenset()
     spam_words: frozenset[str] = frozenset()
     products: frozenset[str] = frozenset()
     persons: frozenset[str] = frozenset()
@@ -128,6 +130,7 @@ class Lexicon:
             positive=dict(spec.sentiment.positive),
             negative=dict(spec.sentiment.negative),
             negators=frozenset(spec.sentiment.negators),
+            neutral=frozenset(spec.sentiment.neutral),
             spam_words=frozenset(spec.spam.words),
             products=frozenset(spec.products.words),
             persons=frozenset(spec.persons.words),
@@ -157,6 +160,7 @@ class Lexicon:
             positive={**self.positive, **other.positive},
             negative={**self.negative, **other.negative},
             negators=self.negators | other.negators,
+            neutral=self.neutral | other.neutral,
             spam_words=self.spam_words | other.spam_words,
             products=self.products | other.products,
             persons=self.persons | other.persons,
@@ -290,6 +294,8 @@ def _sentiment_words(lex: Lexicon, norm: Callable[[str], str]) -> dict[str, floa
         for word, w in base.items():
             senti[norm(neg) + word] = -w
     senti.update(base)  # an explicit entry (不好, 不错) wins over a generated negation
+    # A neutral word is matched (leftmost-longest) and weighs nothing: 差不多 is not 差, 特别 not 别.
+    senti.update(dict.fromkeys((norm(w) for w in lex.neutral), 0.0))
     senti.pop("", None)
     return senti
 

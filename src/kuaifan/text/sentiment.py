@@ -2,7 +2,8 @@
 
 Sentiment: the sum of the weights of the sentiment words found leftmost-longest, where a negated
 word is its own entry with the opposite sign (不喜欢, 没有色差, 不起球), squashed with tanh. A
-question (…吗, …?) counts half: "质量好吗" is not praise. It behaves the same on live comments and
+text with both praise and complaint words counts half (a mixed verdict: "质量还行，就是物流太慢"),
+and so does a question (…吗, …?): "质量好吗" is not praise. It behaves the same on live comments and
 on written reviews ("质量很好，物流也快" > 0, "做工很差，退货了" < 0).
 
 Spam: 刷屏 (one short unit repeated four or more times over ten or more characters), ads and
@@ -29,13 +30,23 @@ _REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
 _ASCII_ALNUM = re.compile(r"[a-z0-9]")
 
 
+MIXED_DAMPING: Final = 0.5  # praise and complaint in one text: the net is halved (a mixed verdict)
+
+
 def sentiment_from_words(words: Iterable[str], weights: Mapping[str, float], question: bool) -> float:
     """Polarity in [-1, 1] from the sentiment words found in a text."""
-    score = 0.0
+    positive = negative = 0.0
     for w in words:
-        score += weights[w]
+        weight = weights[w]
+        if weight > 0:
+            positive += weight
+        else:
+            negative += weight
+    score = positive + negative
     if score == 0.0:
         return 0.0
+    if positive and negative:  # "颜色好看，就是有点薄": a review that weighs both sides
+        score *= MIXED_DAMPING
     if question:
         score *= 0.5
     return round(math.tanh(score / 3.0), 3)
