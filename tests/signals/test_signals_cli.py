@@ -110,10 +110,10 @@ def test_tables_in_both_languages(home: Path) -> None:
 
 def test_bad_dates_and_empty_selections_are_clear_errors(home: Path) -> None:
     bad = run(home, "signals", "--since", "2026-13-01", code=65)
-    assert "--since: expected a date YYYY-MM-DD, got '2026-13-01'" in bad.stderr
+    assert "since: expected a date YYYY-MM-DD, got '2026-13-01'" in bad.stderr
     assert "Traceback" not in bad.stderr
     order = run(home, "signals", "--since", "2026-10-09", "--until", "2026-10-08", code=65)
-    assert "--until (2026-10-08) is before --since (2026-10-09)" in order.stderr
+    assert "until (2026-10-08) is before since (2026-10-09)" in order.stderr
     none = run(home, "signals", "--since", "2031-01-01", code=66)
     assert "no events found for 2031-01-01" in none.stderr
     zh = run(home, "signals", "--room", "no-such-room", lang="zh", code=66)

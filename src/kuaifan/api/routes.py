@@ -85,6 +85,31 @@ async def stats(request: Request, tenant: Tenant) -> Any:
     return await asyncio.to_thread(get_ctx(request).store.stats, tenant)
 
 
+@router.get("/signals")
+async def signals(
+    request: Request,
+    tenant: Tenant,
+    room: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    stream: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    since: Annotated[str | None, Query(max_length=10, description="first day, China time")] = None,
+    until: Annotated[str | None, Query(max_length=10, description="last day, included")] = None,
+    top: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> Any:
+    """The same JSON as ``kuaifan signals --json`` for the caller's tenant: the 选品 ranking, the
+    sold-out variants with demand left over and the size / colour mix of the ranked products."""
+    from kuaifan.signals.cli import store_signals
+    from kuaifan.signals.report import signals_report
+
+    ctx = get_ctx(request)
+    text = ctx.settings.tenants[tenant].text
+
+    def compute() -> dict[str, Any]:
+        sig = store_signals(ctx.store, tenant, text, room=room, stream=stream, since=since, until=until)
+        return signals_report(sig, top=top)
+
+    return await asyncio.to_thread(compute)
+
+
 @router.get("/rooms")
 async def rooms(request: Request, tenant: Tenant) -> dict[str, Any]:
     return {"tenant": tenant, "rooms": await get_ctx(request).service.rooms(tenant)}

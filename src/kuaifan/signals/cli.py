@@ -25,6 +25,7 @@ from kuaifan.errors import InputError, NotFoundError
 from kuaifan.i18n import Lang, both, t
 from kuaifan.signals import DemandSignals, demand_signals
 from kuaifan.signals.report import EXPORT_TABLES, signals_report, stored_facts
+from kuaifan.store.log import EventStore
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -42,6 +43,37 @@ def day_start_ms(text: str, field: str) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=CHINA).timestamp() * 1000)
 
 
+def store_signals(
+    store: EventStore,
+    tenant: str,
+    text_config: Mapping[str, Any] | None = None,
+    *,
+    room: str | None = None,
+    stream: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> DemandSignals:
+    """The signals of a tenant's stored events in the selection (tagging what is untagged first);
+    InputError for bad dates, NotFoundError when nothing is selected. Shared by CLI and API."""
+    from kuaifan.text.tagging import read_tagged
+
+    start = day_start_ms(since, "since") if since else None
+    end = day_start_ms(until, "until") + 86_400_000 if until else None
+    if start is not None and end is not None and end <= start:
+        raise InputError(
+            f"until（{until}）早于 since（{since}）",
+            f"until ({until}) is before since ({since})",
+            field="until",
+        )
+    events = read_tagged(
+        store, tenant, text_config, room_id=room, stream_id=stream, start_ms=start, end_ms=end
+    )
+    if events.is_empty():
+        where = " ".join(x for x in (room, stream, since, until) if x) or tenant
+        raise NotFoundError(f"没有找到事件：{where}", f"no events found for {where}")
+    return demand_signals(events, classifier=stored_facts(events))
+
+
 def read_signals(
     tenant: str | None,
     *,
@@ -53,26 +85,12 @@ def read_signals(
     """The tenant's name, the language and the signals of its stored events in the selection."""
     from kuaifan.cli import _ensure_config  # the first command on a machine writes kuaifan.toml
     from kuaifan.store.log import open_store
-    from kuaifan.text.tagging import read_tagged
 
     settings = _ensure_config(load_settings())
     name, cfg = settings.tenant(tenant)
-    start = day_start_ms(since, "--since") if since else None
-    end = day_start_ms(until, "--until") + 86_400_000 if until else None
-    if start is not None and end is not None and end <= start:
-        raise InputError(
-            f"--until（{until}）早于 --since（{since}）",
-            f"--until ({until}) is before --since ({since})",
-            field="until",
-        )
     with open_store(settings) as store:
-        events = read_tagged(
-            store, name, cfg.text, room_id=room, stream_id=stream, start_ms=start, end_ms=end
-        )
-    if events.is_empty():
-        where = " ".join(x for x in (room, stream, since, until) if x) or name
-        raise NotFoundError(f"没有找到事件：{where}", f"no events found for {where}")
-    return name, settings.lang, demand_signals(events, classifier=stored_facts(events))
+        sig = store_signals(store, name, cfg.text, room=room, stream=stream, since=since, until=until)
+    return name, settings.lang, sig
 
 
 def write_tables(sig: DemandSignals, out_dir: Path) -> list[Path]:
