@@ -82,6 +82,8 @@ def test_forecast_table_and_its_errors(home: Path, tmp_path: Path) -> None:
     assert "no demand data for these styles: no-such-style" in unknown.stderr
     model = run(home, "forecast", "--costs", COSTS, "--model", "prophet", code=65)
     assert "--model: expected one of auto, lgbm, autoets, ses, naive, got 'prophet'" in model.stderr
+    lgbm = run(home, "forecast", "--costs", COSTS, "--model", "lgbm", code=65)
+    assert "LightGBM needs at least 300 style-days of history, the selection has 15" in lgbm.stderr
     start = run(home, "sim", "--start", "yesterday", "--out", str(tmp_path / "s"), code=65)
     assert "--start: expected a time such as 2026-10-08T20:00, got 'yesterday'" in start.stderr
 

@@ -17,6 +17,7 @@ from kuaifan.plan.from_signals import (
     build_plan_input,
     daily_demand,
     day_date,
+    forecast_variants,
     last_live_day,
     stock_on_hand,
     stratified_joint,
@@ -204,3 +205,33 @@ def test_costs_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
     bad.write_text("horizon_days = [\n", encoding="utf-8")
     with pytest.raises(InputError, match="TOML"):
         load_costs(bad)
+
+
+def test_auto_takes_lightgbm_with_enough_history_and_splits_every_path() -> None:
+    rng = np.random.default_rng(3)
+    rows = []
+    for s in range(30):  # 30 styles × 12 days = 360 style-days: enough for the cross-style model
+        level = rng.uniform(20, 80)
+        rows += [(f"S{s:02d}", D0 + d, float(rng.poisson(level * np.exp(-d / 6)))) for d in range(12)]
+    history = pl.DataFrame(
+        rows, schema={"unique_id": pl.String, "ds": pl.Int64, "y": pl.Float64}, orient="row"
+    )
+    mix = pl.DataFrame(
+        {
+            "style": [f"S{s:02d}" for s in range(30) for _ in range(3)],
+            "unique_id": [f"S{s:02d}-{v}" for s in range(30) for v in range(3)],
+            "prior": [0.5, 0.3, 0.2] * 30,
+            "observed": [10.0, 5.0, 1.0] * 30,
+        }
+    )
+    styles, variants, used = forecast_variants(history, mix, 7, n_samples=50, seed=1)
+    assert used == "lgbm"
+    assert variants.samples.shape == (90, 50, 7)
+    for k, style in enumerate(styles.ids):  # Poisson counts around each path × its drawn shares
+        rows_of = [variants.ids.index(f"{style}-{v}") for v in range(3)]
+        split, whole = variants.samples[rows_of].sum(), styles.samples[k].sum()
+        assert abs(split - whole) <= 4 * np.sqrt(whole) + 1
+    wide = styles.quantiles.filter(pl.col("p90") > pl.col("p10"))
+    assert wide.height > 0.8 * styles.quantiles.height  # real intervals, not p10 = p50 = p90
+    with pytest.raises(InputError, match="LightGBM needs at least 300"):
+        forecast_variants(history.head(100), mix, 7, model="lgbm")

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from kuaifan.errors import InputError
 from kuaifan.forecast import Forecast, Forecaster, LGBMQuantile, StatsBaseline, split_styles
 from kuaifan.plan.costs import CostsConfig
 from kuaifan.plan.model import PlanInput, Variant
@@ -100,6 +101,14 @@ def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int
     if name == "auto":
         name = "lgbm" if history.height >= LGBM_MIN_ROWS else "autoets"
     if name == "lgbm":
+        if history.height < LGBM_MIN_ROWS:  # its quantile trees would not split: p10 = p50 = p90
+            raise InputError(
+                f"LightGBM 需要至少 {LGBM_MIN_ROWS} 个款式·天的历史，所选只有 {history.height} 个："
+                "请多选款式（--top）或用 --model auto / autoets",
+                f"LightGBM needs at least {LGBM_MIN_ROWS} style-days of history, the selection has "
+                f"{history.height}: choose more styles (--top) or use --model auto / autoets",
+                field="model",
+            )
         return LGBMQuantile(seed=seed)
     return StatsBaseline(name)
 
