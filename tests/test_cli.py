@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import polars as pl
 import pytest
 
+from clirun import KUAIFAN, run_cli
 from kuaifan.text import classify_many
 
-KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
 
-
-def run(
-    home: Path, *args: str, lang: str = "en", check: bool = True, **env: str
-) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "KUAIFAN_HOME": str(home), "KUAIFAN_LANG": lang, "COLUMNS": "200", **env}
-    environ.pop("KUAIFAN_CONFIG", None) if "KUAIFAN_CONFIG" not in env else None
-    proc = subprocess.run([*KUAIFAN, *args], capture_output=True, text=True, env=environ, timeout=300)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+def run(home: Path, *args: str, lang: str = "en", check: bool = True, **env: str) -> CompletedProcess[str]:
+    return run_cli(home, *args, lang=lang, code=0 if check else None, **env)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,11 @@ exit code; no stack traces for user mistakes.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import click
 import orjson
@@ -268,8 +269,20 @@ def text_report(
         print_text_report(s.lang, summary, out)
 
 
+# Commands of the later packages: (module, function, command). Each is optional (its extra may not
+# be installed), so the core CLI never breaks.
+_OPTIONAL_COMMANDS: Final = (
+    ("kuaifan.plan.cli", "plan", "plan"),
+    ("kuaifan.api.cli", "serve", "serve"),
+    ("kuaifan.api.cli", "replay", "replay"),
+    ("kuaifan.signals.cli", "signals", "signals"),
+    ("kuaifan.plan.forecast_cli", "forecast", "forecast"),
+    ("kuaifan.backtest.cli", "backtest", "backtest"),
+)
+
+
 def _mount_optional() -> None:
-    """Sub-apps of the later packages; each is optional so the core CLI never breaks."""
+    """The sub-app ``text`` and the commands of ``_OPTIONAL_COMMANDS`` whose packages import."""
     try:
         from kuaifan.text.cli import app as text_app
     except ImportError:  # pragma: no cover - the text extra is not installed
@@ -277,38 +290,12 @@ def _mount_optional() -> None:
     else:
         text_app.command("report")(text_report)
         app.add_typer(text_app, name="text", help=both("评论理解", "comment understanding"))
-    try:
-        from kuaifan.plan.cli import plan as plan_command
-    except ImportError:  # pragma: no cover - the plan extra is not installed
-        pass
-    else:
-        app.command("plan")(plan_command)
-    try:
-        from kuaifan.api.cli import replay as replay_command
-        from kuaifan.api.cli import serve as serve_command
-    except ImportError:  # pragma: no cover - the api extra is not installed
-        pass
-    else:
-        app.command("serve")(serve_command)
-        app.command("replay")(replay_command)
-    try:
-        from kuaifan.signals.cli import signals as signals_command
-    except ImportError:  # pragma: no cover - the forecast extra is not installed
-        pass
-    else:
-        app.command("signals")(signals_command)
-    try:
-        from kuaifan.plan.forecast_cli import forecast as forecast_command
-    except ImportError:  # pragma: no cover - the forecast / plan extras are not installed
-        pass
-    else:
-        app.command("forecast")(forecast_command)
-    try:
-        from kuaifan.backtest.cli import backtest as backtest_command
-    except ImportError:  # pragma: no cover - the forecast extra is not installed
-        pass
-    else:
-        app.command("backtest")(backtest_command)
+    for module, function, name in _OPTIONAL_COMMANDS:
+        try:
+            command = getattr(importlib.import_module(module), function)
+        except ImportError:  # pragma: no cover - that extra is not installed
+            continue
+        app.command(name)(command)
 
 
 _mount_optional()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from pydantic import ValidationError
+
 Lang = Literal["zh", "en"]
 
 
@@ -55,6 +57,18 @@ class InputError(KuaifanError):
     code = "invalid_input"
     exit_code = 65  # EX_DATAERR
     http_status = 400
+
+
+def first_problem(exc: ValidationError, root: str = "(root)") -> tuple[str, str]:
+    """The dotted location and the message of a pydantic error's first problem, for one clear line."""
+    first = exc.errors()[0]
+    return ".".join(str(p) for p in first["loc"]) or root, str(first["msg"])
+
+
+def cannot_write(path: object, exc: OSError) -> InputError:
+    """An output file or folder that cannot be written (zh + en), naming it and the OS reason."""
+    reason = exc.strerror or str(exc)
+    return InputError(f"无法写入 {path}：{reason}", f"cannot write {path}: {reason}", path=str(path))
 
 
 class RejectedInput(InputError):

@@ -4,26 +4,16 @@ ingest` → `kuaifan forecast --costs` → `kuaifan plan --input` → purchase o
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from kuaifan.plan.model import parse_plan_json
 
 ROOT = Path(__file__).resolve().parents[2]
-KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
 COSTS = str(ROOT / "examples" / "costs.toml")
-
-
-def run(home: Path, *args: str, code: int = 0, lang: str = "en") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUAIFAN_HOME": str(home), "KUAIFAN_LANG": lang, "COLUMNS": "200"}
-    env.pop("KUAIFAN_CONFIG", None)
-    proc = subprocess.run([*KUAIFAN, *args], capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == code, proc.stderr
-    return proc
+run = run_cli
 
 
 @pytest.fixture(scope="module")

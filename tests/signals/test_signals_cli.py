@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from clirun import run_cli
 from kuaifan.config import load_settings
 from kuaifan.signals import demand_signals
 from kuaifan.signals.cli import day_start_ms
@@ -22,15 +21,7 @@ from kuaifan.signals.report import ASKING, EXPORT_TABLES, signals_report, stored
 from kuaifan.store.duckdb import DuckStore
 from kuaifan.text.tagging import tagger_id
 
-KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
-
-
-def run(home: Path, *args: str, lang: str = "en", code: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUAIFAN_HOME": str(home), "KUAIFAN_LANG": lang, "COLUMNS": "200"}
-    env.pop("KUAIFAN_CONFIG", None)
-    proc = subprocess.run([*KUAIFAN, *args], capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == code, proc.stderr
-    return proc
+run = run_cli
 
 
 @pytest.fixture(scope="module")

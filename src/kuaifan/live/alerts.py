@@ -38,7 +38,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kuaifan.config import TenantConfig
-from kuaifan.errors import ConfigError
+from kuaifan.errors import ConfigError, first_problem
 from kuaifan.live import metrics as M
 from kuaifan.live.metrics import MINUTE_MS, percentile
 from kuaifan.live.room import LM_CLICKS, LM_ORDERS, RoomState
@@ -98,11 +98,10 @@ class AlertThresholds(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as err:
-            e = err.errors()[0]
-            key = ".".join(str(p) for p in e["loc"]) or "(root)"
+            key, msg = first_problem(err)
             raise ConfigError(
-                f"{where}.{key}: 告警阈值无效：{e['msg']}",
-                f"{where}.{key}: invalid alert threshold: {e['msg']}",
+                f"{where}.{key}: 告警阈值无效：{msg}",
+                f"{where}.{key}: invalid alert threshold: {msg}",
                 key=f"{where}.{key}",
             ) from None
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kuaifan.errors import InputError, NotFoundError
+from kuaifan.errors import InputError, NotFoundError, first_problem
 from kuaifan.plan.model import Factory, NonNegFloat, Presale
 
 
@@ -76,8 +76,7 @@ def load_costs(path: Path) -> CostsConfig:
     try:
         return CostsConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        key, msg = first_problem(exc, "(top level)")
         raise InputError(
-            f"{path}：{key}：{first['msg']}", f"{path}: {key}: {first['msg']}", path=str(path), field=key
+            f"{path}：{key}：{msg}", f"{path}: {key}: {msg}", path=str(path), field=key
         ) from None

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kuaifan.errors import InputError, NotFoundError
+from kuaifan.errors import InputError, NotFoundError, cannot_write
 from kuaifan.i18n import Lang, both, t
 from kuaifan.plan.costs import load_costs
 from kuaifan.plan.from_signals import (
@@ -227,11 +227,7 @@ def forecast(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise InputError(
-            f"无法写入 {path}：{exc.strerror or exc}",
-            f"cannot write {path}: {exc.strerror or exc}",
-            path=str(path),
-        ) from None
+        raise cannot_write(path, exc) from None
     if as_json:
         print(orjson.dumps({**summary, "plan_input": str(path)}).decode())
     else:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kuaifan.config import load_settings
-from kuaifan.errors import InputError, NotFoundError
+from kuaifan.errors import InputError, NotFoundError, cannot_write
 from kuaifan.i18n import Lang, both, t
 from kuaifan.signals import DemandSignals, demand_signals
 from kuaifan.signals.report import EXPORT_TABLES, signals_report, stored_facts
@@ -106,11 +106,7 @@ def write_tables(sig: DemandSignals, out_dir: Path) -> list[Path]:
             frame.write_csv(csv, include_bom=True)
             paths += [parquet, csv]
     except OSError as exc:
-        raise InputError(
-            f"无法写入 {out_dir}：{exc.strerror or exc}",
-            f"cannot write to {out_dir}: {exc.strerror or exc}",
-            path=str(out_dir),
-        ) from None
+        raise cannot_write(out_dir, exc) from None
     return paths
 
 

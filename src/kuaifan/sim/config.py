@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kuaifan.config import TENANT_NAME
-from kuaifan.errors import InputError
+from kuaifan.errors import InputError, first_problem
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # A fixed evening in the past: event times are deterministic and never "in the future".
@@ -91,11 +91,10 @@ def sim_config(**values: Any) -> SimConfig:
     try:
         return SimConfig(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "config"
+        name, msg = first_problem(exc, "config")
         raise InputError(
-            f"模拟参数 {name} 无效：{first['msg']}",
-            f"bad simulation setting {name}: {first['msg']}",
+            f"模拟参数 {name} 无效：{msg}",
+            f"bad simulation setting {name}: {msg}",
             field=name,
         ) from None
 

@@ -43,6 +43,23 @@ def _same(field: str, gold: Any, pred: Any) -> bool:
     return bool(gold == pred)
 
 
+def per_class_scores(
+    confusion: dict[str, dict[str, int]], classes: Sequence[str]
+) -> tuple[dict[str, tuple[float, float, float, int]], float]:
+    """(precision, recall, F1, support) per class of a gold -> predicted confusion, and the macro-F1
+    over the classes that occur in the gold."""
+    out: dict[str, tuple[float, float, float, int]] = {}
+    for name in classes:
+        tp = confusion[name][name]
+        support = sum(confusion[name].values())
+        predicted = sum(confusion[g][name] for g in classes)
+        p = tp / predicted if predicted else 0.0
+        r = tp / support if support else 0.0
+        out[name] = (p, r, 2 * p * r / (p + r) if p + r else 0.0, support)
+    present = [name for name in classes if out[name][3] > 0]
+    return out, sum(out[n][2] for n in present) / len(present) if present else 0.0
+
+
 def evaluate(rows: Sequence[dict[str, Any]], classifier: TextClassifier | None = None) -> Report:
     clf = classifier or default_classifier()
     preds: list[Comment] = clf.classify_many([r["text"] for r in rows])
@@ -76,17 +93,7 @@ def evaluate(rows: Sequence[dict[str, Any]], classifier: TextClassifier | None =
                     "fields": {f: (row.get(f), getattr(pred, f)) for f in bad_fields},
                 }
             )
-    per_intent: dict[str, tuple[float, float, float, int]] = {}
-    for name in INTENTS:
-        tp = confusion[name][name]
-        support = sum(confusion[name].values())
-        predicted = sum(confusion[g][name] for g in INTENTS)
-        p = tp / predicted if predicted else 0.0
-        r = tp / support if support else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        per_intent[name] = (p, r, f1, support)
-    present = [name for name in INTENTS if per_intent[name][3] > 0]
-    macro = sum(per_intent[n][2] for n in present) / len(present) if present else 0.0
+    per_intent, macro = per_class_scores(confusion, INTENTS)
     n = len(rows)
     correct = sum(confusion[g][g] for g in INTENTS)
     total_gold = sum(v[1] for v in attr.values())
@@ -171,20 +178,12 @@ def evaluate_sentiment(
             agree += (score > 0) if gold == "pos" else (score < 0)
         if gold != pred:
             errors.append({"id": row.get("id"), "text": row["text"], "gold": gold, "sentiment": score})
-    per_class: dict[str, tuple[float, float, float, int]] = {}
-    for name in POLARITIES:
-        tp = confusion[name][name]
-        support = sum(confusion[name].values())
-        predicted = sum(confusion[g][name] for g in POLARITIES)
-        p = tp / predicted if predicted else 0.0
-        r = tp / support if support else 0.0
-        per_class[name] = (p, r, 2 * p * r / (p + r) if p + r else 0.0, support)
-    present = [n for n in POLARITIES if per_class[n][3]]
+    per_class, macro = per_class_scores(confusion, POLARITIES)
     n = len(rows)
     return SentimentReport(
         n=n,
         accuracy=sum(confusion[g][g] for g in POLARITIES) / n if n else 0.0,
-        macro_f1=sum(per_class[c][2] for c in present) / len(present) if present else 0.0,
+        macro_f1=macro,
         per_class=per_class,
         confusion=confusion,
         sign_accuracy=agree / signed if signed else 0.0,
