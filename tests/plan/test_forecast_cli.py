@@ -61,6 +61,22 @@ def test_forecast_writes_a_plan_input_that_plan_turns_into_purchase_orders(home:
     for factory in ordered:
         assert (po_dir / f"PO-{factory}.xlsx").exists() and (po_dir / f"PO-{factory}.csv").exists()
 
+    # the next planning round knows what is already on order: the orders come back as incoming goods
+    placed = home / "plans" / "placed.json"
+    placed.write_text(json.dumps(result), encoding="utf-8")
+    again_in = home / "plans" / "again.json"
+    again = json.loads(
+        run(home, "forecast", "--costs", COSTS, "--top", "2", "--scenarios", "6", "--json",
+            "--out", str(again_in), "--placed", str(placed)).stdout
+    )  # fmt: skip
+    assert again["on_order_units"] == sum(o["qty"] for o in result["orders"])
+    assert again["on_order_not_planned"] == []
+    incoming = {v.id: v.incoming for v in parse_plan_json(again_in.read_text(encoding="utf-8")).variants}
+    for o in result["orders"]:  # same start date: each arrives on its delivery day
+        assert any(r.day == o["delivery_day"] and r.qty >= o["qty"] for r in incoming[o["variant"]])
+    bad = run(home, "forecast", "--costs", COSTS, "--placed", str(plan_in), code=65)  # an input, not a plan
+    assert "is not a kuaifan plan output" in bad.stderr
+
 
 def test_forecast_table_and_its_errors(home: Path, tmp_path: Path) -> None:
     zh = run(home, "forecast", "--costs", COSTS, "--top", "1", "--scenarios", "3", "--out",

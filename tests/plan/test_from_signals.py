@@ -18,13 +18,14 @@ from kuaifan.plan.from_signals import (
     daily_demand,
     day_date,
     forecast_variants,
+    incoming_from_plans,
     last_live_day,
     stock_on_hand,
     stratified_joint,
     style_history,
     variant_mix,
 )
-from kuaifan.plan.model import Factory, check_plan_input
+from kuaifan.plan.model import Factory, OrderLine, PlanResult, Receipt, check_plan_input
 
 ROOT = Path(__file__).resolve().parents[2]
 D0 = 20_369  # 2025-10-08 as a day number
@@ -235,3 +236,29 @@ def test_auto_takes_lightgbm_with_enough_history_and_splits_every_path() -> None
     assert wide.height > 0.8 * styles.quantiles.height  # real intervals, not p10 = p50 = p90
     with pytest.raises(InputError, match="LightGBM needs at least 300"):
         forecast_variants(history.head(100), mix, 7, model="lgbm")
+
+
+def plan_result(start: date | None, orders: list[tuple[str, int, int, date | None]]) -> PlanResult:
+    """Only what incoming_from_plans reads: the order lines and the plan's start date."""
+    lines = [
+        OrderLine(day=0, factory="F1", variant=v, style=v.split("-")[0], qty=q, unit_price=1.0,
+                  amount=float(q), delivery_day=d, delivery_date=when)
+        for v, q, d, when in orders
+    ]  # fmt: skip
+    return PlanResult.model_construct(orders=lines, start_date=start)
+
+
+def test_earlier_orders_still_to_arrive_become_incoming_receipts() -> None:
+    start = date(2026, 10, 11)
+    first = plan_result(
+        date(2026, 10, 8), [("A-1", 100, 7, date(2026, 10, 15)), ("A-2", 40, 2, date(2026, 10, 10))]
+    )
+    second = plan_result(None, [("A-1", 30, 7, date(2026, 10, 15)), ("B-1", 5, 20, date(2026, 10, 31))])
+    got = incoming_from_plans([first, second], start)
+    assert got == {
+        "A-1": [Receipt(day=4, qty=130)],
+        "B-1": [Receipt(day=20, qty=5)],
+    }  # A-2 is in stock by then
+    undated = plan_result(None, [("A-1", 1, 3, None)])
+    with pytest.raises(ValueError, match="no delivery date"):
+        incoming_from_plans([undated], start)

@@ -17,10 +17,11 @@ import numpy as np
 import orjson
 import polars as pl
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from kuaifan.errors import InputError, NotFoundError, cannot_write
+from kuaifan.errors import InputError, NotFoundError, cannot_write, first_problem
 from kuaifan.i18n import Lang, both, t
 from kuaifan.plan.costs import load_costs
 from kuaifan.plan.from_signals import (
@@ -29,11 +30,13 @@ from kuaifan.plan.from_signals import (
     daily_demand,
     day_date,
     forecast_variants,
+    incoming_from_plans,
     last_live_day,
     stock_on_hand,
     style_history,
     variant_mix,
 )
+from kuaifan.plan.model import PlanResult
 
 MODELS = ("auto", "lgbm", "autoets", "ses", "naive")
 SHORT_HISTORY_DAYS = 3
@@ -49,6 +52,7 @@ def run_forecast(
     model: str,
     scenarios: int,
     seed: int,
+    placed: list[Path] | None = None,
 ) -> tuple[Lang, dict[str, Any], str]:
     """(language, summary, plan input JSON text)."""
     from kuaifan.signals.cli import read_signals
@@ -94,10 +98,17 @@ def run_forecast(
         seed=seed,
     )
     meta = {"tenant": name, "model": used, "history_last_day": str(day_date(last_day)), "styles": chosen}
+    try:
+        incoming = incoming_from_plans([read_plan_result(p) for p in placed or []], day_date(last_day + 1))
+    except ValueError as exc:
+        raise InputError(f"--placed：{exc}", f"--placed: {exc}", field="placed") from None
     built = build_plan_input(
         catalogue, variants, costs, start_day=last_day + 1, on_hand=stock_on_hand(sig.events),
-        scenarios=scenarios, seed=seed, meta=meta,
+        incoming=incoming, scenarios=scenarios, seed=seed, meta=meta,
     )  # fmt: skip
+    planned_ids = {v.id for v in built.plan_input.variants}
+    on_order = sum(r.qty for sku, rs in incoming.items() if sku in planned_ids for r in rs)
+    not_planned = sorted(sku for sku in incoming if sku not in planned_ids)
     totals_by = {r[0]: r for r in totals.iter_rows()}
     span = history.group_by("unique_id").agg(pl.len().alias("days"))
     days_of = dict(span.iter_rows())
@@ -129,8 +140,25 @@ def run_forecast(
         "variants": len(inp.variants),
         "styles": summary_styles,
         "skipped_no_price": built.skipped,
+        "on_order_units": on_order,  # earlier orders still to arrive, in the plan as incoming
+        "on_order_not_planned": not_planned,  # variants with goods on order that this plan leaves out
     }
     return lang, summary, inp.model_dump_json(indent=2, exclude_none=True)
+
+
+def read_plan_result(path: Path) -> PlanResult:
+    """An earlier ``kuaifan plan --json`` output (or a demo's plan.json); InputError naming the file."""
+    if not path.is_file():
+        raise NotFoundError(f"找不到计划文件：{path}", f"plan file not found: {path}", path=str(path))
+    try:
+        return PlanResult.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as exc:
+        reason = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
+        raise InputError(
+            f"{path} 不是 kuaifan plan 的输出：{reason}",
+            f"{path} is not a kuaifan plan output: {reason}",
+            path=str(path),
+        ) from None
 
 
 def print_summary(lang: Lang, summary: dict[str, Any], out: Path, console: Console) -> None:
@@ -157,6 +185,17 @@ def print_summary(lang: Lang, summary: dict[str, Any], out: Path, console: Conso
             f"{s['forecast_p10']:,.0f}", f"{s['forecast_p50']:,.0f}", f"{s['forecast_p90']:,.0f}",
         )  # fmt: skip
     console.print(table)
+    if summary["on_order_units"] or summary["on_order_not_planned"]:
+        left = ", ".join(summary["on_order_not_planned"][:5])
+        console.print(
+            tr(
+                f"在途：{summary['on_order_units']:,.0f} 件（来自之前的计划）"
+                + (f"；未纳入本次计划的 SKU：{left}" if left else ""),
+                f"on order: {summary['on_order_units']:,.0f} units from earlier plans"
+                + (f"; SKUs not in this plan: {left}" if left else ""),
+            ),
+            highlight=False,
+        )
     short = [s["item"] for s in summary["styles"] if s["history_days"] < SHORT_HISTORY_DAYS]
     if short:
         console.print(
@@ -205,6 +244,13 @@ def forecast(
     out: Annotated[
         Path | None, typer.Option("--out", help=both("规划输入 JSON 路径", "plan input JSON path"))
     ] = None,
+    placed: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--placed",
+            help=both("已下单的计划（kuaifan plan --json 输出，可多次）：在途货物", "earlier plans' orders"),
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help=both("输出 JSON 摘要", "print a JSON summary"))
     ] = False,
@@ -221,6 +267,7 @@ def forecast(
         model=model,
         scenarios=scenarios,
         seed=seed,
+        placed=placed,
     )
     path = out or load_settings().home / "reports" / "plan_input.json"
     try:

@@ -8,8 +8,9 @@
    the day after the data ends, and ``split_styles`` splits them over the style's variants by the
    signals' size curve × colour mix (prior) and what each variant sold or was asked for (observed);
 4. ``build_plan_input``: the variants with their live price, the costs file's unit cost, salvage and
-   factories, stock on hand (the file's, else the last ``stock_level`` seen) and ``scenarios`` demand
-   paths per style picked at evenly spaced quantiles of the style total (see ``stratified``).
+   factories, stock on hand (the file's, else the last ``stock_level`` seen), goods already on order
+   (``incoming_from_plans``: earlier plans' orders still to arrive) and ``scenarios`` demand paths
+   per style picked at evenly spaced quantiles of the style total (see ``stratified_joint``).
 
 Pure functions of frames and arrays; the CLI (``kuaifan forecast``) does the reading and writing.
 """
@@ -28,7 +29,7 @@ import polars as pl
 from kuaifan.errors import InputError
 from kuaifan.forecast import Forecast, Forecaster, LGBMQuantile, StatsBaseline, split_styles
 from kuaifan.plan.costs import CostsConfig
-from kuaifan.plan.model import PlanInput, Variant
+from kuaifan.plan.model import PlanInput, PlanResult, Receipt, Variant
 
 F64 = npt.NDArray[np.float64]
 DAY_MS = 86_400_000
@@ -162,6 +163,27 @@ def stratified_joint(paths: F64, k: int, rng: np.random.Generator) -> F64:
     return out
 
 
+def incoming_from_plans(plans: Sequence[PlanResult], start: date) -> dict[str, list[Receipt]]:
+    """Goods already ordered (the orders of earlier plans) that arrive on or after ``start``, per
+    variant as receipts on days counted from ``start``. Deliveries before ``start`` are stock by then:
+    the stock on hand (the last ``stock_level`` or the costs file) accounts for them."""
+    units: dict[tuple[str, int], float] = {}
+    for plan in plans:
+        for line in plan.orders:
+            arrives = line.delivery_date
+            if arrives is None and plan.start_date is not None:
+                arrives = plan.start_date + timedelta(days=line.delivery_day)
+            if arrives is None:
+                raise ValueError(f"order of {line.variant} has no delivery date (its plan has no start_date)")
+            if arrives >= start:
+                key = (line.variant, (arrives - start).days)
+                units[key] = units.get(key, 0.0) + line.qty
+    out: dict[str, list[Receipt]] = {}
+    for (variant, day), qty in sorted(units.items()):
+        out.setdefault(variant, []).append(Receipt(day=day, qty=qty))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Built:
     plan_input: PlanInput
@@ -175,6 +197,7 @@ def build_plan_input(
     *,
     start_day: int,
     on_hand: dict[str, float],
+    incoming: dict[str, list[Receipt]] | None = None,
     scenarios: int = 20,
     seed: int = 0,
     meta: dict[str, Any] | None = None,
@@ -214,6 +237,7 @@ def build_plan_input(
                     id=sku, style=str(item), price=round(price, 2), unit_cost=round(unit_cost, 2),
                     salvage_value=round(salvage, 2),
                     on_hand=costs.on_hand.get(sku, on_hand.get(sku, 0.0)),
+                    incoming=(incoming or {}).get(sku, []),
                     demand_scenarios=[[float(x) for x in path] for path in paths[j]],
                 )
             )  # fmt: skip
