@@ -125,3 +125,13 @@ def test_since_and_until_select_event_days(home: Path) -> None:
     assert report["events"] == events.filter(pl.col("ts_ms") < end).height
     assert report["to_ms"] < end
     assert 0 < report["events"] < events.height  # late re-attributed orders fall on later days
+
+
+def test_without_dates_the_last_days_up_to_the_latest_event(home: Path) -> None:
+    events = stored_events(home)
+    last_ms = int(events["ts_ms"].max())  # type: ignore[arg-type]
+    last_day = pl.Series([last_ms]).cast(pl.Datetime("ms", "UTC")).dt.convert_time_zone("Asia/Shanghai")
+    start = day_start_ms(str(last_day.dt.date()[0]), "--since")
+    one = json.loads(run(home, "signals", "--json", "--days", "1").stdout)
+    assert one["events"] == events.filter(pl.col("ts_ms") >= start).height < events.height
+    assert json.loads(run(home, "signals", "--json", "--days", "0").stdout)["events"] == events.height

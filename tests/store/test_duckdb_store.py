@@ -242,3 +242,11 @@ def test_export_to_an_unwritable_place_is_an_input_error(store: DuckStore, tmp_p
     with pytest.raises(InputError) as info:
         store.export(blocker / "out.parquet", "demo")
     assert "导出" in info.value.zh and "export" in info.value.en
+
+
+def test_last_event_ms_is_per_tenant_event_time(store: DuckStore) -> None:
+    assert store.last_event_ms("demo") is None
+    store.append(frame(row("a", ts_ms=TS), row("b", ts_ms=TS + 9), row("c", ts_ms=TS + 7)))
+    store.append(frame(row("d", tenant="t2", ts_ms=TS + 99)))
+    assert store.last_event_ms("demo") == TS + 9  # event time, not arrival order
+    assert store.last_event_ms("t2") == TS + 99

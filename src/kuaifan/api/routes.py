@@ -93,6 +93,7 @@ async def signals(
     stream: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     since: Annotated[str | None, Query(max_length=10, description="first day, China time")] = None,
     until: Annotated[str | None, Query(max_length=10, description="last day, included")] = None,
+    days: Annotated[int, Query(ge=0, le=3660, description="without dates: the last N days; 0: all")] = 30,
     top: Annotated[int, Query(ge=1, le=1000)] = 10,
 ) -> Any:
     """The same JSON as ``kuaifan signals --json`` for the caller's tenant: the 选品 ranking, the
@@ -104,7 +105,9 @@ async def signals(
     text = ctx.settings.tenants[tenant].text
 
     def compute() -> dict[str, Any]:
-        sig = store_signals(ctx.store, tenant, text, room=room, stream=stream, since=since, until=until)
+        sig = store_signals(
+            ctx.store, tenant, text, room=room, stream=stream, since=since, until=until, days=days
+        )
         return signals_report(sig, top=top)
 
     return await asyncio.to_thread(compute)

@@ -40,6 +40,7 @@ from kuaifan.plan.model import PlanResult
 
 MODELS = ("auto", "lgbm", "autoets", "ses", "naive")
 SHORT_HISTORY_DAYS = 3
+HISTORY_DAYS = 90  # the history read by default: a season of a fast-fashion style, memory bounded
 
 
 def run_forecast(
@@ -53,6 +54,7 @@ def run_forecast(
     scenarios: int,
     seed: int,
     placed: list[Path] | None = None,
+    history_days: int = HISTORY_DAYS,
 ) -> tuple[Lang, dict[str, Any], str]:
     """(language, summary, plan input JSON text)."""
     from kuaifan.signals.cli import read_signals
@@ -64,7 +66,7 @@ def run_forecast(
             field="model",
         )
     costs = load_costs(costs_path)
-    name, lang, sig = read_signals(tenant)
+    name, lang, sig = read_signals(tenant, days=history_days)
     daily = daily_demand(sig.variant_hours, last_live_day(sig.events))
     totals = daily.group_by("item").agg(pl.col("units").sum(), pl.col("demand_units").sum())
     known = set(totals["item"].to_list())
@@ -244,6 +246,10 @@ def forecast(
     out: Annotated[
         Path | None, typer.Option("--out", help=both("规划输入 JSON 路径", "plan input JSON path"))
     ] = None,
+    history: Annotated[
+        int,
+        typer.Option(min=0, help=both("读取最近 N 天的历史（0 为全部）", "days of history to read (0: all)")),
+    ] = HISTORY_DAYS,
     placed: Annotated[
         list[Path] | None,
         typer.Option(
@@ -268,6 +274,7 @@ def forecast(
         scenarios=scenarios,
         seed=seed,
         placed=placed,
+        history_days=history,
     )
     path = out or load_settings().home / "reports" / "plan_input.json"
     try:

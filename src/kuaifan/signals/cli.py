@@ -28,6 +28,9 @@ from kuaifan.signals.report import EXPORT_TABLES, signals_report, stored_facts
 from kuaifan.store.log import EventStore
 
 CHINA = timezone(timedelta(hours=8))
+CHINA_MS = 8 * 3_600_000
+DAY_MS = 86_400_000
+DEFAULT_DAYS = 30  # 近30天: the window a live-commerce dashboard looks at, and memory stays bounded
 
 
 def day_start_ms(text: str, field: str) -> int:
@@ -52,13 +55,19 @@ def store_signals(
     stream: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    days: int | None = DEFAULT_DAYS,
 ) -> DemandSignals:
-    """The signals of a tenant's stored events in the selection (tagging what is untagged first);
-    InputError for bad dates, NotFoundError when nothing is selected. Shared by CLI and API."""
+    """The signals of a tenant's stored events in the selection (tagging what is untagged first):
+    ``since`` / ``until`` (China days), else the last ``days`` days up to the latest event (None or
+    0: everything). InputError for bad dates, NotFoundError when nothing is selected."""
     from kuaifan.text.tagging import read_tagged
 
     start = day_start_ms(since, "since") if since else None
     end = day_start_ms(until, "until") + 86_400_000 if until else None
+    if start is None and end is None and days:
+        last = store.last_event_ms(tenant)
+        if last is not None:  # from 00:00 China time, days - 1 days before the latest event's day
+            start = ((last + CHINA_MS) // DAY_MS - days + 1) * DAY_MS - CHINA_MS
     if start is not None and end is not None and end <= start:
         raise InputError(
             f"until（{until}）早于 since（{since}）",
@@ -81,6 +90,7 @@ def read_signals(
     stream: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    days: int | None = DEFAULT_DAYS,
 ) -> tuple[str, Lang, DemandSignals]:
     """The tenant's name, the language and the signals of its stored events in the selection."""
     from kuaifan.cli import _ensure_config  # the first command on a machine writes kuaifan.toml
@@ -89,7 +99,9 @@ def read_signals(
     settings = _ensure_config(load_settings())
     name, cfg = settings.tenant(tenant)
     with open_store(settings) as store:
-        sig = store_signals(store, name, cfg.text, room=room, stream=stream, since=since, until=until)
+        sig = store_signals(
+            store, name, cfg.text, room=room, stream=stream, since=since, until=until, days=days
+        )
     return name, settings.lang, sig
 
 
@@ -190,6 +202,15 @@ def signals(
     until: Annotated[
         str | None, typer.Option(help=both("截止日期（含）YYYY-MM-DD", "last day, included (China time)"))
     ] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help=both(
+                "未给日期时：截至最新事件的最近 N 天（0 为全部）", "without dates: the last N days (0: all)"
+            ),
+        ),
+    ] = DEFAULT_DAYS,
     top: Annotated[int, typer.Option(min=1, max=1000, help=both("列出前 N 个", "list the top N"))] = 10,
     out_dir: Annotated[
         Path | None,
@@ -198,7 +219,7 @@ def signals(
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """需求信号：选品排行、售罄缺口、尺码颜色配比 / Demand signals: ranking, sold-out gaps, mix."""
-    name, lang, sig = read_signals(tenant, room=room, stream=stream, since=since, until=until)
+    name, lang, sig = read_signals(tenant, room=room, stream=stream, since=since, until=until, days=days)
     report = signals_report(sig, top=top)
     console = Console()
     if as_json:

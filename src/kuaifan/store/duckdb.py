@@ -269,6 +269,14 @@ class DuckStore:
             "dead_letter": int(dead[0][0]),
         }
 
+    def last_event_ms(self, tenant: str) -> int | None:
+        with self._lock, _store_errors(self.path):
+            got = self._con.execute(
+                "SELECT max(ts_ms) FROM events WHERE tenant = $tenant", {"tenant": tenant}
+            )
+            value = got.fetchall()[0][0]
+        return None if value is None else int(value)
+
     # -- comment tags ----------------------------------------------------------------------------
 
     def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:

@@ -126,6 +126,10 @@ class EventStore(Protocol):
 
     def stats(self, tenant: str | None = None) -> StoreStats: ...
 
+    def last_event_ms(self, tenant: str) -> int | None:
+        """The latest event time of a tenant (None: no events)."""
+        ...
+
     def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
         """Distinct comment texts ingested at or after ``since_ms`` that ``tagger`` has not tagged,
         and the latest ``ingest_ms`` of the tenant's events at or after ``since_ms`` (the next
