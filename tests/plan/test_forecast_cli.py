@@ -108,12 +108,16 @@ def test_a_merchant_order_export_alone_is_enough_to_plan(tmp_path: Path) -> None
             pid = "\t3600000000000000001" if k % 2 else "\t3600000000000000002"  # every spec of both
             lines.append(f"\t69{n:010d},\t70{n:010d},阔腿裤,{specs[k % 3]},1,{pid},64.50,64.50,"
                          f"2025-06-{day} 20:{10 + k}:00,已发货,\t7370000000000000001")  # fmt: skip
+        n += 1  # and a gift box without any 规格: the product is its own only variant
+        lines.append(f"\t69{n:010d},\t70{n:010d},坚果礼盒,,1,\t3600000000000000003,99.00,99.00,"
+                     f"2025-06-{day} 21:00:00,已发货,\t7370000000000000001")  # fmt: skip
     export = tmp_path / "orders.csv"
     export.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
     home = tmp_path / "home"
-    assert json.loads(run(home, "ingest", str(export), "--json").stdout)["accepted"] == 36
+    assert json.loads(run(home, "ingest", str(export), "--json").stdout)["accepted"] == 39
     signals = json.loads(run(home, "signals", "--json").stdout)
-    assert [p["item"] for p in signals["products"]] == ["3600000000000000001", "3600000000000000002"]  # a tie
+    ranked = [p["item"] for p in signals["products"]]
+    assert ranked == ["3600000000000000001", "3600000000000000002", "3600000000000000003"]  # by GMV
     assert all(p["gmv_per_minute_fen"] is None and p["minutes_on_air"] == 0 for p in signals["products"])
     plan_in = tmp_path / "in.json"
     summary = json.loads(
@@ -125,5 +129,7 @@ def test_a_merchant_order_export_alone_is_enough_to_plan(tmp_path: Path) -> None
     assert ids == [
         "3600000000000000001·白色/M", "3600000000000000001·黑色/L", "3600000000000000001·黑色/M",
         "3600000000000000002·白色/M", "3600000000000000002·黑色/L", "3600000000000000002·黑色/M",
+        "3600000000000000003",
     ]  # fmt: skip
-    assert {v.price for v in inp.variants} == {64.5}
+    assert {v.id: v.price for v in inp.variants}["3600000000000000003"] == 99.0  # priced by its sales
+    assert {v.price for v in inp.variants if v.style != "3600000000000000003"} == {64.5}

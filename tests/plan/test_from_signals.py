@@ -20,6 +20,7 @@ from kuaifan.plan.from_signals import (
     forecast_variants,
     incoming_from_plans,
     last_live_day,
+    plan_catalogue,
     stock_on_hand,
     stratified_joint,
     style_history,
@@ -262,3 +263,32 @@ def test_earlier_orders_still_to_arrive_become_incoming_receipts() -> None:
     undated = plan_result(None, [("A-1", 1, 3, None)])
     with pytest.raises(ValueError, match="no delivery date"):
         incoming_from_plans([undated], start)
+
+
+def test_plan_catalogue_keeps_listed_variants_and_products_without_a_spec() -> None:
+    vh = pl.DataFrame(
+        {
+            "item": ["A", "A", "P", "Q"],
+            "sku_id": ["A-1", "A-1", "P", "Q"],
+            "gmv_fen": [1000, 3000, 4500, 0],
+            "units": [1, 3, 3, 0],
+            "demand_units": [1.0, 3.0, 3.5, 0.0],
+        }
+    )
+    cat = pl.DataFrame(
+        {
+            "tenant": ["t"] * 2,
+            "item": ["A", "A"],
+            "sku_id": ["A-1", "A-2"],  # A-2 was listed (its spec seen) but never sold
+            "spec": ['{"颜色":"黑色"}', '{"颜色":"白色"}'],
+            "color": ["黑色", "白色"],
+            "size": [None, None],
+            "price_fen": [990.0, None],
+        }
+    )
+    got = plan_catalogue(vh, cat, ["A", "P", "Q"])
+    assert got.rows() == [
+        ("A", "A-1", "黑色", None, 990.0),  # the price seen live
+        ("A", "A-2", "白色", None, None),  # no price of its own: build_plan_input uses the style's
+        ("P", "P", None, None, 1500.0),  # no spec: its own only variant, priced by its sales
+    ]

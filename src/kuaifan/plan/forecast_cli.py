@@ -32,6 +32,7 @@ from kuaifan.plan.from_signals import (
     forecast_variants,
     incoming_from_plans,
     last_live_day,
+    plan_catalogue,
     stock_on_hand,
     style_history,
     variant_mix,
@@ -69,7 +70,7 @@ def run_forecast(
     name, lang, sig = read_signals(tenant, days=history_days)
     daily = daily_demand(sig.variant_hours, last_live_day(sig.events))
     totals = daily.group_by("item").agg(pl.col("units").sum(), pl.col("demand_units").sum())
-    known = set(totals["item"].to_list())
+    known = set(totals.filter(pl.col("demand_units") > 0)["item"].to_list())
     if items:
         unknown = [i for i in items if i not in known]
         if unknown:
@@ -88,7 +89,7 @@ def run_forecast(
     last_day = int(daily["day"].max())  # type: ignore[arg-type]
     history = style_history(daily, chosen, last_day)
     days = horizon or costs.horizon_days
-    catalogue = sig.catalogue.filter(pl.col("item").is_in(chosen))
+    catalogue = plan_catalogue(sig.variant_hours, sig.catalogue, chosen)
     observed = daily.group_by("sku_id").agg(pl.col("demand_units").sum())
     mix = variant_mix(sig.mix, catalogue, observed)
     styles, variants, used = forecast_variants(

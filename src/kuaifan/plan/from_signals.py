@@ -114,6 +114,33 @@ def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int
     return StatsBaseline(name)
 
 
+def plan_catalogue(
+    variant_hours: pl.DataFrame, catalogue: pl.DataFrame, items: Sequence[str]
+) -> pl.DataFrame:
+    """item, sku_id, color, size, price_fen of every variant of ``items``: the signals' catalogue
+    (variants whose spec was seen, sold or not) and every variant that had demand without a spec (a
+    product without 规格 is its own only variant), priced by its own sales where no price was seen."""
+    wanted = pl.col("item").is_in(list(items))
+    sold = (
+        variant_hours.filter(wanted)
+        .group_by("item", "sku_id")
+        .agg(pl.col("gmv_fen").sum(), pl.col("units").sum(), pl.col("demand_units").sum())
+    )
+    known = (
+        catalogue.filter(wanted)
+        .select("item", "sku_id", "color", "size", pl.col("price_fen").alias("seen_fen"), listed=pl.lit(True))
+        .unique("sku_id", keep="first")
+    )
+    own_price = pl.when(pl.col("units") > 0).then(pl.col("gmv_fen") / pl.col("units"))
+    return (
+        known.join(sold, on=["item", "sku_id"], how="full", coalesce=True)
+        .filter(pl.col("listed").fill_null(False) | (pl.col("demand_units") > 0))
+        .with_columns(pl.coalesce("seen_fen", own_price).alias("price_fen"))
+        .select("item", "sku_id", "color", "size", "price_fen")
+        .sort("item", "sku_id")
+    )
+
+
 def variant_mix(sig_mix: pl.DataFrame, catalogue: pl.DataFrame, observed: pl.DataFrame) -> pl.DataFrame:
     """style, unique_id, prior, observed for ``split_styles``: prior = the style's colour share × size
     share from the signals' blended mix (an axis the mix does not know counts as 1), observed = the
