@@ -176,7 +176,7 @@ def test_a_price_in_the_costs_file_plans_a_style_the_room_never_priced() -> None
         CATALOGUE, fc, costs(styles={"C": {"price": 88.0}}), start_day=D0, on_hand={}, scenarios=2
     )
     assert [(v.id, v.price) for v in built.plan_input.variants] == [("C-1", 88.0)]
-    with pytest.raises(ValueError, match="no style has a price"):
+    with pytest.raises(InputError, match="no chosen style has a price"):
         build_plan_input(CATALOGUE, fc, costs(), start_day=D0, on_hand={})
 
 

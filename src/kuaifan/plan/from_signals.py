@@ -243,22 +243,22 @@ def build_plan_input(
     for (item,), rows in cat.group_by(["item"], maintain_order=True):
         style = costs.styles.get(str(item))
         live = [p / 100.0 for p in rows["price_fen"].to_list() if p is not None and p > 0]
-        fallback = float(np.median(live)) if live else None
+        fallback = (
+            style.price if style and style.price is not None else (float(np.median(live)) if live else None)
+        )
+        if fallback is None:  # no price anywhere: the style is left out, and said so
+            skipped.append(str(item))
+            continue
         skus = rows["sku_id"].to_list()
         paths = stratified_joint(variants.samples[[index[s] for s in skus]], scenarios, rng)
         for j, (sku, fen) in enumerate(zip(skus, rows["price_fen"].to_list(), strict=True)):
             price = style.price if style and style.price is not None else (fen / 100.0 if fen else fallback)
-            if price is None:
-                skipped.append(str(item))
-                break
-            unit_cost = (
-                style.unit_cost if style and style.unit_cost is not None else costs.unit_cost_share * price
-            )
-            salvage = (
-                style.salvage_value
-                if style and style.salvage_value is not None
-                else costs.salvage_share * price
-            )
+            unit_cost = costs.unit_cost_share * price
+            if style and style.unit_cost is not None:
+                unit_cost = style.unit_cost
+            salvage = costs.salvage_share * price
+            if style and style.salvage_value is not None:
+                salvage = style.salvage_value
             out.append(
                 Variant(
                     id=sku, style=str(item), price=round(price, 2), unit_cost=round(unit_cost, 2),
@@ -268,11 +268,13 @@ def build_plan_input(
                     demand_scenarios=[[float(x) for x in path] for path in paths[j]],
                 )
             )  # fmt: skip
-        else:
-            continue
-        out = [v for v in out if v.style != str(item)]  # a style is planned whole or not at all
     if not out:
-        raise ValueError("no style has a price: give styles.<item>.price in the costs file")
+        names = ", ".join(skipped[:5])
+        raise InputError(
+            f"所选款式都没有价格：请在成本文件中给出 styles.<款式>.price（{names}）",
+            f"no chosen style has a price: give styles.<item>.price in the costs file ({names})",
+            field="styles",
+        )
     inp = PlanInput(
         horizon_days=horizon,
         review_days=costs.review_days_for(horizon),
