@@ -10,6 +10,7 @@ import pytest
 
 from kuaifan.forecast import (
     Forecaster,
+    LaunchCurve,
     LevelCalibrated,
     LGBMQuantile,
     StatsBaseline,
@@ -41,6 +42,7 @@ FORECASTERS: dict[str, Callable[[], Forecaster]] = {
     "ses": lambda: StatsBaseline("ses"),
     "autoets": lambda: StatsBaseline("autoets"),
     "lgbm": lambda: LGBMQuantile(n_estimators=60),
+    "curve": LaunchCurve,
     "lgbm_calibrated": lambda: LevelCalibrated(
         lambda: LGBMQuantile(n_estimators=60, median_only=True), cuts=(1, 3, 7), folds=3
     ),
@@ -102,6 +104,29 @@ def test_lgbm_learns_the_decay_that_ses_cannot(panel: pl.DataFrame) -> None:
         fc = FORECASTERS[name]().fit(panel).predict(H, history=cut)
         scores[name] = wape(actual, fc.quantiles.sort("unique_id", "ds")["p50"].to_numpy())
     assert scores["lgbm"] < 0.8 * scores["ses"]
+
+
+def test_launch_curve_learns_the_decay_from_few_styles() -> None:
+    """Eight styles of three weeks (168 style-days, too few for LightGBM) teach the launch curve."""
+    train = launches(n=8, days=21, seed=3)
+    test = launches(n=20, days=21, seed=5)
+    actual = test.filter(pl.col("ds").is_between(2, 2 + H - 1)).sort("unique_id", "ds")["y"].to_numpy()
+    cut = test.filter(pl.col("ds") < 2)  # the launch stream and the day after
+    scores = {}
+    for name, model in (("ses", StatsBaseline("ses")), ("curve", LaunchCurve())):
+        fc = model.fit(train).predict(H, history=cut)
+        scores[name] = wape(actual, fc.quantiles.sort("unique_id", "ds")["p50"].to_numpy())
+    assert scores["curve"] < 0.7 * scores["ses"], scores
+
+
+def test_launch_curve_without_long_styles_is_a_level_with_a_wide_band() -> None:
+    short = launches(n=5, days=3, seed=2)
+    model = LaunchCurve().fit(short)
+    assert model.n_train == 0
+    fc = model.predict(H, n_samples=10)
+    q = fc.quantiles
+    assert (q.group_by("unique_id").agg(pl.col("p50").n_unique())["p50"] == 1).all()  # flat
+    assert ((q["p90"] - q["p10"]) > 0).all()
 
 
 def test_build_forecast_sorts_crossed_quantiles() -> None:

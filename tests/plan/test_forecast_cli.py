@@ -4,6 +4,7 @@ ingest` → `kuaifan forecast --costs` → `kuaifan plan --input` → purchase o
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,9 +88,9 @@ def test_forecast_table_and_its_errors(home: Path, tmp_path: Path) -> None:
     unknown = run(home, "forecast", "--costs", COSTS, "--item", "no-such-style", code=66)
     assert "no demand data for these styles: no-such-style" in unknown.stderr
     model = run(home, "forecast", "--costs", COSTS, "--model", "prophet", code=65)
-    assert "--model: expected one of auto, lgbm, autoets, ses, naive, got 'prophet'" in model.stderr
+    assert "--model: expected one of auto, lgbm, curve, autoets, ses, naive, got 'prophet'" in model.stderr
     lgbm = run(home, "forecast", "--costs", COSTS, "--model", "lgbm", code=65)
-    assert "LightGBM needs at least 300 style-days of history, the selection has 15" in lgbm.stderr
+    assert re.search(r"LightGBM needs at least 300 style-days of history, the shop has \d+", lgbm.stderr)
     start = run(home, "sim", "--start", "yesterday", "--out", str(tmp_path / "s"), code=65)
     assert "--start: expected a time such as 2026-10-08T20:00, got 'yesterday'" in start.stderr
 

@@ -292,3 +292,18 @@ def test_plan_catalogue_keeps_listed_variants_and_products_without_a_spec() -> N
         ("A", "A-2", "白色", None, None),  # no price of its own: build_plan_input uses the style's
         ("P", "P", None, None, 1500.0),  # no spec: its own only variant, priced by its sales
     ]
+
+
+def test_auto_takes_the_launch_curve_for_a_few_long_styles() -> None:
+    rng = np.random.default_rng(4)
+    rows = [(f"S{s}", D0 + d, float(rng.poisson(60 * np.exp(-d / 4)))) for s in range(4) for d in range(10)]
+    rows += [("NEW", D0 + 9, 55.0)]  # launched on the last day
+    panel = pl.DataFrame(rows, schema={"unique_id": pl.String, "ds": pl.Int64, "y": pl.Float64}, orient="row")
+    new = panel.filter(pl.col("unique_id") == "NEW")
+    mix = pl.DataFrame({"style": ["NEW"], "unique_id": ["NEW-1"], "prior": [1.0], "observed": [55.0]})
+    styles, _, used = forecast_variants(new, mix, 7, train=panel, n_samples=20)
+    assert used == "curve"
+    p50 = styles.quantiles.sort("ds")["p50"].to_list()
+    assert p50[0] < 55.0 and p50[-1] < p50[0]  # the spike falls back, as the shop's styles did
+    _, _, flat = forecast_variants(new, mix, 7, train=panel.filter(pl.col("ds") > D0 + 6), n_samples=20)
+    assert flat == "autoets"  # no style with a week of history: nothing to learn a curve from

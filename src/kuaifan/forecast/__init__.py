@@ -7,15 +7,17 @@
     fc.samples     # (series, 50, 14) → the planner's demand_scenarios
     variants = split_styles(fc, mix)  # style → colour × size: mix has style, unique_id, prior, observed
 
-:class:`LevelCalibrated` wraps one of them with its level bias and spread measured on held-out
-series (what the backtest uses). Every forecaster follows :class:`Forecaster` and runs the same
-contract test. statsforecast,
+:class:`LaunchCurve` learns one launch shape from a shop's own styles when there is too little
+history for LightGBM. :class:`LevelCalibrated` wraps one of them with its level bias and spread
+measured on held-out series (what the backtest uses). Every forecaster follows :class:`Forecaster`
+and runs the same contract test. statsforecast,
 mlforecast and lightgbm are imported when a model is fitted (the ``forecast`` extra).
 """
 
 from kuaifan.forecast.base import Forecast, Forecaster, build_forecast, check_history, coverage, wape
 from kuaifan.forecast.baselines import StatsBaseline
 from kuaifan.forecast.calibrated import LevelCalibrated
+from kuaifan.forecast.curve import LaunchCurve
 from kuaifan.forecast.lgbm import LGBMQuantile, calibrate_interval, widen
 from kuaifan.forecast.topdown import expected_shares, split_styles, top_down
 
@@ -23,6 +25,7 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "LGBMQuantile",
+    "LaunchCurve",
     "LevelCalibrated",
     "StatsBaseline",
     "build_forecast",

@@ -39,7 +39,7 @@ from kuaifan.plan.from_signals import (
 )
 from kuaifan.plan.model import PlanResult
 
-MODELS = ("auto", "lgbm", "autoets", "ses", "naive")
+MODELS = ("auto", "lgbm", "curve", "autoets", "ses", "naive")
 SHORT_HISTORY_DAYS = 3
 HISTORY_DAYS = 90  # the history read by default: a season of a fast-fashion style, memory bounded
 
@@ -88,6 +88,7 @@ def run_forecast(
         raise NotFoundError("没有任何款式有需求", "no style has any demand yet")
     last_day = int(daily["day"].max())  # type: ignore[arg-type]
     history = style_history(daily, chosen, last_day)
+    train = style_history(daily, sorted(known), last_day)  # the model learns from every style
     days = horizon or costs.horizon_days
     catalogue = plan_catalogue(sig.variant_hours, sig.catalogue, chosen)
     observed = daily.group_by("sku_id").agg(pl.col("demand_units").sum())
@@ -96,6 +97,7 @@ def run_forecast(
         history,
         mix,
         days,
+        train=train,
         model=cast(ModelName, model),
         n_samples=max(200, scenarios),
         seed=seed,
@@ -239,7 +241,7 @@ def forecast(
     horizon: Annotated[
         int | None, typer.Option(min=1, max=366, help=both("计划天数（默认取成本文件）", "days to plan"))
     ] = None,
-    model: Annotated[str, typer.Option(help="auto | lgbm | autoets | ses | naive")] = "auto",
+    model: Annotated[str, typer.Option(help="auto | lgbm | curve | autoets | ses | naive")] = "auto",
     scenarios: Annotated[
         int, typer.Option(min=1, max=500, help=both("每款需求情景数", "demand scenarios per style"))
     ] = 20,

@@ -27,7 +27,8 @@ import numpy.typing as npt
 import polars as pl
 
 from kuaifan.errors import InputError
-from kuaifan.forecast import Forecast, Forecaster, LGBMQuantile, StatsBaseline, split_styles
+from kuaifan.forecast import Forecast, Forecaster, LaunchCurve, LGBMQuantile, StatsBaseline, split_styles
+from kuaifan.forecast.curve import MIN_TRAIN_DAYS
 from kuaifan.plan.costs import CostsConfig
 from kuaifan.plan.model import PlanInput, PlanResult, Receipt, Variant
 
@@ -35,8 +36,9 @@ F64 = npt.NDArray[np.float64]
 DAY_MS = 86_400_000
 CHINA_OFFSET_MS = 8 * 3_600_000
 EPOCH = date(1970, 1, 1)
-ModelName = Literal["auto", "lgbm", "autoets", "ses", "naive"]
-LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from: AutoETS / SES
+ModelName = Literal["auto", "lgbm", "curve", "autoets", "ses", "naive"]
+LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from
+CURVE_MIN_STYLES = 3  # styles with MIN_TRAIN_DAYS of history that a launch curve needs
 
 
 def china_day(ms_col: str) -> pl.Expr:
@@ -97,17 +99,26 @@ def style_history(daily: pl.DataFrame, items: Sequence[str], last_day: int) -> p
 
 
 def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int = 0) -> Forecaster:
-    """The named model; ``auto``: LightGBM quantiles across styles when the history has at least
-    ``LGBM_MIN_ROWS`` style-days, else AutoETS per style (SES below 8 days, a single day carried on)."""
+    """The named model, trained on ``history``. ``auto``: LightGBM quantiles across styles from
+    ``LGBM_MIN_ROWS`` style-days; else the shop's launch curve when ``CURVE_MIN_STYLES`` styles have
+    ``MIN_TRAIN_DAYS`` days each; else AutoETS per style (SES below 8 days, one day carried on)."""
     if name == "auto":
-        name = "lgbm" if history.height >= LGBM_MIN_ROWS else "autoets"
+        lengths = history.group_by("unique_id").len()["len"]
+        if history.height >= LGBM_MIN_ROWS:
+            name = "lgbm"
+        elif int((lengths >= MIN_TRAIN_DAYS).sum()) >= CURVE_MIN_STYLES:
+            name = "curve"
+        else:
+            name = "autoets"
+    if name == "curve":
+        return LaunchCurve()
     if name == "lgbm":
         if history.height < LGBM_MIN_ROWS:  # its quantile trees would not split: p10 = p50 = p90
             raise InputError(
-                f"LightGBM 需要至少 {LGBM_MIN_ROWS} 个款式·天的历史，所选只有 {history.height} 个："
-                "请多选款式（--top）或用 --model auto / autoets",
-                f"LightGBM needs at least {LGBM_MIN_ROWS} style-days of history, the selection has "
-                f"{history.height}: choose more styles (--top) or use --model auto / autoets",
+                f"LightGBM 需要至少 {LGBM_MIN_ROWS} 个款式·天的历史，本店只有 {history.height} 个："
+                "请用 --model auto / curve / autoets，或读取更长的历史（--history）",
+                f"LightGBM needs at least {LGBM_MIN_ROWS} style-days of history, the shop has "
+                f"{history.height}: use --model auto / curve / autoets, or read more history (--history)",
                 field="model",
             )
         return LGBMQuantile(seed=seed)
@@ -163,13 +174,16 @@ def forecast_variants(
     mix: pl.DataFrame,
     horizon: int,
     *,
+    train: pl.DataFrame | None = None,
     model: ModelName = "auto",
     n_samples: int = 200,
     seed: int = 0,
 ) -> tuple[Forecast, Forecast, str]:
-    """(style forecast, variant forecast, model name) for the styles of ``history``."""
-    forecaster = choose_forecaster(history, model, seed)
-    styles = forecaster.fit(history).predict(horizon, n_samples=n_samples, seed=seed)
+    """(style forecast, variant forecast, model name) for the styles of ``history``; the model
+    learns from ``train`` (default ``history``): all of the shop's styles, not only the chosen."""
+    panel = train if train is not None else history
+    forecaster = choose_forecaster(panel, model, seed)
+    styles = forecaster.fit(panel).predict(horizon, history=history, n_samples=n_samples, seed=seed)
     return styles, split_styles(styles, mix, seed=seed), forecaster.name
 
 
