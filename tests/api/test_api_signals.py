@@ -7,8 +7,8 @@ import time
 from apihelpers import MIN, T0, Api, ev, order
 from test_api_errors import assert_error_shape
 
-from kuaifan.signals.cli import store_signals
 from kuaifan.signals.report import signals_report
+from kuaifan.signals.stored import store_signals
 
 
 def spec(color: str, size: str) -> str:

@@ -15,9 +15,9 @@ from polars.testing import assert_frame_equal
 from clirun import run_cli
 from kuaifan.config import load_settings
 from kuaifan.signals import demand_signals
-from kuaifan.signals.cli import day_start_ms
 from kuaifan.signals.mentions import text_facts
 from kuaifan.signals.report import ASKING, EXPORT_TABLES, signals_report, stored_facts
+from kuaifan.signals.stored import day_start_ms
 from kuaifan.store.duckdb import DuckStore
 from kuaifan.text.tagging import tagger_id
 

@@ -98,8 +98,8 @@ async def signals(
 ) -> Any:
     """The same JSON as ``kuaifan signals --json`` for the caller's tenant: the 选品 ranking, the
     sold-out variants with demand left over and the size / colour mix of the ranked products."""
-    from kuaifan.signals.cli import store_signals
     from kuaifan.signals.report import signals_report
+    from kuaifan.signals.stored import store_signals
 
     ctx = get_ctx(request)
     text = ctx.settings.tenants[tenant].text
