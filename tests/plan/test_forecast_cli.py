@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from clirun import run_cli
@@ -44,6 +45,15 @@ def test_forecast_writes_a_plan_input_that_plan_turns_into_purchase_orders(home:
         assert 0 <= s["forecast_p10"] <= s["forecast_p50"] <= s["forecast_p90"]
     inp = parse_plan_json(plan_in.read_text(encoding="utf-8"))  # the planner's own checks pass
     assert inp.horizon_days == 28 and inp.review_days == [0, 7, 14, 21]
+    tables = home / "plans" / "tables"
+    run(home, "forecast", "--costs", COSTS, "--top", "2", "--scenarios", "6", "--tables", str(tables),
+        "--out", str(home / "plans" / "t.json"))  # fmt: skip
+    style_fc = pl.read_parquet(tables / "style_forecast.parquet")
+    assert style_fc.height == 2 * 28 and str(style_fc["date"].min()) == "2026-10-11"
+    assert ((style_fc["p10"] <= style_fc["p50"]) & (style_fc["p50"] <= style_fc["p90"])).all()
+    variant_fc = pl.read_csv(tables / "variant_forecast.csv")  # the BOM is read as UTF-8
+    assert set(variant_fc.columns) == {"variant", "style", "date", "p10", "p50", "p90"}
+    assert variant_fc["variant"].n_unique() == len(inp.variants)
     assert [f.id for f in inp.factories] == ["F1", "F2"]
     assert len(inp.variants) == sum(s["variants"] for s in styles) == summary["variants"]
     assert {v.style for v in inp.variants} == {s["item"] for s in styles}

@@ -38,6 +38,7 @@ from kuaifan.plan.from_signals import (
     variant_mix,
 )
 from kuaifan.plan.model import PlanResult
+from kuaifan.report.frames import write_frames
 
 MODELS = ("auto", "lgbm", "curve", "autoets", "ses", "naive")
 SHORT_HISTORY_DAYS = 3
@@ -56,8 +57,8 @@ def run_forecast(
     seed: int,
     placed: list[Path] | None = None,
     history_days: int = HISTORY_DAYS,
-) -> tuple[Lang, dict[str, Any], str]:
-    """(language, summary, plan input JSON text)."""
+) -> tuple[Lang, dict[str, Any], str, dict[str, pl.DataFrame]]:
+    """(language, summary, plan input JSON text, the forecast tables per style and per variant)."""
     from kuaifan.signals.cli import read_signals
 
     if model not in MODELS:
@@ -148,7 +149,26 @@ def run_forecast(
         "on_order_units": on_order,  # earlier orders still to arrive, in the plan as incoming
         "on_order_not_planned": not_planned,  # variants with goods on order that this plan leaves out
     }
-    return lang, summary, inp.model_dump_json(indent=2, exclude_none=True)
+    tables = {
+        "style_forecast": forecast_table(styles.quantiles, "style"),
+        "variant_forecast": forecast_table(
+            variants.quantiles.join(mix.select(pl.col("unique_id"), "style"), on="unique_id", how="left"),
+            "variant",
+        ),
+    }
+    return lang, summary, inp.model_dump_json(indent=2, exclude_none=True), tables
+
+
+def forecast_table(quantiles: pl.DataFrame, key: str) -> pl.DataFrame:
+    """A forecast's quantiles with calendar dates (China days), as a planner's spreadsheet reads them."""
+    cols = [pl.col("unique_id").alias(key)]
+    if key == "variant":
+        cols.append(pl.col("style"))
+    return quantiles.select(
+        *cols,
+        pl.col("ds").cast(pl.Date).alias("date"),
+        *[pl.col(q).round(2) for q in ("p10", "p50", "p90")],
+    ).sort(key, "date")
 
 
 def read_plan_result(path: Path) -> PlanResult:
@@ -253,6 +273,13 @@ def forecast(
         int,
         typer.Option(min=0, help=both("读取最近 N 天的历史（0 为全部）", "days of history to read (0: all)")),
     ] = HISTORY_DAYS,
+    tables_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--tables",
+            help=both("把每款、每 SKU 的逐日预测写成 Parquet 和 CSV", "write the daily forecasts here"),
+        ),
+    ] = None,
     placed: Annotated[
         list[Path] | None,
         typer.Option(
@@ -267,7 +294,7 @@ def forecast(
     """需求预测 → 规划输入 / Forecast stored demand per variant and write a plan input."""
     from kuaifan.config import load_settings
 
-    lang, summary, text = run_forecast(
+    lang, summary, text, tables = run_forecast(
         costs,
         tenant=tenant,
         items=item,
@@ -285,6 +312,16 @@ def forecast(
         path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise cannot_write(path, exc) from None
+    if tables_dir is not None:
+        written = write_frames(tables, tables_dir)
+        Console(stderr=True).print(
+            t(
+                lang,
+                f"已写入 {len(written)} 个文件 → {tables_dir}",
+                f"wrote {len(written)} files → {tables_dir}",
+            ),
+            highlight=False,
+        )
     if as_json:
         print(orjson.dumps({**summary, "plan_input": str(path)}).decode())
     else:

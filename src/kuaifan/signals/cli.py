@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kuaifan.config import load_settings
-from kuaifan.errors import cannot_write
 from kuaifan.i18n import Lang, both, t
+from kuaifan.report.frames import write_frames
 from kuaifan.signals import DemandSignals
 from kuaifan.signals.report import EXPORT_TABLES, signals_report
 from kuaifan.signals.stored import DEFAULT_DAYS, store_signals
@@ -51,19 +50,7 @@ def read_signals(
 
 def write_tables(sig: DemandSignals, out_dir: Path) -> list[Path]:
     """Every signal table as ``NAME.parquet`` and ``NAME.csv``; the paths written."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        paths: list[Path] = []
-        for name in EXPORT_TABLES:
-            table: pl.DataFrame = getattr(sig, name)
-            frame = table.sort(table.columns)  # a stable row order: the same events, the same files
-            parquet, csv = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
-            frame.write_parquet(parquet)
-            frame.write_csv(csv, include_bom=True)
-            paths += [parquet, csv]
-    except OSError as exc:
-        raise cannot_write(out_dir, exc) from None
-    return paths
+    return write_frames({name: getattr(sig, name) for name in EXPORT_TABLES}, out_dir)
 
 
 def _yuan(fen: float) -> str:
