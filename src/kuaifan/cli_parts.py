@@ -298,6 +298,18 @@ def print_text_report(lang: Lang, summary: dict[str, Any], console: Console) -> 
         colors = " ".join(f"{v}×{n}" for v, n in summary["top_colors"].get(product, []))
         asked.add_row(product, sizes or "-", colors or "-")
     console.print(asked)
+    moods = Table(title=t(lang, "各商品的负面评论", "negative comments per product"))
+    for zh, en in (("商品", "product"), ("评论", "comments"), ("负面", "negative"), ("负面占比", "share")):
+        moods.add_column(t(lang, zh, en), justify="left" if en == "product" else "right")
+    for product, m in list(summary["sentiment_by_product"].items())[:10]:
+        moods.add_row(product, f"{m['comments']:,}", f"{m['negative']:,}", f"{m['negative_share']:.0%}")
+    console.print(moods)
+    complaints = Table(title=t(lang, "重复最多的抱怨", "most repeated complaints"))
+    for zh, en in (("次数", "times"), ("商品", "product"), ("评论", "comment")):
+        complaints.add_column(t(lang, zh, en), justify="right" if en == "times" else "left")
+    for c in summary["complaints"][:10]:
+        complaints.add_row(str(c["count"]), str(c["product"]), c["text"])
+    console.print(complaints)
     questions = Table(title=t(lang, "重复最多的未回答问题", "most repeated open questions"))
     questions.add_column(t(lang, "次数", "times"), justify="right")
     questions.add_column(t(lang, "意图", "intent"))

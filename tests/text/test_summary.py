@@ -46,3 +46,29 @@ def test_link_number_is_the_product_key_without_sku() -> None:
 def test_text_column_is_required() -> None:
     with pytest.raises(ValueError):
         summarise(pl.DataFrame({"x": [1]}))
+
+
+def test_complaints_and_the_negative_share_per_product() -> None:
+    df = pl.DataFrame(
+        {
+            "sku_id": ["a", "a", "a", "b", "b", "b", "b"],
+            "text": [
+                "质量太差了 退货",
+                "质量太差了 退货",
+                "好看",
+                "很满意",
+                "衣服起球 失望",
+                "加v看主页 低价货源",
+                "会起球吗",
+            ],
+        }
+    )
+    s = summarise(df)
+    by = s["sentiment_by_product"]
+    assert list(by) == ["a", "b"]  # the highest negative share first (spam left out)
+    assert (by["a"]["comments"], by["a"]["negative"], by["a"]["negative_share"]) == (3, 2, 0.667)
+    assert (by["b"]["comments"], by["b"]["negative"]) == (3, 1)  # 会起球吗 asks, it does not complain
+    top = s["complaints"][0]
+    assert (top["text"], top["count"], top["product"]) == ("质量太差了 退货", 2, "a")
+    assert top["sentiment"] <= -0.2
+    assert [c["text"] for c in s["complaints"]] == ["质量太差了 退货", "衣服起球 失望"]

@@ -9,6 +9,11 @@ if already classified, ``intent``/``size``/``color``. Output: a plain dict (JSON
 - ``intent_over_time``: [{"bucket_start_ms", "counts": {intent: n}}] per ``bucket_ms``;
 - ``top_sizes`` / ``top_colors``: {product: [[value, count], …]} where product is the sku_id,
   else ``link:N``, else ``*``;
+- ``sentiment_by_product``: {product: {"comments", "negative", "negative_share", "mean"}} where a
+  comment is negative at sentiment ≤ -0.2 (the review set's threshold) and is no question (会起球吗
+  is a question to answer), most negative share first;
+- ``complaints``: negative comments grouped by normalised text (and product), most repeated first:
+  what the room is unhappy about;
 - ``unanswered``: question comments grouped by normalised text (and product), most asked first;
   when ``answered`` is present only rows with answered = false count. Without it these are the
   repeated open questions, the closest we can get from comments alone.
@@ -25,6 +30,9 @@ from kuaifan.text.classifier import TextClassifier, default_classifier
 from kuaifan.text.tagging import tags_frame
 
 QUESTION_INTENTS = ("price", "size_fit", "variant", "stock", "link", "shipping", "quality", "after_sales")
+NEGATIVE = -0.2  # the sentiment at or below which a comment counts as a complaint (evaluate.polarity)
+# A worried question ("会起球吗", "会不会抢不到") is a question to answer, not a complaint.
+QUESTION_MARKERS = r"[吗么呢?？]|会不会|有没有|是不是|能不能|多少"
 
 
 def _classified(df: pl.DataFrame, clf: TextClassifier) -> pl.DataFrame:
@@ -119,6 +127,26 @@ def summarise(
         .drop("_norm")
         .to_dicts()
     )
+    complaint = (pl.col("sentiment") <= NEGATIVE) & ~pl.col("_norm").str.contains(QUESTION_MARKERS)
+    negative = clean.filter(complaint)
+    by_product = (
+        clean.group_by("product")
+        .agg(
+            pl.len().alias("comments"),
+            complaint.sum().alias("negative"),
+            pl.col("sentiment").mean().round(3).alias("mean"),
+        )
+        .with_columns((pl.col("negative") / pl.col("comments")).round(3).alias("negative_share"))
+        .sort(["negative_share", "comments", "product"], descending=[True, True, False])
+    )
+    complaints = (
+        negative.group_by("_norm", "product")
+        .agg(pl.len().alias("count"), pl.col("text").first(), pl.col("sentiment").min().alias("sentiment"))
+        .sort(["count", "_norm"], descending=[True, False])
+        .head(20)
+        .drop("_norm")
+        .to_dicts()
+    )
     return {
         "comments": n_all,
         "spam": n_spam,
@@ -127,5 +155,10 @@ def summarise(
         "intent_over_time": over_time,
         "top_sizes": _top(clean, "size", top_k),
         "top_colors": _top(clean, "color", top_k),
+        "sentiment_by_product": {
+            str(r["product"]): {k: r[k] for k in ("comments", "negative", "negative_share", "mean")}
+            for r in by_product.iter_rows(named=True)
+        },
+        "complaints": complaints,
         "unanswered": unanswered,
     }

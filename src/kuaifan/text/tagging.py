@@ -25,8 +25,8 @@ from kuaifan import __version__
 from kuaifan.store.log import TAG_SCHEMA, EventStore
 from kuaifan.text.classifier import Comment, TextClassifier, classifier_from_config
 
-# Bump when the rules change in a way that changes results for the same lexicon.
-RULES_VERSION: Final = "1"
+# Bump when the rules or the built-in lexicon change results: stored tags are then recomputed.
+RULES_VERSION: Final = "2"  # 2: review vocabulary, neutral words, mixed-verdict damping
 TAG_BATCH: Final = 50_000  # texts classified per store write
 
 
