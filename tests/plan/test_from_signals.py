@@ -13,10 +13,8 @@ from kuaifan.errors import InputError, NotFoundError
 from kuaifan.forecast import Forecast
 from kuaifan.plan.costs import CostsConfig, load_costs
 from kuaifan.plan.from_signals import (
-    DAY_MS,
     build_plan_input,
     daily_demand,
-    day_date,
     forecast_variants,
     incoming_from_plans,
     last_live_day,
@@ -27,6 +25,7 @@ from kuaifan.plan.from_signals import (
     variant_mix,
 )
 from kuaifan.plan.model import Factory, OrderLine, PlanResult, Receipt, check_plan_input
+from kuaifan.signals.frame import DAY_MS, day_date
 
 ROOT = Path(__file__).resolve().parents[2]
 D0 = 20_369  # 2025-10-08 as a day number

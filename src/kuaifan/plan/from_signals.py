@@ -31,23 +31,12 @@ from kuaifan.forecast import Forecast, Forecaster, LaunchCurve, LGBMQuantile, St
 from kuaifan.forecast.curve import MIN_TRAIN_DAYS
 from kuaifan.plan.costs import CostsConfig
 from kuaifan.plan.model import PlanInput, PlanResult, Receipt, Variant
+from kuaifan.signals.frame import china_day, day_date
 
 F64 = npt.NDArray[np.float64]
-DAY_MS = 86_400_000
-CHINA_OFFSET_MS = 8 * 3_600_000
-EPOCH = date(1970, 1, 1)
 ModelName = Literal["auto", "lgbm", "curve", "autoets", "ses", "naive"]
 LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from
 CURVE_MIN_STYLES = 3  # styles with MIN_TRAIN_DAYS of history that a launch curve needs
-
-
-def china_day(ms_col: str) -> pl.Expr:
-    """Day number (days since 1970-01-01) of a UTC ms column in China time."""
-    return ((pl.col(ms_col) + CHINA_OFFSET_MS) // DAY_MS).cast(pl.Int64)
-
-
-def day_date(day: int) -> date:
-    return EPOCH + timedelta(days=day)
 
 
 # Kinds that only happen while a room is live: the last day with one of them is the data's last day.

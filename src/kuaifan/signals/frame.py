@@ -15,6 +15,7 @@ not on a colour × size), so they count towards ``item`` only.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Final
 
 import polars as pl
@@ -23,9 +24,32 @@ from kuaifan.events import POLARS_SCHEMA
 
 HOUR_MS: Final = 3_600_000
 MINUTE_MS: Final = 60_000
+DAY_MS: Final = 86_400_000
+CHINA_OFFSET_MS: Final = 8 * HOUR_MS  # China time is UTC+8 all year: a China day is a fixed UTC span
+EPOCH: Final = date(1970, 1, 1)
 COLOR_KEYS: Final = ("颜色", "色号")
 SIZE_KEY: Final = "尺码"
 PRODUCT_LEVEL_KINDS: Final = frozenset({"product_show", "product_click"})
+
+
+def china_day(ms_col: str) -> pl.Expr:
+    """Day number (days since 1970-01-01) of a UTC ms column in China time."""
+    return ((pl.col(ms_col) + CHINA_OFFSET_MS) // DAY_MS).cast(pl.Int64)
+
+
+def china_day_of(ms: int) -> int:
+    """Day number of one UTC ms instant in China time."""
+    return (ms + CHINA_OFFSET_MS) // DAY_MS
+
+
+def china_day_start_ms(day: int) -> int:
+    """UTC ms of 00:00 China time on day number ``day``."""
+    return day * DAY_MS - CHINA_OFFSET_MS
+
+
+def day_date(day: int) -> date:
+    """The calendar date of day number ``day``."""
+    return EPOCH + timedelta(days=day)
 
 
 def conform_events(events: pl.DataFrame) -> pl.DataFrame:

@@ -4,17 +4,15 @@ comment tags as the classifier. Shared by ``kuaifan signals``, ``kuaifan forecas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from kuaifan.errors import InputError, NotFoundError
 from kuaifan.signals import DemandSignals, demand_signals
+from kuaifan.signals.frame import DAY_MS, EPOCH, china_day_of, china_day_start_ms
 from kuaifan.signals.report import stored_facts
 from kuaifan.store.log import EventStore
 
-CHINA = timezone(timedelta(hours=8))
-CHINA_MS = 8 * 3_600_000
-DAY_MS = 86_400_000
 DEFAULT_DAYS = 30  # 近30天: the window a live-commerce dashboard looks at, and memory stays bounded
 
 
@@ -28,7 +26,7 @@ def day_start_ms(text: str, field: str) -> int:
             f"{field}: expected a date YYYY-MM-DD, got {text!r}",
             field=field,
         ) from None
-    return int(datetime(day.year, day.month, day.day, tzinfo=CHINA).timestamp() * 1000)
+    return china_day_start_ms((day - EPOCH).days)
 
 
 def store_signals(
@@ -48,11 +46,11 @@ def store_signals(
     from kuaifan.text.tagging import read_tagged
 
     start = day_start_ms(since, "since") if since else None
-    end = day_start_ms(until, "until") + 86_400_000 if until else None
+    end = day_start_ms(until, "until") + DAY_MS if until else None
     if start is None and end is None and days:
         last = store.last_event_ms(tenant)
         if last is not None:  # from 00:00 China time, days - 1 days before the latest event's day
-            start = ((last + CHINA_MS) // DAY_MS - days + 1) * DAY_MS - CHINA_MS
+            start = china_day_start_ms(china_day_of(last) - days + 1)
     if start is not None and end is not None and end <= start:
         raise InputError(
             f"until（{until}）早于 since（{since}）",
