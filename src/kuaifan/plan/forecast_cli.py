@@ -28,7 +28,6 @@ from kuaifan.plan.from_signals import (
     ModelName,
     build_plan_input,
     daily_demand,
-    day_date,
     forecast_variants,
     incoming_from_plans,
     last_live_day,
@@ -39,6 +38,7 @@ from kuaifan.plan.from_signals import (
 )
 from kuaifan.plan.model import PlanResult
 from kuaifan.report.frames import write_frames
+from kuaifan.signals.frame import day_date
 
 MODELS = ("auto", "lgbm", "curve", "autoets", "ses", "naive")
 SHORT_HISTORY_DAYS = 3
@@ -88,8 +88,8 @@ def run_forecast(
     if not chosen:
         raise NotFoundError("没有任何款式有需求", "no style has any demand yet")
     last_day = int(daily["day"].max())  # type: ignore[arg-type]
-    history = style_history(daily, chosen, last_day)
     train = style_history(daily, sorted(known), last_day)  # the model learns from every style
+    history = train.filter(pl.col("unique_id").is_in(chosen))
     days = horizon or costs.horizon_days
     catalogue = plan_catalogue(sig.variant_hours, sig.catalogue, chosen)
     observed = daily.group_by("sku_id").agg(pl.col("demand_units").sum())
