@@ -71,7 +71,8 @@ def run_forecast(
     name, lang, sig = read_signals(tenant, days=history_days)
     daily = daily_demand(sig.variant_hours, last_live_day(sig.events))
     totals = daily.group_by("item").agg(pl.col("units").sum(), pl.col("demand_units").sum())
-    known = set(totals.filter(pl.col("demand_units") > 0)["item"].to_list())
+    selling = totals.filter(pl.col("demand_units") > 0)
+    known = set(selling["item"].to_list())
     if items:
         unknown = [i for i in items if i not in known]
         if unknown:
@@ -81,9 +82,7 @@ def run_forecast(
             )
         chosen = list(dict.fromkeys(items))
     else:
-        ranked = totals.filter(pl.col("demand_units") > 0).sort(
-            ["demand_units", "item"], descending=[True, False]
-        )
+        ranked = selling.sort(["demand_units", "item"], descending=[True, False])
         chosen = ranked["item"].head(top).to_list()
     if not chosen:
         raise NotFoundError("没有任何款式有需求", "no style has any demand yet")
