@@ -262,10 +262,12 @@ def validate_frame(df: pl.DataFrame, now: int | None = None) -> tuple[pl.DataFra
     keeps every column plus ``reason`` (the first rule the row broke). Same rules as
     ``Event``, so a row passes here exactly when it would pass there.
     """
-    kind_code, reason = _frame_rules((now_ms() if now is None else now) + MAX_FUTURE_MS)
-    tagged = df.with_columns(kind_code).with_columns(reason.alias("reason")).drop(_KIND_CODE)
-    if tagged["reason"].null_count() == tagged.height:  # the common case: no copy
-        return tagged.drop("reason"), tagged.clear()
+    kind_code, broken, reason = _frame_rules((now_ms() if now is None else now) + MAX_FUTURE_MS)
+    coded = df.with_columns(kind_code)
+    # Cheap booleans first; the reasons (one string per rule) are built only when a row broke one.
+    if not coded.select(broken).to_series().any():  # the common case: no copy
+        return df, df.clear().with_columns(pl.lit(None, dtype=pl.String).alias("reason"))
+    tagged = coded.with_columns(reason.alias("reason")).drop(_KIND_CODE)
     good = tagged.filter(pl.col("reason").is_null()).drop("reason")
     bad = tagged.filter(pl.col("reason").is_not_null())
     return good, bad
@@ -275,17 +277,20 @@ _KIND_CODE: Final = "_kind_code"
 
 
 @lru_cache(maxsize=8)
-def _frame_rules(limit: int) -> tuple[pl.Expr, pl.Expr]:
-    """(kind code column, first-broken-rule reason) for ``validate_frame``, built once per time limit.
+def _frame_rules(limit: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(kind code column, any rule broken, first-broken-rule reason) for ``validate_frame``, built
+    once per time limit.
 
     Kinds are compared as small integer codes: one hash lookup per row instead of a string
-    comparison per rule.
+    comparison per rule. "Any rule broken" checks each field once for all the kinds that need it
+    (about half the expressions of one check per kind and field); it is true exactly where the
+    reason is not null.
     """
     codes = {k.value: i for i, k in enumerate(EventKind)}
     kind_code = pl.col("kind").replace_strict(codes, default=None, return_dtype=pl.Int8).alias(_KIND_CODE)
     platforms = [p.value for p in Platform]
     channels = [c.value for c in Channel]
-    checks: list[tuple[pl.Expr, str]] = [
+    generic: list[tuple[pl.Expr, str]] = [
         (pl.col(_KIND_CODE).is_null(), "unknown kind"),
         (pl.col("tenant").is_null() | ~pl.col("tenant").str.contains(TENANT_NAME.pattern), "bad tenant"),
         (pl.col("platform").is_null() | ~pl.col("platform").is_in(platforms), "unknown platform"),
@@ -298,7 +303,10 @@ def _frame_rules(limit: int) -> tuple[pl.Expr, pl.Expr]:
         (pl.col("text").str.len_chars() > MAX_TEXT_LEN, f"text longer than {MAX_TEXT_LEN}"),
     ]
     for name in ("link_no", "qty", "amount_fen", "stock"):
-        checks.append((pl.col(name) < 0, f"{name} must be >= 0"))
+        generic.append((pl.col(name) < 0, f"{name} must be >= 0"))
+    checks = list(generic)
+    needs: dict[str, list[int]] = {}
+    at_least_one: dict[str, list[int]] = {}
     for kind, (required, positive) in KIND_RULES.items():
         is_kind = pl.col(_KIND_CODE) == codes[kind.value]
         for name in sorted(required):
@@ -306,8 +314,19 @@ def _frame_rules(limit: int) -> tuple[pl.Expr, pl.Expr]:
             if name in STRING_FIELDS:
                 missing = missing | (pl.col(name) == "")
             checks.append((is_kind & missing, f"{name} is required for kind {kind.value}"))
+            needs.setdefault(name, []).append(codes[kind.value])
         for name in sorted(positive):
             checks.append((is_kind & (pl.col(name) < 1), f"{name} must be >= 1 for kind {kind.value}"))
+            at_least_one.setdefault(name, []).append(codes[kind.value])
+    code = pl.col(_KIND_CODE)
+    compact = [cond for cond, _ in generic]
+    for name, kinds in needs.items():
+        missing = pl.col(name).is_null()
+        if name in STRING_FIELDS:
+            missing = missing | (pl.col(name) == "")
+        compact.append(missing & code.is_in(kinds))
+    compact += [(pl.col(name) < 1) & code.is_in(kinds) for name, kinds in at_least_one.items()]
+    broken = pl.any_horizontal([cond.fill_null(False) for cond in compact]).alias("broken")
     # The first rule broken wins; one flat coalesce plans much faster than nested when/then.
     reason = pl.coalesce([pl.when(cond.fill_null(False)).then(pl.lit(text)) for cond, text in checks])
-    return kind_code, reason
+    return kind_code, broken, reason
