@@ -75,8 +75,10 @@ def print_report(
 
     console.print(
         tr(
-            f"租户 {tenant}：{report['events']:,} 条事件，{report['streams']} 场直播",
-            f"tenant {tenant}: {report['events']:,} events, {report['streams']} streams",
+            f"租户 {tenant}：{report['events']:,} 条需求事件（评论、商品、加购、订单、库存），"
+            f"{report['streams']} 场直播",
+            f"tenant {tenant}: {report['events']:,} demand events (comments, products, carts, orders, "
+            f"stock), {report['streams']} streams",
         )
     )
     title = tr("选品排行（下一场按每分钟 GMV）", "next stream: products by GMV per minute on air")

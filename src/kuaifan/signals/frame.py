@@ -52,6 +52,24 @@ def day_date(day: int) -> date:
     return EPOCH + timedelta(days=day)
 
 
+# The kinds any signal reads. Views, likes, follows, gifts, shares and online counts (about 80 % of
+# a live room's events) say nothing about demand per variant, so a store read can leave them out.
+# A stream without stream_start / stream_end is then bounded by its first and last event of these
+# kinds (comments, clicks and carts run through a stream) instead of any kind.
+SIGNAL_KINDS: Final = (
+    "comment",
+    "product_show",
+    "product_click",
+    "cart_add",
+    "order_paid",
+    "order_refund",
+    "stock_level",
+    "price_change",
+    "stream_start",
+    "stream_end",
+)
+
+
 def conform_events(events: pl.DataFrame) -> pl.DataFrame:
     """The log's columns with the log's types; absent optional columns become nulls."""
     missing = [name for name in ("kind", "tenant", "ts_ms") if name not in events.columns]
