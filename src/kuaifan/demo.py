@@ -196,7 +196,7 @@ def _signals_step(
     from kuaifan.signals.cli import print_report
     from kuaifan.signals.report import signals_report, stored_facts
 
-    report = signals_report(demand_signals(events, classifier=stored_facts(events)), top=5)
+    report = signals_report(demand_signals(events, classifier=stored_facts(events)), top=5, names=names)
     print_report(lang, tenant, {**report, "mix": {}}, console, names)  # the mix: in signals.json
     path = reports / "signals.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -149,8 +149,13 @@ class _Sink:
         self.frames: list[pl.DataFrame] = []
         self.rows = 0
         self.dead: list[tuple[int, DeadLetter]] = []
+        self.names: dict[str, str] = {}
 
-    def add(self, file: int, good: pl.DataFrame, bad: Sequence[DeadLetter]) -> None:
+    def add(
+        self, file: int, good: pl.DataFrame, bad: Sequence[DeadLetter], names: Mapping[str, str] | None = None
+    ) -> None:
+        if names:
+            self.names.update(names)
         if good.height:
             self.frames.append(good.with_columns(pl.lit(file, dtype=pl.UInt32).alias(_FILE)))
             self.rows += good.height
@@ -192,6 +197,9 @@ class _Sink:
     def close(self) -> None:
         self.flush_rows(final=True)
         self.flush_dead()
+        if self.names:
+            self.store.add_product_names(self.tenant, self.names)
+            self.names = {}
 
 
 _FILE: Final = "_file"
@@ -274,7 +282,7 @@ def _ingest_file(
     records = 0
     batches = source.read(path, tenant, tenant_config.salt, store_nicknames=tenant_config.store_nicknames)
     for batch in prefetch(batches, PREFETCH):
-        sink.add(index, batch.good, batch.bad)
+        sink.add(index, batch.good, batch.bad, batch.names)
         records += batch.good.height + len(batch.bad)
         if on_progress is not None:
             on_progress(IngestProgress(str(path), index + 1, file_count, records))

@@ -129,6 +129,10 @@ def test_a_merchant_order_export_alone_is_enough_to_plan(tmp_path: Path) -> None
     signals = json.loads(run(home, "signals", "--json").stdout)
     ranked = [p["item"] for p in signals["products"]]
     assert ranked == ["3600000000000000001", "3600000000000000002", "3600000000000000003"]  # by GMV
+    # 选购商品 (the export's product name) is kept beside the log and shown with the product id
+    assert [p["name"] for p in signals["products"]] == ["阔腿裤", "阔腿裤", "坚果礼盒"]
+    table = run(home, "signals").stdout
+    assert "坚果礼盒" in table and "阔腿裤" in table
     assert all(p["gmv_per_minute_fen"] is None and p["minutes_on_air"] == 0 for p in signals["products"])
     plan_in = tmp_path / "in.json"
     summary = json.loads(

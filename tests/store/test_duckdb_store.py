@@ -250,3 +250,26 @@ def test_last_event_ms_is_per_tenant_event_time(store: DuckStore) -> None:
     store.append(frame(row("d", tenant="t2", ts_ms=TS + 99)))
     assert store.last_event_ms("demo") == TS + 9  # event time, not arrival order
     assert store.last_event_ms("t2") == TS + 99
+
+
+def test_product_names_latest_wins_and_are_scoped_by_tenant(tmp_path: Path) -> None:
+    path = tmp_path / "names.duckdb"
+    with DuckStore(path) as store:
+        assert store.product_names("acme") == {}
+        assert store.add_product_names("acme", {"p1": "阔腿裤", "p2": "坚果礼盒", "": "no id", "p3": ""}) == 2
+        assert store.add_product_names("acme", {"p1": "高腰阔腿裤"}) == 1  # a later export renames it
+        assert store.add_product_names("other", {"p1": "别家的裤子"}) == 1
+        assert store.add_product_names("acme", {}) == 0
+        assert store.product_names("acme") == {"p1": "高腰阔腿裤", "p2": "坚果礼盒"}
+    with DuckStore(path, read_only=True) as store:  # kept in the file
+        assert store.product_names("other") == {"p1": "别家的裤子"}
+
+
+def test_a_store_from_before_product_names_reads_none(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with DuckStore(path) as store:
+        store._con.execute("DROP TABLE product_names")  # as a store written by an earlier version
+    with DuckStore(path, read_only=True) as store:
+        assert store.product_names("acme") == {}
+    with DuckStore(path) as store:  # opening it for writing adds the table
+        assert store.add_product_names("acme", {"p1": "阔腿裤"}) == 1

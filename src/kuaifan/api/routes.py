@@ -108,7 +108,7 @@ async def signals(
         sig = store_signals(
             ctx.store, tenant, text, room=room, stream=stream, since=since, until=until, days=days
         )
-        return signals_report(sig, top=top)
+        return signals_report(sig, top=top, names=ctx.store.product_names(tenant))
 
     return await asyncio.to_thread(compute)
 

@@ -68,7 +68,7 @@ def run_forecast(
             field="model",
         )
     costs = load_costs(costs_path)
-    name, lang, sig = read_signals(tenant, days=history_days)
+    name, lang, sig, _ = read_signals(tenant, days=history_days)
     daily = daily_demand(sig.variant_hours, last_live_day(sig.events))
     totals = daily.group_by("item").agg(pl.col("units").sum(), pl.col("demand_units").sum())
     selling = totals.filter(pl.col("demand_units") > 0)

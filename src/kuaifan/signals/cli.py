@@ -34,8 +34,9 @@ def read_signals(
     since: str | None = None,
     until: str | None = None,
     days: int | None = DEFAULT_DAYS,
-) -> tuple[str, Lang, DemandSignals]:
-    """The tenant's name, the language and the signals of its stored events in the selection."""
+) -> tuple[str, Lang, DemandSignals, dict[str, str]]:
+    """The tenant's name, the language, the signals of its stored events in the selection and the
+    product names the store knows."""
     from kuaifan.cli import _ensure_config  # the first command on a machine writes kuaifan.toml
     from kuaifan.store.log import open_store
 
@@ -45,7 +46,8 @@ def read_signals(
         sig = store_signals(
             store, name, cfg.text, room=room, stream=stream, since=since, until=until, days=days
         )
-    return name, settings.lang, sig
+        names = store.product_names(name)
+    return name, settings.lang, sig, names
 
 
 def write_tables(sig: DemandSignals, out_dir: Path) -> list[Path]:
@@ -64,7 +66,9 @@ def print_report(
     console: Console,
     names: Mapping[str, str] | None = None,
 ) -> None:
-    """The report as tables; ``names`` shows a product's name beside its id where known."""
+    """The report as tables; a product's name (``names``, else the report's) beside its id."""
+    if names is None:
+        names = {p["item"]: p["name"] for p in (*report["products"], *report["sold_out"]) if p.get("name")}
 
     def tr(zh: str, en: str) -> str:
         return t(lang, zh, en)
@@ -152,8 +156,10 @@ def signals(
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """需求信号：选品排行、售罄缺口、尺码颜色配比 / Demand signals: ranking, sold-out gaps, mix."""
-    name, lang, sig = read_signals(tenant, room=room, stream=stream, since=since, until=until, days=days)
-    report = signals_report(sig, top=top)
+    name, lang, sig, names = read_signals(
+        tenant, room=room, stream=stream, since=since, until=until, days=days
+    )
+    report = signals_report(sig, top=top, names=names)
     console = Console()
     if as_json:
         print(orjson.dumps(report).decode())

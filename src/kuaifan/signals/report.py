@@ -7,7 +7,7 @@ plain JSON-able data, money in fen (as in the event log), units rounded to 0.1.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -79,9 +79,12 @@ def product_table(sig: DemandSignals) -> pl.DataFrame:
     )
 
 
-def signals_report(sig: DemandSignals, *, top: int = 10) -> dict[str, Any]:
+def signals_report(
+    sig: DemandSignals, *, top: int = 10, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The ranking (``top`` products), the sold-out variants with the most demand left over and the
-    mix of each ranked product."""
+    mix of each ranked product; ``name`` is the product's name where ``names`` knows it, else null."""
+    known = names or {}
     events = sig.events
     products = product_table(sig).head(top)
     ranked = products.get_column("item").to_list()
@@ -119,6 +122,7 @@ def signals_report(sig: DemandSignals, *, top: int = 10) -> dict[str, Any]:
             {
                 "rank": int(r["rank"]),
                 "item": r["item"],
+                "name": known.get(r["item"]),
                 "minutes_on_air": _r(r["minutes"]),
                 "gmv_fen": round(r["gmv_fen"]),
                 "unmet_gmv_fen": round(r["unmet_gmv_fen"]),
@@ -138,6 +142,7 @@ def signals_report(sig: DemandSignals, *, top: int = 10) -> dict[str, Any]:
         "sold_out": [
             {
                 "item": r["item"],
+                "name": known.get(r["item"]),
                 "sku_id": r["sku_id"],
                 "color": r["color"],
                 "size": r["size"],

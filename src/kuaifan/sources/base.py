@@ -27,6 +27,9 @@ class Batch:
 
     good: pl.DataFrame
     bad: list[DeadLetter] = field(default_factory=list)
+    # Product names the chunk carried (an order export's 商品名称): product id (item_id, else
+    # sku_id, as the signals name a product) → name. Kept beside the log, not in the events.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 class FileSource(Protocol):

@@ -70,7 +70,7 @@ class ColumnMap(BaseModel):
     refund_amount: Headers = Field(default_factory=list)  # default: the paid amount
     parent_order_id: Headers = Field(default_factory=list)
     item_id: Headers = Field(default_factory=list)
-    product_name: Headers = Field(default_factory=list)  # used by sniffing only
+    product_name: Headers = Field(default_factory=list)  # kept beside the log: signals show it
     spec: Headers = Field(default_factory=list)
     created_time: Headers = Field(default_factory=list)  # fallback time (cash on delivery)
     refund_time: Headers = Field(default_factory=list)  # default: the paid time

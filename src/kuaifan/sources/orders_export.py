@@ -278,6 +278,7 @@ class _BatchBuilder:
         self.records: list[Record] = []
         self.bad: list[DeadLetter] = []
         self.skipped: Counter[str] = Counter()
+        self.names: dict[str, str] = {}
 
     def add_events(self, record: Record, events: list[dict[str, Any]]) -> None:
         self.records.append(record)
@@ -305,6 +306,7 @@ class _BatchBuilder:
             rows=len(self.records) + sum(self.skipped.values()),
             skipped=self.skipped,
             encoding=self.encoding,
+            names=self.names,
         )
 
 
@@ -420,3 +422,6 @@ def _take(builder: _BatchBuilder, record: Record, ctx: _RowContext, width: int) 
         builder.skipped[result] += 1
     else:
         builder.add_events(record, result)
+        name = clean_text(_cell(record, ctx, "product_name"))
+        if name is not None and not _is_encrypted(name):
+            builder.names[result[0]["item_id"] or result[0]["sku_id"]] = name

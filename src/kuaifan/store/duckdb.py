@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -87,6 +87,12 @@ CREATE TABLE IF NOT EXISTS dead_letter (
   reason VARCHAR NOT NULL,
   raw VARCHAR NOT NULL,
   received_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS product_names (
+  tenant VARCHAR NOT NULL,
+  item VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  updated_ms BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS comment_tags (
   tenant VARCHAR NOT NULL,
@@ -303,6 +309,44 @@ class DuckStore:
             finally:
                 self._con.unregister("kf_tags")
         return int(added[0][0])
+
+    # -- product names -------------------------------------------------------------------------
+
+    def add_product_names(self, tenant: str, names: Mapping[str, str]) -> int:
+        """Remember each product's name (the latest wins); return how many were given."""
+        rows = {str(k): str(v) for k, v in names.items() if k and v}
+        if not rows:
+            return 0
+        table = pa.table({"item": list(rows), "name": list(rows.values())})
+        with self._lock, _store_errors(self.path), self._transaction():
+            self._con.register("kf_names", table)
+            try:
+                params = {"tenant": tenant}
+                self._con.execute(
+                    "DELETE FROM product_names "
+                    "WHERE tenant = $tenant AND item IN (SELECT item FROM kf_names)",
+                    params,
+                )
+                self._con.execute(
+                    "INSERT INTO product_names SELECT $tenant, item, name, $now FROM kf_names",
+                    {**params, "now": now_ms()},
+                )
+            finally:
+                self._con.unregister("kf_names")
+        return len(rows)
+
+    def product_names(self, tenant: str) -> dict[str, str]:
+        with self._lock, _store_errors(self.path):
+            known = self._con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'product_names'"
+            ).fetchall()
+            if known == [(0,)]:  # a store written before names were kept, opened read-only
+                return {}
+            rows = self._con.execute(
+                "SELECT item, name FROM product_names WHERE tenant = $tenant ORDER BY item",
+                {"tenant": tenant},
+            ).fetchall()
+        return {str(item): str(name) for item, name in rows}
 
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})

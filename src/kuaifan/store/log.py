@@ -11,7 +11,7 @@ arrival order, because late and out-of-order events are normal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -138,6 +138,15 @@ class EventStore(Protocol):
 
     def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
         """Store tags (``text`` + TAG_SCHEMA columns) of texts not tagged yet; return rows added."""
+        ...
+
+    def add_product_names(self, tenant: str, names: Mapping[str, str]) -> int:
+        """Remember product names (product id → name, e.g. 商品名称 of an order export); a later
+        name for the same product replaces the earlier one. Returns how many were given."""
+        ...
+
+    def product_names(self, tenant: str) -> dict[str, str]:
+        """The product names known for a tenant (product id → name)."""
         ...
 
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame: ...
