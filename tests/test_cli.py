@@ -137,5 +137,10 @@ def test_demo_runs_the_whole_loop_and_says_where_everything_is(tmp_path: Path) -
     events = re.search(r"([\d,]+) events in ", text)
     assert events is not None
     assert f"accepted {events.group(1)}, duplicates 0, rejected 0" in text
+    # the signals step reads what `kuaifan signals` reads: the demand events, not views and likes
+    demand = re.search(r"([\d,]+) demand events", text)
+    assert demand is not None and int(demand.group(1).replace(",", "")) == signals["events"]
+    assert 0 < signals["events"] < int(events.group(1).replace(",", ""))
+    assert all(p["name"] for p in signals["products"])  # named from the simulated catalogue
     again = run(tmp_path, "demo", "--rooms", "2", "--minutes", "10").stdout  # safe to run twice
     assert f"accepted 0, duplicates {events.group(1)}, rejected 0" in again

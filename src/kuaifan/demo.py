@@ -194,8 +194,10 @@ def _signals_step(
     """The demo rooms' demand signals (what `kuaifan signals` prints): the 选品 ranking, sold-out gaps."""
     from kuaifan.signals import demand_signals
     from kuaifan.signals.cli import print_report
+    from kuaifan.signals.frame import SIGNAL_KINDS
     from kuaifan.signals.report import signals_report, stored_facts
 
+    events = events.filter(pl.col("kind").is_in(SIGNAL_KINDS))  # what `kuaifan signals` reads
     report = signals_report(demand_signals(events, classifier=stored_facts(events)), top=5, names=names)
     print_report(lang, tenant, {**report, "mix": {}}, console, names)  # the mix: in signals.json
     path = reports / "signals.json"
