@@ -199,7 +199,7 @@ def _signals_step(
 
     events = events.filter(pl.col("kind").is_in(SIGNAL_KINDS))  # what `kuaifan signals` reads
     report = signals_report(demand_signals(events, classifier=stored_facts(events)), top=5, names=names)
-    print_report(lang, tenant, {**report, "mix": {}}, console, names)  # the mix: in signals.json
+    print_report(lang, tenant, {**report, "mix": {}}, console)  # the mix: in signals.json
     path = reports / "signals.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return {"signals_json": str(path)}

@@ -310,23 +310,22 @@ def _frame_rules(limit: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     for kind, (required, positive) in KIND_RULES.items():
         is_kind = pl.col(_KIND_CODE) == codes[kind.value]
         for name in sorted(required):
-            missing = pl.col(name).is_null()
-            if name in STRING_FIELDS:
-                missing = missing | (pl.col(name) == "")
-            checks.append((is_kind & missing, f"{name} is required for kind {kind.value}"))
+            checks.append((is_kind & _missing(name), f"{name} is required for kind {kind.value}"))
             needs.setdefault(name, []).append(codes[kind.value])
         for name in sorted(positive):
             checks.append((is_kind & (pl.col(name) < 1), f"{name} must be >= 1 for kind {kind.value}"))
             at_least_one.setdefault(name, []).append(codes[kind.value])
     code = pl.col(_KIND_CODE)
     compact = [cond for cond, _ in generic]
-    for name, kinds in needs.items():
-        missing = pl.col(name).is_null()
-        if name in STRING_FIELDS:
-            missing = missing | (pl.col(name) == "")
-        compact.append(missing & code.is_in(kinds))
+    compact += [_missing(name) & code.is_in(kinds) for name, kinds in needs.items()]
     compact += [(pl.col(name) < 1) & code.is_in(kinds) for name, kinds in at_least_one.items()]
     broken = pl.any_horizontal([cond.fill_null(False) for cond in compact]).alias("broken")
     # The first rule broken wins; one flat coalesce plans much faster than nested when/then.
     reason = pl.coalesce([pl.when(cond.fill_null(False)).then(pl.lit(text)) for cond, text in checks])
     return kind_code, broken, reason
+
+
+def _missing(name: str) -> pl.Expr:
+    """A required field is missing when null, or empty for a string field."""
+    missing = pl.col(name).is_null()
+    return missing | (pl.col(name) == "") if name in STRING_FIELDS else missing

@@ -9,7 +9,6 @@ Excel reads the Chinese).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,17 +63,15 @@ def print_report(
     tenant: str,
     report: dict[str, Any],
     console: Console,
-    names: Mapping[str, str] | None = None,
 ) -> None:
-    """The report as tables; a product's name (``names``, else the report's) beside its id."""
-    if names is None:
-        names = {p["item"]: p["name"] for p in (*report["products"], *report["sold_out"]) if p.get("name")}
+    """The report as tables; a product's name (``signals_report(names=…)``) beside its id."""
+    names = {p["item"]: p["name"] for p in (*report["products"], *report["sold_out"]) if p.get("name")}
 
     def tr(zh: str, en: str) -> str:
         return t(lang, zh, en)
 
     def label(item: str) -> str:
-        name = (names or {}).get(item)
+        name = names.get(item)
         return f"{name} {item}" if name else item
 
     console.print(
