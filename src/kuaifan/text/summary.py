@@ -122,7 +122,7 @@ def summarise(
     unanswered = (
         questions.group_by("_norm", "intent", "product")
         .agg(aggs)
-        .sort(["count", "_norm"], descending=[True, False])
+        .sort(["count", "_norm", "intent", "product"], descending=[True, False, False, False], nulls_last=True)
         .head(20)
         .drop("_norm")
         .to_dicts()
@@ -142,7 +142,7 @@ def summarise(
     complaints = (
         negative.group_by("_norm", "product")
         .agg(pl.len().alias("count"), pl.col("text").first(), pl.col("sentiment").min().alias("sentiment"))
-        .sort(["count", "_norm"], descending=[True, False])
+        .sort(["count", "_norm", "product"], descending=[True, False, False], nulls_last=True)
         .head(20)
         .drop("_norm")
         .to_dicts()
