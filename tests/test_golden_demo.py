@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from clirun import run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "demo"
@@ -51,7 +52,11 @@ def test_demo_reports_are_the_recorded_ones(demo_home: Path) -> None:
         path = reports / ("purchase_orders/" + name if name.startswith("PO-") else name)
         assert path.read_text(encoding="utf-8-sig") == (GOLDEN / name).read_text(encoding="utf-8-sig"), name
     for name in ("comments.json", "signals.json", "sensitivity.json"):
-        same(json.loads((reports / name).read_text("utf-8")), json.loads((GOLDEN / name).read_text("utf-8")), name)
+        same(
+            json.loads((reports / name).read_text("utf-8")),
+            json.loads((GOLDEN / name).read_text("utf-8")),
+            name,
+        )
     same(
         _without_time(json.loads((reports / "plan.json").read_text("utf-8"))),
         _without_time(json.loads((GOLDEN / "plan.json").read_text("utf-8"))),
@@ -78,7 +83,16 @@ def test_commands_on_the_demo_store_give_the_recorded_json(
 @pytest.mark.slow
 def test_forecast_on_the_demo_store_writes_the_recorded_plan_input(demo_home: Path) -> None:
     out = demo_home / "plan_input.json"
-    args = ("forecast", "--costs", str(ROOT / "examples" / "costs.toml"), "--top", "3", "--json", "--out", str(out))
+    args = (
+        "forecast",
+        "--costs",
+        str(ROOT / "examples" / "costs.toml"),
+        "--top",
+        "3",
+        "--json",
+        "--out",
+        str(out),
+    )
     got = json.loads(run_cli(demo_home, *args).stdout)
     got.pop("plan_input")  # where it was written
     want = json.loads((GOLDEN / "cli_forecast.json").read_text("utf-8"))

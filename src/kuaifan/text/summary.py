@@ -122,7 +122,9 @@ def summarise(
     unanswered = (
         questions.group_by("_norm", "intent", "product")
         .agg(aggs)
-        .sort(["count", "_norm", "intent", "product"], descending=[True, False, False, False], nulls_last=True)
+        .sort(
+            ["count", "_norm", "intent", "product"], descending=[True, False, False, False], nulls_last=True
+        )
         .head(20)
         .drop("_norm")
         .to_dicts()
