@@ -2,9 +2,10 @@
 
 Environment (prefix ``KUAIFAN_``):
 
-- ``KUAIFAN_HOME``   data directory (default ``./.kuaifan``)
-- ``KUAIFAN_CONFIG`` path of ``kuaifan.toml`` (default ``$KUAIFAN_HOME/kuaifan.toml``)
-- ``KUAIFAN_LANG``   ``zh`` or ``en`` for user-facing messages (default ``zh``)
+- ``KUAIFAN_HOME``      data directory (default ``./.kuaifan``)
+- ``KUAIFAN_CONFIG``    path of ``kuaifan.toml`` (default ``$KUAIFAN_HOME/kuaifan.toml``)
+- ``KUAIFAN_LANG``      ``zh`` or ``en`` for user-facing messages (default ``zh``)
+- ``KUAIFAN_STORE_URL`` the event store (default ``duckdb:///$KUAIFAN_HOME/kuaifan.duckdb``)
 
 ``kuaifan.toml`` holds the tenants::
 
@@ -15,19 +16,28 @@ Environment (prefix ``KUAIFAN_``):
     salt = "…"              # HMAC key that pseudonymises platform user ids
     store_nicknames = false # PIPL: nicknames/avatars are dropped unless true
 
-    [tenants.demo.secrets]  # platform push secrets, per adapter
-    douyin = "…"
+    [tenants.demo.thresholds]   # 场控 alert thresholds (AlertThresholds), any subset
+    low_stock = 5
+
+    [[tenants.demo.webhooks]]   # group bots that get the alerts (WebhookTarget)
+    platform = "wecom"
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+
+    [tenants.demo.text]         # comment understanding (TextSettings)
+    categories = ["apparel"]
 
 A bad value fails with one line that names the key, e.g.
-``kuaifan.toml: tenants.demo.salt: 至少 16 个字符 / at least 16 characters``.
+``kuaifan.toml: tenants.demo.salt: String should have at least 16 characters``. The parts whose
+meaning belongs to a domain package (a lexicon's entries, the product categories) are checked by
+the application layer right after loading (``kuaifan.app.settings``), before any command runs.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tomllib
+import urllib.parse
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,8 +45,78 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kuaifan.errors import ConfigError
+from kuaifan.events import TENANT_NAME
+from kuaifan.i18n import Lang
 
-TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+BotPlatform = Literal["wecom", "dingtalk", "feishu"]
+MessageFormat = Literal["markdown", "text"]
+
+
+class AlertThresholds(BaseModel):
+    """Per-tenant 场控 alert thresholds (``[tenants.NAME.thresholds]``; any subset overrides)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_minutes: int = Field(
+        5, ge=1, le=120, description="N: compare the last N minutes with the N before"
+    )
+    history_minutes: int = Field(
+        240, ge=10, le=24 * 60, description="how far back the room's own history goes"
+    )
+    min_history_windows: int = Field(5, ge=1, description="earlier windows needed before percentiles apply")
+    low_stock: int = Field(10, ge=1, description="stock below this is 库存告急")
+    eta_minutes: float = Field(5.0, gt=0, description="sell-out ETA under this is 库存告急")
+    eta_critical_minutes: float = Field(2.0, gt=0)
+    live_minutes: int = Field(30, ge=1, description="a link is live if shown/clicked/sold within this")
+    sold_out_min_clicks: int = Field(10, ge=1)
+    sold_out_min_asks: int = Field(3, ge=1)
+    clicks_no_orders: int = Field(30, ge=1)
+    conversion_drop: float = Field(0.3, gt=0, lt=1, description="relative drop vs the previous window")
+    online_drop: float = Field(0.3, gt=0, lt=1)
+    drop_percentile: float = Field(20.0, ge=0, le=100)
+    min_viewer_minutes: int = Field(30, ge=1, description="viewer-minutes a window needs for a conversion")
+    min_online: int = Field(20, ge=1, description="average online a window needs before a drop counts")
+    refund_spike_ratio: float = Field(2.0, gt=1)
+    min_refunds: int = Field(3, ge=1)
+    complaint_spike_ratio: float = Field(2.0, gt=1)
+    min_complaints: int = Field(3, ge=1)
+    spike_percentile: float = Field(90.0, ge=0, le=100)
+    cooldown_s: float = Field(300.0, ge=0)
+
+
+class WebhookTarget(BaseModel):
+    """One group bot that receives a tenant's alerts (``[[tenants.NAME.webhooks]]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: BotPlatform
+    url: str = Field(min_length=8, max_length=2000)
+    secret: str | None = Field(default=None, min_length=1, max_length=256)
+    format: MessageFormat = "markdown"
+    lang: Lang = "zh"
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        scheme = urllib.parse.urlsplit(v).scheme
+        if scheme not in ("http", "https"):
+            raise ValueError("url must start with https:// (or http:// for a local receiver)")
+        return v
+
+
+class TextSettings(BaseModel):
+    """A tenant's comment understanding (``[tenants.NAME.text]``): the product categories whose
+    built-in lexicons apply (default: all) and extra lexicon entries in the format of the built-in
+    ``common.toml``. Their entries are checked by ``kuaifan.text`` when the settings load."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: tuple[str, ...] | None = None
+    lexicon: dict[str, Any] | None = None
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        """What identifies the classifier these settings build (empty for the default one)."""
+        return self.model_dump(exclude_none=True, mode="json")
 
 
 class TenantConfig(BaseModel):
@@ -47,13 +127,9 @@ class TenantConfig(BaseModel):
     api_key: str = Field(min_length=16, max_length=256)
     salt: str = Field(min_length=16, max_length=256)
     store_nicknames: bool = False
-    secrets: dict[str, str] = Field(default_factory=dict)
-    # Per-tenant alert thresholds (validated by kuaifan.live.alerts.AlertThresholds).
-    thresholds: dict[str, float] = Field(default_factory=dict)
-    # Comment understanding: {"categories": [...], "lexicon": {...}} (kuaifan.text.classifier_from_config).
-    text: dict[str, Any] = Field(default_factory=dict)
-    # Group-bot targets for alerts: [{platform, url, secret?, format?, lang?}] (kuaifan.live.webhooks).
-    webhooks: list[dict[str, Any]] = Field(default_factory=list)
+    thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
+    text: TextSettings = Field(default_factory=TextSettings)
+    webhooks: tuple[WebhookTarget, ...] = ()
 
 
 class FileConfig(BaseModel):
@@ -81,7 +157,8 @@ class EnvSettings(BaseSettings):
 
     home: Path = Path(".kuaifan")
     config: Path | None = None
-    lang: Literal["zh", "en"] = "zh"
+    lang: Lang = "zh"
+    store_url: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class Settings(BaseModel):
@@ -91,12 +168,19 @@ class Settings(BaseModel):
 
     home: Path
     config_path: Path
-    lang: Literal["zh", "en"] = "zh"
+    lang: Lang = "zh"
     file: FileConfig = Field(default_factory=FileConfig)
+    store_url_setting: str | None = None  # KUAIFAN_STORE_URL as given
 
     @property
     def db_path(self) -> Path:
+        """The embedded store's file (the default store)."""
         return self.home / "kuaifan.duckdb"
+
+    @property
+    def store_url(self) -> str:
+        """Which store to open (``kuaifan.store.open_store``): KUAIFAN_STORE_URL, else the DuckDB file."""
+        return self.store_url_setting or f"duckdb:///{self.db_path.absolute()}"
 
     @property
     def tenants(self) -> dict[str, TenantConfig]:
@@ -130,10 +214,18 @@ class Settings(BaseModel):
         return None
 
 
+def config_key(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as the key a user reads in kuaifan.toml: ``tenants.a.webhooks[0].url``."""
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(root)"
+
+
 def _first_error_line(where: str, err: ValidationError) -> ConfigError:
     e = err.errors()[0]
-    key = ".".join(str(p) for p in e["loc"]) or "(root)"
-    msg = e["msg"]
+    key = config_key(tuple(e["loc"]))
+    msg = str(e["msg"]).removeprefix("Value error, ")
     return ConfigError(f"{where}: {key}: {msg}", f"{where}: {key}: {msg}", key=key)
 
 
@@ -162,32 +254,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"{config_path}: default_tenant: tenant {file.default_tenant!r} is not defined in [tenants]",
             key="default_tenant",
         )
-    _check_tenant_parts(config_path, file)
-    return Settings(home=es.home, config_path=config_path, lang=es.lang, file=file)
-
-
-def _check_tenant_parts(path: Path, file: FileConfig) -> None:
-    """Validate the tables that later packages own, so a bad value still fails at start-up."""
-    from kuaifan.live.alerts import AlertThresholds
-    from kuaifan.live.webhooks import WebhookTarget
-
-    for name, tenant in file.tenants.items():
-        try:
-            AlertThresholds.for_tenant(tenant, name)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc.zh}", f"{path}: {exc.en}", **exc.details) from None
-        for i, target in enumerate(tenant.webhooks):
-            try:
-                WebhookTarget.model_validate(target)
-            except ValidationError as err:
-                raise _first_error_line(f"{path}: tenants.{name}.webhooks[{i}]", err) from None
+    return Settings(
+        home=es.home, config_path=config_path, lang=es.lang, file=file, store_url_setting=es.store_url
+    )
 
 
 def _env_kwargs(environ: dict[str, str]) -> dict[str, Any]:
     # pydantic-settings reads os.environ itself; passing values explicitly keeps
     # load_settings a pure function of its argument (tests pass their own env).
     out: dict[str, Any] = {}
-    for field in ("home", "config", "lang"):
+    for field in ("home", "config", "lang", "store_url"):
         v = environ.get("KUAIFAN_" + field.upper())
         if v is not None and v != "":
             out[field] = v

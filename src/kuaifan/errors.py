@@ -8,11 +8,11 @@ error shape ``{"error": {"code", "message", "message_zh", "message_en", "details
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-Lang = Literal["zh", "en"]
+from kuaifan.i18n import Lang
 
 
 class KuaifanError(Exception):

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Final
@@ -27,7 +29,19 @@ import polars as pl
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kuaifan.config import TENANT_NAME
+# A tenant's name: it appears in URLs, file names and every stored row.
+TENANT_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One rejected input record: what it was, where it came from and why it was refused."""
+
+    source: str  # file path, "api", "douyin_live" …
+    reason: str  # precise, English (stable for grepping); the CLI shows it as is
+    raw: str  # the record as received (a line, a JSON text of a row)
+    line: int | None = None  # 1-based line (or spreadsheet row) number in the source file
+    tenant: str | None = None
 
 
 class EventKind(StrEnum):

@@ -19,9 +19,11 @@ from typing import Final
 
 import polars as pl
 
-from kuaifan.config import TENANT_NAME, TenantConfig
-from kuaifan.errors import ConfigError, InputError, Lang
-from kuaifan.sources.base import Batch, DeadLetter, FileSource
+from kuaifan.config import TenantConfig
+from kuaifan.errors import ConfigError, InputError
+from kuaifan.events import TENANT_NAME, DeadLetter
+from kuaifan.i18n import Lang
+from kuaifan.sources.base import Batch, FileSource
 from kuaifan.store.log import EventStore
 
 # Rows per store append: a multiple of DuckDB's row group (122,880 rows). Measured against

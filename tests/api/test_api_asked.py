@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from kuaifan.api.asked import ANY_PRODUCT, AskedVariants, Shows
 from kuaifan.api.hub import LiveHub, default_classify
-from kuaifan.live.alerts import AlertThresholds
+from kuaifan.config import AlertThresholds
 from kuaifan.replay import load_events
 from kuaifan.sim import SimConfig, simulate
 from kuaifan.text import classify_many

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from kuaifan.api.hub import RESYNC, LiveHub, Subscriber, sse_message
 from kuaifan.api.intake import check_item, intake
+from kuaifan.config import AlertThresholds
 from kuaifan.events import EVENT_COLUMNS
 from kuaifan.live import replay
-from kuaifan.live.alerts import AlertThresholds
 
 
 def stream() -> list[dict[str, Any]]:

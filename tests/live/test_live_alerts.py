@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from live_streams import MIN, T0, row
 
-from kuaifan.config import TenantConfig
+from kuaifan.config import AlertThresholds, load_settings
 from kuaifan.errors import ConfigError
 from kuaifan.live import RoomState, replay
-from kuaifan.live.alerts import AlertEngine, AlertEvent, AlertThresholds, evaluate
+from kuaifan.live.alerts import AlertEngine, AlertEvent, evaluate
 
 
 def traffic(minute: int, viewers: int, buyers: int, online: int, tag: str = "") -> list[dict[str, Any]]:
@@ -196,21 +197,19 @@ def test_one_engine_many_rooms() -> None:
     assert engine.observe(a, 1) == [] and len(engine.active()) == 2
 
 
-def test_thresholds_per_tenant() -> None:
-    tenant = TenantConfig(api_key="k" * 16, salt="s" * 16, thresholds={"low_stock": 3, "cooldown_s": 5})
-    th = AlertThresholds.for_tenant(tenant, "demo")
+def test_thresholds_per_tenant(tmp_path: Path) -> None:
+    head = '[tenants.demo]\napi_key = "0123456789abcdef"\nsalt = "0123456789abcdef"\n'
+    head += "[tenants.demo.thresholds]\n"
+    (tmp_path / "kuaifan.toml").write_text(head + "low_stock = 3\ncooldown_s = 5\n", encoding="utf-8")
+    th = load_settings({"KUAIFAN_HOME": str(tmp_path)}).tenant("demo")[1].thresholds
     assert th.low_stock == 3 and th.cooldown_s == 5 and th.window_minutes == 5
     assert AlertEngine(th).observe(replay(shelf({"s3-m": 5})), 0) == []
-    for bad, key in (
-        ({"nope": 1}, "nope"),
-        ({"low_stock": 0}, "low_stock"),
-        ({"low_stock": 2.5}, "low_stock"),
-    ):
-        t = TenantConfig(api_key="k" * 16, salt="s" * 16, thresholds=bad)
+    for bad, key in (("nope = 1", "nope"), ("low_stock = 0", "low_stock"), ("low_stock = 2.5", "low_stock")):
+        (tmp_path / "kuaifan.toml").write_text(head + bad + "\n", encoding="utf-8")
         with pytest.raises(ConfigError) as err:
-            AlertThresholds.for_tenant(t, "demo")
+            load_settings({"KUAIFAN_HOME": str(tmp_path)})
         assert err.value.details["key"] == f"tenants.demo.thresholds.{key}"
-        assert "告警阈值" in err.value.zh and "alert threshold" in err.value.en
+        assert "kuaifan.toml" in err.value.zh and key in err.value.en
 
 
 def test_alert_event_json() -> None:

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kuaifan.errors import InputError
-from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, now_ms, pseudonymise
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter, now_ms, pseudonymise
 from kuaifan.sources import jsonl
-from kuaifan.sources.base import Batch, DeadLetter, FileSource
+from kuaifan.sources.base import Batch, FileSource
 from kuaifan.sources.jsonl import JsonlSource, ParquetSource
 
 SALT = "0123456789abcdef-salt"

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from kuaifan.errors import ConfigError, InputError
-from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, Event, pseudonymise
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter, Event, pseudonymise
 from kuaifan.sources.export_cells import CellError, parse_money_fen
 from kuaifan.sources.export_spec import parse_spec
 from kuaifan.sources.mapping import load_mapping, parse_mapping

@@ -13,8 +13,7 @@ import pytest
 
 from kuaifan.config import load_settings
 from kuaifan.errors import InputError, StoreError
-from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, now_ms
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter, now_ms
 from kuaifan.store.duckdb import DuckStore
 from kuaifan.store.log import LOG_COLUMNS, AppendResult, EventStore, open_store
 

@@ -29,9 +29,9 @@ from kuaifan.api.routes import router as api_router
 from kuaifan.api.service import IngestService
 from kuaifan.api.web import router as web_router
 from kuaifan.api.web import static_files
-from kuaifan.config import Settings
+from kuaifan.config import AlertThresholds, Settings
 from kuaifan.errors import ConfigError
-from kuaifan.live.alerts import AlertEvent, AlertThresholds
+from kuaifan.live.alerts import AlertEvent
 from kuaifan.store.log import EventStore, open_store
 
 log = logging.getLogger("kuaifan.api")
@@ -39,20 +39,15 @@ AlertHook = Callable[[str, AlertEvent], Any]
 
 
 def _thresholds(settings: Settings) -> Callable[[str], AlertThresholds]:
-    # Validate every tenant's thresholds at start-up: a typo fails `kuaifan serve`, not an alert.
-    table = {name: AlertThresholds.for_tenant(cfg, name) for name, cfg in settings.tenants.items()}
+    table = {name: cfg.thresholds for name, cfg in settings.tenants.items()}  # validated at load
     return lambda tenant: table.get(tenant) or AlertThresholds()
 
 
 def webhook_hook(settings: Settings) -> AlertHook | None:
     """Send alert changes to each tenant's group bots (``webhooks`` in kuaifan.toml), if any."""
-    from kuaifan.live.webhooks import WebhookTarget, notify
+    from kuaifan.live.webhooks import notify
 
-    targets = {
-        name: [WebhookTarget.model_validate(t) for t in cfg.webhooks]
-        for name, cfg in settings.tenants.items()
-        if cfg.webhooks
-    }
+    targets = {name: list(cfg.webhooks) for name, cfg in settings.tenants.items() if cfg.webhooks}
     if not targets:
         return None
 

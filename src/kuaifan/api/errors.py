@@ -17,7 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kuaifan.api.responses import JsonResponse
-from kuaifan.errors import AuthError, InputError, KuaifanError, Lang, NotFoundError
+from kuaifan.errors import AuthError, InputError, KuaifanError, NotFoundError
+from kuaifan.i18n import Lang
 
 log = logging.getLogger("kuaifan.api")
 

@@ -31,10 +31,11 @@ from typing import Any, Final
 
 from kuaifan.api.asked import AskedVariants
 from kuaifan.api.responses import dumps
+from kuaifan.config import AlertThresholds
 from kuaifan.errors import InputError, NotFoundError
 from kuaifan.events import PRODUCT_KINDS
 from kuaifan.live import RoomState
-from kuaifan.live.alerts import AlertEngine, AlertEvent, AlertThresholds
+from kuaifan.live.alerts import AlertEngine, AlertEvent
 from kuaifan.live.metrics import CommentTagger, classifier_tagger, keyword_tags
 from kuaifan.live.polls import Poll
 from kuaifan.live.windows import Change

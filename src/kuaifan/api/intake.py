@@ -19,8 +19,7 @@ from pydantic import ValidationError
 
 from kuaifan.config import TenantConfig
 from kuaifan.errors import InputError
-from kuaifan.events import Event, pseudonymise
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import DeadLetter, Event, pseudonymise
 
 SOURCE: Final = "api"
 RAW_LIMIT: Final = 64 << 10

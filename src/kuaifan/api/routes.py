@@ -16,7 +16,7 @@ from kuaifan.api.hub import CLOSE, RESYNC, Subscriber, sse_message
 from kuaifan.api.intake import RAW_LIMIT, SOURCE, intake, parse_body
 from kuaifan.api.responses import JsonResponse
 from kuaifan.errors import InputError, NotFoundError
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import DeadLetter
 
 MAX_BODY: Final = 1 << 20  # 1 MB
 POLL_BODY: Final = 64 << 10

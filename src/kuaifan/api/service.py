@@ -30,8 +30,7 @@ import polars as pl
 
 from kuaifan.api.hub import NO_STREAM, LiveHub, stream_key
 from kuaifan.api.intake import Intake
-from kuaifan.events import POLARS_SCHEMA, now_ms
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import POLARS_SCHEMA, DeadLetter, now_ms
 from kuaifan.store.log import EventStore
 
 _ROOM_KINDS: Final = ("stream_start", "stream_end")

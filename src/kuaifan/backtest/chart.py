@@ -24,7 +24,7 @@ from pathlib import Path
 from kuaifan.backtest.policies import Scenario
 from kuaifan.backtest.run import POLICIES, SeedResult, play_seed, prepare_seed
 from kuaifan.backtest.shop import Ledger
-from kuaifan.errors import Lang
+from kuaifan.i18n import Lang
 
 AXES = ("cv", "lead_time", "moq")
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {

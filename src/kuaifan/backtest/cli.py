@@ -10,7 +10,8 @@ import typer
 
 from kuaifan.backtest.policies import Scenario
 from kuaifan.backtest.run import SeedResult, run_backtest
-from kuaifan.errors import InputError, Lang
+from kuaifan.errors import InputError
+from kuaifan.i18n import Lang
 from kuaifan.plan.messages import lang_from_env, pick
 
 

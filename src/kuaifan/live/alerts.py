@@ -35,10 +35,8 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kuaifan.config import TenantConfig
-from kuaifan.errors import ConfigError, first_problem
+from kuaifan.config import AlertThresholds
 from kuaifan.live import metrics as M
 from kuaifan.live.metrics import MINUTE_MS, percentile
 from kuaifan.live.room import LM_CLICKS, LM_ORDERS, RoomState
@@ -59,55 +57,6 @@ KIND_NAMES: Final = {
     "refund_spike": ("退款激增", "Refund spike"),
     "complaint_spike": ("投诉激增", "Complaint spike"),
 }
-
-
-class AlertThresholds(BaseModel):
-    """Per-tenant alert thresholds (override any of them in TenantConfig.thresholds)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    window_minutes: int = Field(
-        5, ge=1, le=120, description="N: compare the last N minutes with the N before"
-    )
-    history_minutes: int = Field(
-        240, ge=10, le=24 * 60, description="how far back the room's own history goes"
-    )
-    min_history_windows: int = Field(5, ge=1, description="earlier windows needed before percentiles apply")
-    low_stock: int = Field(10, ge=1, description="stock below this is 库存告急")
-    eta_minutes: float = Field(5.0, gt=0, description="sell-out ETA under this is 库存告急")
-    eta_critical_minutes: float = Field(2.0, gt=0)
-    live_minutes: int = Field(30, ge=1, description="a link is live if shown/clicked/sold within this")
-    sold_out_min_clicks: int = Field(10, ge=1)
-    sold_out_min_asks: int = Field(3, ge=1)
-    clicks_no_orders: int = Field(30, ge=1)
-    conversion_drop: float = Field(0.3, gt=0, lt=1, description="relative drop vs the previous window")
-    online_drop: float = Field(0.3, gt=0, lt=1)
-    drop_percentile: float = Field(20.0, ge=0, le=100)
-    min_viewer_minutes: int = Field(30, ge=1, description="viewer-minutes a window needs for a conversion")
-    min_online: int = Field(20, ge=1, description="average online a window needs before a drop counts")
-    refund_spike_ratio: float = Field(2.0, gt=1)
-    min_refunds: int = Field(3, ge=1)
-    complaint_spike_ratio: float = Field(2.0, gt=1)
-    min_complaints: int = Field(3, ge=1)
-    spike_percentile: float = Field(90.0, ge=0, le=100)
-    cooldown_s: float = Field(300.0, ge=0)
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, float], where: str = "thresholds") -> AlertThresholds:
-        """Validate overrides; a bad key or value is a ConfigError naming it."""
-        try:
-            return cls.model_validate(values)
-        except ValidationError as err:
-            key, msg = first_problem(err)
-            raise ConfigError(
-                f"{where}.{key}: 告警阈值无效：{msg}",
-                f"{where}.{key}: invalid alert threshold: {msg}",
-                key=f"{where}.{key}",
-            ) from None
-
-    @classmethod
-    def for_tenant(cls, tenant: TenantConfig, name: str = "tenant") -> AlertThresholds:
-        return cls.from_mapping(dict(tenant.thresholds), where=f"tenants.{name}.thresholds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,16 +35,13 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kuaifan.config import BotPlatform, WebhookTarget
+from kuaifan.i18n import Lang
 from kuaifan.live.alerts import AlertEvent
-
-BotPlatform = Literal["wecom", "dingtalk", "feishu"]
-MessageFormat = Literal["markdown", "text"]
-Lang = Literal["zh", "en"]
 
 RATE_LIMIT_CODES: Final[dict[str, frozenset[int]]] = {
     "wecom": frozenset({45009, -1}),  # -1: "system busy"
@@ -58,26 +55,6 @@ _SEVERITY: Final = {
     "info": ("提示", "info", "blue", "info"),
 }
 _WECOM_MAX_BYTES: Final = 4096  # markdown content limit (text is 2048)
-
-
-class WebhookTarget(BaseModel):
-    """One group bot (validated at the edge: settings or the API)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    platform: BotPlatform
-    url: str = Field(min_length=8, max_length=2000)
-    secret: str | None = Field(default=None, min_length=1, max_length=256)
-    format: MessageFormat = "markdown"
-    lang: Lang = "zh"
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, v: str) -> str:
-        scheme = urllib.parse.urlsplit(v).scheme
-        if scheme not in ("http", "https"):
-            raise ValueError("url must start with https:// (or http:// for a local receiver)")
-        return v
 
 
 # ---- signing -------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kuaifan.errors import InputError, KuaifanError, Lang, NotFoundError
+from kuaifan.errors import InputError, KuaifanError, NotFoundError
+from kuaifan.i18n import Lang
 from kuaifan.plan.messages import lang_from_env, pick
 from kuaifan.plan.model import PlanResult, parse_plan_json
 from kuaifan.plan.policy import plan as run_plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from kuaifan.errors import Lang
+from kuaifan.i18n import Lang
 
 
 def lang_from_env(environ: Mapping[str, str] | None = None) -> Lang:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from kuaifan.config import TextSettings
 from kuaifan.errors import InputError, NotFoundError
 from kuaifan.signals import DemandSignals, demand_signals
 from kuaifan.signals.frame import DAY_MS, EPOCH, SIGNAL_KINDS, china_day_of, china_day_start_ms
@@ -32,7 +33,7 @@ def day_start_ms(text: str, field: str) -> int:
 def store_signals(
     store: EventStore,
     tenant: str,
-    text_config: Mapping[str, Any] | None = None,
+    text_config: TextSettings | Mapping[str, Any] | None = None,
     *,
     room: str | None = None,
     stream: str | None = None,

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kuaifan.config import TENANT_NAME
 from kuaifan.errors import InputError, first_problem
+from kuaifan.events import TENANT_NAME
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # A fixed evening in the past: event times are deterministic and never "in the future".

@@ -9,16 +9,9 @@ from typing import Protocol
 
 import polars as pl
 
+from kuaifan.events import DeadLetter
 
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """One rejected input record: what it was, where it came from and why it was refused."""
-
-    source: str  # file path, "api", "douyin_live" …
-    reason: str  # precise, English (stable for grepping); the CLI shows it as is
-    raw: str  # the record as received (a line, a JSON text of a row)
-    line: int | None = None  # 1-based line (or spreadsheet row) number in the source file
-    tenant: str | None = None
+__all__ = ["Batch", "DeadLetter", "FileSource"]
 
 
 @dataclass(slots=True)

@@ -31,12 +31,13 @@ from kuaifan.events import (
     INT_FIELDS,
     POLARS_SCHEMA,
     STRING_FIELDS,
+    DeadLetter,
     now_ms,
     pseudonymise,
     validate_frame,
 )
 from kuaifan.events import spec_text as canonical_spec
-from kuaifan.sources.base import Batch, DeadLetter
+from kuaifan.sources.base import Batch
 
 # Input keys besides the canonical columns: the raw platform id (pseudonymised, never stored),
 # avatars (always dropped) and ingest_ms (set by the store; present when re-importing an export).

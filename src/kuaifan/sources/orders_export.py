@@ -35,18 +35,20 @@ from zoneinfo import ZoneInfo
 import orjson
 import polars as pl
 
-from kuaifan.config import TENANT_NAME
-from kuaifan.errors import InputError, Lang
+from kuaifan.errors import InputError
 from kuaifan.events import (
     EVENT_COLUMNS,
     POLARS_SCHEMA,
+    TENANT_NAME,
     Channel,
+    DeadLetter,
     EventKind,
     pseudonymise,
     spec_text,
     validate_frame,
 )
-from kuaifan.sources.base import Batch, DeadLetter
+from kuaifan.i18n import Lang
+from kuaifan.sources.base import Batch
 from kuaifan.sources.encodings import decode_head
 from kuaifan.sources.export_cells import (
     Cell,

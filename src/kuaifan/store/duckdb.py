@@ -32,8 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kuaifan.errors import InputError, StoreError
-from kuaifan.events import EVENT_COLUMNS, EVENT_SCHEMA, now_ms
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import EVENT_COLUMNS, EVENT_SCHEMA, DeadLetter, now_ms
 from kuaifan.store.log import (
     DEAD_LETTER_SCHEMA,
     LOG_COLUMNS,

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Final, Protocol, Self, TypedDict
 
 import polars as pl
 
-from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA
-from kuaifan.sources.base import DeadLetter
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter
 
 if TYPE_CHECKING:
     from kuaifan.config import Settings

@@ -17,7 +17,10 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
-from kuaifan.errors import ConfigError
+from pydantic import ValidationError
+
+from kuaifan.config import TextSettings
+from kuaifan.errors import ConfigError, first_problem
 from kuaifan.text.extract import Attributes, extract, find_colors
 from kuaifan.text.intents import ONLY_SYMBOLS, decide, score_cues
 from kuaifan.text.lexicon import (
@@ -199,31 +202,29 @@ class TextClassifier:
         return [by_text[t] for t in texts]
 
 
-def classifier_from_config(text_config: Mapping[str, Any] | None) -> TextClassifier:
-    """A classifier from a tenant's ``text`` config table: ``categories`` (list) and ``lexicon``
-    (the lexicon format of ``common.toml``). Empty or None: the shared default classifier."""
-    if not text_config:
+def text_settings(text_config: TextSettings | Mapping[str, Any] | None) -> TextSettings:
+    """A tenant's ``text`` settings as the typed model (a plain mapping is validated: ConfigError)."""
+    if text_config is None:
+        return TextSettings()
+    if isinstance(text_config, TextSettings):
+        return text_config
+    try:
+        return TextSettings.model_validate(dict(text_config))
+    except ValidationError as err:
+        key, msg = first_problem(err)
+        raise ConfigError(f"text.{key}: {msg}", f"text.{key}: {msg}", key=f"text.{key}") from None
+
+
+def classifier_from_config(text_config: TextSettings | Mapping[str, Any] | None) -> TextClassifier:
+    """A classifier from a tenant's ``text`` settings: ``categories`` (built-in lexicons, default
+    all) and ``lexicon`` (entries in the format of ``common.toml``). Empty: the shared default
+    classifier. A bad category or lexicon entry is a ConfigError naming it."""
+    settings = text_settings(text_config)
+    if settings.categories is None and not settings.lexicon:
         return default_classifier()
-    unknown = set(text_config) - {"categories", "lexicon"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(
-            f"text.{key}: 未知配置项（可用：categories, lexicon）",
-            f"text.{key}: unknown setting (known: categories, lexicon)",
-            key=f"text.{key}",
-        )
-    categories = text_config.get("categories")
-    if categories is not None and (
-        not isinstance(categories, list) or not all(isinstance(c, str) for c in categories)
-    ):
-        raise ConfigError(
-            "text.categories: 应为品类名列表", "text.categories: expected a list of category names"
-        )
-    lexicon = text_config.get("lexicon")
-    if lexicon is not None and not isinstance(lexicon, Mapping):
-        raise ConfigError("text.lexicon: 应为表", "text.lexicon: expected a table")
+    lexicon = settings.lexicon
     return TextClassifier(
-        categories=categories,
+        categories=list(settings.categories) if settings.categories is not None else None,
         extra_lexicon=Lexicon.from_mapping(lexicon, source="text.lexicon") if lexicon else None,
     )
 

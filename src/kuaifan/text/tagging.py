@@ -22,17 +22,19 @@ import orjson
 import polars as pl
 
 from kuaifan import __version__
+from kuaifan.config import TextSettings
 from kuaifan.store.log import TAG_SCHEMA, EventStore
-from kuaifan.text.classifier import Comment, TextClassifier, classifier_from_config
+from kuaifan.text.classifier import Comment, TextClassifier, classifier_from_config, text_settings
 
 # Bump when the rules or the built-in lexicon change results: stored tags are then recomputed.
 RULES_VERSION: Final = "2"  # 2: review vocabulary, neutral words, mixed-verdict damping
 TAG_BATCH: Final = 50_000  # texts classified per store write
 
 
-def tagger_id(text_config: Mapping[str, Any] | None) -> str:
-    """A fingerprint of the classifier a tenant's ``text`` config builds (16 hex chars)."""
-    spec = {"kuaifan": __version__, "rules": RULES_VERSION, "text": dict(text_config or {})}
+def tagger_id(text_config: TextSettings | Mapping[str, Any] | None) -> str:
+    """A fingerprint of the classifier a tenant's ``text`` settings build (16 hex chars)."""
+    data = text_settings(text_config).fingerprint_data()
+    spec = {"kuaifan": __version__, "rules": RULES_VERSION, "text": data}
     return hashlib.sha256(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
@@ -65,7 +67,7 @@ def tags_frame(texts: list[str], comments: list[Comment]) -> pl.DataFrame:
 def tag_comments(
     store: EventStore,
     tenant: str,
-    text_config: Mapping[str, Any] | None = None,
+    text_config: TextSettings | Mapping[str, Any] | None = None,
     *,
     since_ms: int = 0,
     classifier: TextClassifier | None = None,
@@ -82,7 +84,10 @@ def tag_comments(
 
 
 def read_tagged(
-    store: EventStore, tenant: str, text_config: Mapping[str, Any] | None = None, **filters: Any
+    store: EventStore,
+    tenant: str,
+    text_config: TextSettings | Mapping[str, Any] | None = None,
+    **filters: Any,
 ) -> pl.DataFrame:
     """Events with their comment tags, after tagging whatever is not tagged yet."""
     return store.read(tenant, tagger=tag_comments(store, tenant, text_config).tagger, **filters)
