@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+from click.testing import CliRunner, Result
+
+from kuaifan.cli import main
+
 KUAIFAN = [sys.executable, "-c", "from kuaifan.cli import main; main()"]
 
 
@@ -21,3 +26,16 @@ def run_cli(
     if code is not None:
         assert proc.returncode == code, proc.stderr
     return proc
+
+
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _kuaifan(args: tuple[str, ...]) -> None:
+    main(list(args))
+
+
+def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    """``kuaifan ARGS`` in this process (as ``main`` runs it: errors are one line and an exit code)."""
+    return CliRunner(env=env).invoke(_kuaifan, list(args), input=input)

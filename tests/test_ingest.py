@@ -14,10 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kuaifan.app.events import export
+from kuaifan.app.ingest import SAMPLE_REJECTS, IngestProgress, IngestReport, ingest_paths
 from kuaifan.config import TenantConfig
 from kuaifan.errors import ConfigError, InputError
 from kuaifan.events import EVENT_COLUMNS
-from kuaifan.ingest import SAMPLE_REJECTS, IngestProgress, IngestReport, ingest_paths
+from kuaifan.sources.gate import TenantGate
 from kuaifan.sources.jsonl import JsonlSource, ParquetSource
 from kuaifan.store.duckdb import DuckStore
 
@@ -53,7 +55,9 @@ def store(tmp_path: Path) -> Any:
 
 
 def ingest(store: DuckStore, *paths: Path, **kw: Any) -> IngestReport:
-    return ingest_paths(store, list(paths), tenant="demo", tenant_config=TENANT, sources=SOURCES, **kw)
+    return ingest_paths(
+        store, store.names, list(paths), gate=TenantGate.of("demo", TENANT), sources=SOURCES, **kw
+    )
 
 
 def test_ingest_then_rerun_counts_duplicates(store: DuckStore, tmp_path: Path) -> None:
@@ -152,7 +156,13 @@ def test_empty_directory_and_bad_tenant(store: DuckStore, tmp_path: Path) -> Non
     assert report.summary() == {"accepted": 0, "duplicates": 0, "rejected": 0}
     assert [n.en for n in report.notes] == ["no files found"]
     with pytest.raises(ConfigError):
-        ingest_paths(store, [tmp_path / "empty"], tenant="bad tenant!", tenant_config=TENANT, sources=SOURCES)
+        ingest_paths(
+            store,
+            store.names,
+            [tmp_path / "empty"],
+            gate=TenantGate.of("bad tenant!", TENANT),
+            sources=SOURCES,
+        )
 
 
 def test_broken_and_unreadable_files_fail_alone(store: DuckStore, tmp_path: Path) -> None:
@@ -207,9 +217,9 @@ def test_export_round_trip_through_the_parquet_source(store: DuckStore, tmp_path
     )
     ingest(store, path)
     out = tmp_path / "export.parquet"
-    assert store.export(out, "demo") == 2
+    assert export(store, out, tenant="demo").rows == 2
     with DuckStore(tmp_path / "other.duckdb") as other:
-        report = ingest_paths(other, [out], tenant="demo", tenant_config=TENANT, sources=SOURCES)
+        report = ingest_paths(other, other.names, [out], gate=TenantGate.of("demo", TENANT), sources=SOURCES)
         assert report.summary() == {"accepted": 2, "duplicates": 0, "rejected": 0}
         cols = list(EVENT_COLUMNS)
         assert other.read("demo").select(cols).equals(store.read("demo").select(cols))

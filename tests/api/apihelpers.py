@@ -14,10 +14,10 @@ import httpx
 import orjson
 
 from kuaifan.api import create_app
-from kuaifan.api.intake import check_item
 from kuaifan.api.server import BackgroundServer
 from kuaifan.config import Settings, TenantConfig, load_settings
 from kuaifan.events import now_ms
+from kuaifan.sources.gate import TenantGate
 from kuaifan.store.duckdb import DuckStore
 
 KEY_A = "acme-key-0123456789abcdef"
@@ -156,7 +156,7 @@ def rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Events as the intake checks them for tenant acme (what the hub is fed)."""
     out = []
     for e in events:
-        checked = check_item(e, "acme", CFG)
+        checked = TenantGate.of("acme", CFG).admit(e)
         assert isinstance(checked, dict), checked
         out.append(checked)
     return out

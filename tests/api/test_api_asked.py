@@ -1,4 +1,5 @@
-"""The most asked-for variants: attribution rules, order independence, the hub, the real server."""
+"""The most asked-for variants: attribution rules, order independence, the hub, the real server, and
+the live (incremental) form of the comment resolver equal to its batch form on simulated rooms."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from apihelpers import KEY_A, MIN, T0, Api, SseReader, ev, rows, running_api
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuaifan.api.asked import ANY_PRODUCT, AskedVariants, Shows
-from kuaifan.api.hub import LiveHub, default_classify
+from kuaifan.app.replay import load_events
 from kuaifan.config import AlertThresholds
-from kuaifan.replay import load_events
+from kuaifan.live.asked import ANY_PRODUCT, AskedVariants
+from kuaifan.live.hub import LiveHub, default_classify
+from kuaifan.live.resolver import Shows, place_comments
+from kuaifan.signals.frame import prepare, variant_catalogue
 from kuaifan.sim import SimConfig, simulate
 from kuaifan.text import classify_many
 
@@ -181,32 +184,29 @@ def sim_rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str
 
 
 def _batch_asked(df: pl.DataFrame) -> Counter[tuple[str, str | None, str | None]]:
-    """The same counts in polars: classify_many, link map, as-of join on the product shows."""
-    product = pl.coalesce("item_id", "sku_id")
-    links = (
-        df.filter(pl.col("link_no").is_not_null() & (pl.col("kind") != "comment"))
-        .select("link_no", product.alias("on_link"))
-        .unique()
-    )
-    assert links["link_no"].is_unique().all(), "the simulator keeps a product on its link"
-    shows = df.filter(pl.col("kind") == "product_show").select(
-        pl.col("ts_ms").alias("show_ms"), product.alias("on_screen")
-    )
-    comments = df.filter(pl.col("kind") == "comment").select("ts_ms", "text")
+    """The same counts from the batch form of the one comment resolver (what signals and the text
+    report use): classify_many, then ``place_comments`` over the stream's product events."""
+    events = prepare(df)
+    comments = events.filter(pl.col("kind") == "comment").select("tenant", "stream_id", "ts_ms", "text")
     facts = classify_many(comments["text"].to_list())
     comments = comments.with_columns(
-        pl.Series("asked_link", [c.link_no for c in facts], dtype=pl.Int64),
-        pl.Series("size", [c.size for c in facts], dtype=pl.String),
-        pl.Series("color", [c.color for c in facts], dtype=pl.String),
+        pl.Series("link_no", [c.link_no for c in facts], dtype=pl.Int64),
+        pl.Series("asked_size", [c.size for c in facts], dtype=pl.String),
+        pl.Series("asked_color", [c.color for c in facts], dtype=pl.String),
         pl.Series("spam", [c.spam for c in facts], dtype=pl.Boolean),
-    ).filter(~pl.col("spam") & (pl.col("size").is_not_null() | pl.col("color").is_not_null()))
-    placed = (
-        comments.sort("ts_ms")
-        .join_asof(shows.sort("show_ms"), left_on="ts_ms", right_on="show_ms", strategy="backward")
-        .join(links, left_on="asked_link", right_on="link_no", how="left")
-        .with_columns(pl.coalesce("on_link", "on_screen", pl.lit(ANY_PRODUCT)).alias("product"))
+    ).filter(~pl.col("spam") & (pl.col("asked_size").is_not_null() | pl.col("asked_color").is_not_null()))
+    products = events.filter(pl.col("item").is_not_null() & (pl.col("kind") != "comment"))
+    placed = place_comments(
+        comments,
+        products.select("tenant", "stream_id", "ts_ms", "kind", "item", "link_no"),
+        variant_catalogue(products),
     )
-    return Counter(placed.select("product", "size", "color").iter_rows())
+    keyed = placed.select(
+        pl.col("item").fill_null(ANY_PRODUCT),
+        pl.coalesce("size", "asked_size"),
+        pl.coalesce("color", "asked_color"),
+    )
+    return Counter(keyed.iter_rows())
 
 
 def test_simulated_room_live_equals_rebuilt_equals_batch(sim_rows: list[dict[str, Any]]) -> None:

@@ -11,8 +11,8 @@ import typer
 from apihelpers import T0, Api, ev
 from typer.testing import CliRunner
 
-from kuaifan.api.cli import replay, serve
 from kuaifan.api.errors import ListenError
+from kuaifan.cli.serve import replay, serve
 from kuaifan.errors import InputError
 
 
@@ -55,7 +55,7 @@ def test_serve_refuses_a_busy_port(api: Api) -> None:
 
 
 def test_replay_to_a_dead_server_is_a_clear_error(tmp_path: Path) -> None:
-    from kuaifan.replay import ServerUnavailable, replay_events
+    from kuaifan.app.replay import ServerUnavailable, replay_events
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -122,21 +122,22 @@ def test_key_header_name_is_case_insensitive(api: Api) -> None:
 
 def test_the_server_tags_stored_comments_with_their_intent(tmp_path: Path) -> None:
     from kuaifan.text import classify
-    from kuaifan.text.tagging import tagger_id
+    from kuaifan.text.tagging import TAG_SCHEMA, tagger_id
 
     with running_api(tmp_path / "home", alert_interval_s=0.2, tag_interval_s=0.1) as api:
         comments = [ev("comment", T0 + i, text=t) for i, t in enumerate(["有M码吗", "已拍", "有M码吗"])]
         assert api.post(comments)["accepted"] == 3
         deadline = time.monotonic() + 20
-        while True:
-            got = api.store.read("acme", tagger=tagger_id({}))
-            if got.get_column("intent").null_count() == 0 or time.monotonic() > deadline:
+        texts = ["有M码吗", "已拍"]
+        while True:  # the server tags in the background, every tag_interval_s
+            got = api.store.tags.lookup("acme", tagger_id({}), texts, TAG_SCHEMA)
+            if got.height == 2 or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        want = {t: classify(t) for t in ("有M码吗", "已拍")}
-        assert got.select("text", "intent", "size").rows() == [
-            (t, want[t].intent, want[t].size) for t in ("有M码吗", "已拍", "有M码吗")
-        ]
+        want = {t: classify(t) for t in texts}
+        assert sorted(got.select("text", "intent", "size").rows()) == sorted(
+            (t, want[t].intent, want[t].size) for t in texts
+        )
         assert want["已拍"].intent == "purchased" and want["有M码吗"].size == "M"
-        # the other tenant's reading sees none of it
-        assert api.store.read("beta", tagger=tagger_id({})).is_empty()
+        # the other tenant has no tags of them
+        assert api.store.tags.lookup("beta", tagger_id({}), texts, TAG_SCHEMA).is_empty()

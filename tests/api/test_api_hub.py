@@ -1,4 +1,4 @@
-"""LiveHub and the request intake, without a server."""
+"""LiveHub and the tenant gate of POST /v1/events, without a server."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from apihelpers import CFG, MIN, T0, ev, order, rows
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuaifan.api.hub import RESYNC, LiveHub, Subscriber, sse_message
-from kuaifan.api.intake import check_item, intake
 from kuaifan.config import AlertThresholds
 from kuaifan.events import EVENT_COLUMNS
 from kuaifan.live import replay
+from kuaifan.live.hub import RESYNC, LiveHub, Subscriber, sse_message
+from kuaifan.sources.gate import TenantGate
 
 
 def stream() -> list[dict[str, Any]]:
@@ -37,10 +37,9 @@ def test_install_then_apply_equals_one_replay() -> None:
 
 def test_rows_without_a_room_are_not_live() -> None:
     hub = LiveHub(lambda _: AlertThresholds())
-    shop_order = check_item(
+    shop_order = TenantGate.of("acme", CFG).admit(
         {"kind": "order_paid", "platform": "doudian", "ts_ms": T0, "msg_id": "x", "sku_id": "a",
          "order_id": "o", "qty": 1, "amount_fen": 5},
-        "acme", CFG,
     )  # fmt: skip
     assert isinstance(shop_order, dict)
     assert hub.apply("acme", [shop_order]) == 0
@@ -82,7 +81,7 @@ def test_sse_message_format() -> None:
                                           st.one_of(st.integers(), st.text(max_size=5), st.none()))),
                 max_size=8))  # fmt: skip
 def test_intake_sorts_every_item_into_exactly_one_place(items: list[Any]) -> None:
-    out = intake(items, "acme", CFG)
+    out = TenantGate.of("acme", CFG).admit_all(items, "api")
     assert len(out.rows) + out.batch_duplicates + len(out.errors) == len(items)
     assert [d.line for d in out.dead] == [e["index"] + 1 for e in out.errors]
     for row in out.rows:

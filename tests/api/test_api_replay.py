@@ -10,9 +10,10 @@ import orjson
 import pytest
 from apihelpers import KEY_A, T0, Api, ev, running_api
 
+from kuaifan.app.events import export as export_events
+from kuaifan.app.replay import as_new_broadcast, load_events, replay_events, replay_paths
 from kuaifan.live import batch_snapshot
 from kuaifan.live.metrics import classifier_tagger
-from kuaifan.replay import as_new_broadcast, load_events, replay_events, replay_paths
 from kuaifan.sim import SimConfig, simulate
 from kuaifan.text import classify
 
@@ -94,7 +95,7 @@ def test_bad_lines_are_reported_and_parquet_exports_replay(api: Api, tmp_path: P
     assert replay_paths([f], url=api.url, api_key=KEY_A, speed=0).accepted == 2
 
     export = tmp_path / "export.parquet"
-    assert api.store.export(export, "acme") == 2
+    assert export_events(api.store, export, tenant="acme").rows == 2
     with running_api(tmp_path / "other") as other:
         assert replay_paths([export], url=other.url, api_key=KEY_A, speed=0).accepted == 2
         assert other.store.read("acme")["msg_id"].to_list() == api.store.read("acme")["msg_id"].to_list()

@@ -7,8 +7,7 @@ import time
 from apihelpers import MIN, T0, Api, ev, order
 from test_api_errors import assert_error_shape
 
-from kuaifan.signals.report import signals_report
-from kuaifan.signals.stored import store_signals
+from kuaifan.app.signals import SignalsQuery, signals
 
 
 def spec(color: str, size: str) -> str:
@@ -42,7 +41,9 @@ def test_signals_come_back_as_the_cli_computes_them(api: Api) -> None:
         time.sleep(0.1)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body == signals_report(store_signals(api.store, "acme"), top=5)
+    assert body == signals(api.settings, api.store, SignalsQuery(tenant="acme", top=5))[0].model_dump(
+        mode="json"
+    )
     assert [p["item"] for p in body["products"]] == ["A", "B"]  # A earned more per minute on air
     assert body["products"][0]["asks"] >= 1 and body["streams"] == 1
     assert api.a.get("/v1/signals", params={"room": "r1", "top": 1}).json()["products"][0]["item"] == "A"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kuaifan.app.backtest import parse_seeds
 from kuaifan.backtest import (
     Launch,
     Scenario,
@@ -18,7 +19,6 @@ from kuaifan.backtest import (
     sigma_of,
     with_cv,
 )
-from kuaifan.backtest.cli import parse_seeds
 from kuaifan.backtest.launch import mix_concentration
 from kuaifan.backtest.policies import first_batch, oracle, pad, plan_input, solve, split, stratified
 from kuaifan.backtest.run import play_seed, prepare_seed, run_launch, score_seed

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from kuaifan.backtest.chart import DEFAULT_GRID, Point, _with, render_svg, sensitivity
-from kuaifan.backtest.cli import print_summary
 from kuaifan.backtest.forecasts import pit_coverage
 from kuaifan.backtest.policies import Scenario
 from kuaifan.backtest.run import goals
+from kuaifan.cli.backtest import print_summary
 
 
 def test_pit_coverage_is_80_percent_for_a_calibrated_count_forecast() -> None:

@@ -1,4 +1,5 @@
-"""The contract every forecaster keeps, run for each of them; plus the top-down split."""
+"""The contract every forecaster keeps (kuaifan.testing.check_forecaster), run for each of them; plus
+what each one learns and the top-down split."""
 
 from __future__ import annotations
 
@@ -15,26 +16,16 @@ from kuaifan.forecast import (
     LGBMQuantile,
     StatsBaseline,
     build_forecast,
-    check_history,
     expected_shares,
     top_down,
     wape,
 )
+from kuaifan.testing.forecast import check_forecaster, launch_panel
 
 H = 7
 
 
-def launches(n: int = 40, days: int = 21, seed: int = 0) -> pl.DataFrame:
-    """Decaying launch curves of different sizes (what new products look like)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        size = float(rng.lognormal(3.5, 0.7))
-        tau = float(rng.uniform(4, 12))
-        for d in range(days):
-            lam = size if d == 0 else 0.5 * size * np.exp(-(d - 1) / tau)
-            rows.append((f"s{i:02d}", d, float(rng.poisson(lam)), size))
-    return pl.DataFrame(rows, schema=["unique_id", "ds", "y", "scale"], orient="row")
+launches = launch_panel
 
 
 FORECASTERS: dict[str, Callable[[], Forecaster]] = {
@@ -54,45 +45,9 @@ def panel() -> pl.DataFrame:
     return launches()
 
 
-@pytest.fixture(scope="module", params=sorted(FORECASTERS))
-def fitted(request: pytest.FixtureRequest, panel: pl.DataFrame) -> Forecaster:
-    return FORECASTERS[request.param]().fit(panel)
-
-
-def test_contract_shapes_order_and_samples(fitted: Forecaster, panel: pl.DataFrame) -> None:
-    fc = fitted.predict(H, n_samples=200, seed=1)
-    ids = sorted(panel["unique_id"].unique().to_list())
-    assert fc.ids == ids and fc.samples.shape == (len(ids), 200, H)
-    q = fc.quantiles
-    assert q.height == len(ids) * H
-    assert q.group_by("unique_id").agg(pl.col("ds").min())["ds"].unique().to_list() == [21]
-    assert ((q["p10"] <= q["p50"]) & (q["p50"] <= q["p90"]) & (q["p10"] >= 0)).all()
-    assert (fc.samples >= 0).all()
-    # Samples follow the quantiles they were drawn from.
-    p90 = q.sort("unique_id", "ds")["p90"].to_numpy().reshape(len(ids), H)
-    below = (fc.samples <= p90[:, None, :] + 1e-9).mean()
-    assert 0.8 <= below <= 1.0
-    again = fitted.predict(H, n_samples=200, seed=1)
-    assert np.array_equal(fc.samples, again.samples)
-
-
-def test_contract_new_history_and_one_day_series(fitted: Forecaster, panel: pl.DataFrame) -> None:
-    fresh = launches(n=3, days=8, seed=9)
-    first_day = fresh.filter(pl.col("ds") == 0)  # a style right after its launch stream
-    for hist in (fresh, first_day):
-        fc = fitted.predict(H, history=hist, n_samples=20)
-        assert fc.ids == ["s00", "s01", "s02"] and fc.samples.shape == (3, 20, H)
-        assert fc.quantiles["p50"].is_finite().all()
-
-
-def test_contract_rejects_bad_history(fitted: Forecaster) -> None:
-    with pytest.raises(ValueError, match="columns"):
-        fitted.predict(H, history=pl.DataFrame({"unique_id": ["a"], "y": [1.0]}))
-    gap = pl.DataFrame({"unique_id": ["a", "a"], "ds": [0, 2], "y": [1.0, 2.0], "scale": [1.0, 1.0]})
-    with pytest.raises(ValueError, match="consecutive"):
-        fitted.predict(H, history=gap)
-    with pytest.raises(ValueError, match="non-negative"):
-        check_history(pl.DataFrame({"unique_id": ["a"], "ds": [0], "y": [-1.0]}))
+@pytest.mark.parametrize("name", sorted(FORECASTERS))
+def test_every_forecaster_keeps_the_contract(name: str, panel: pl.DataFrame) -> None:
+    check_forecaster(FORECASTERS[name], panel=panel)
 
 
 def test_lgbm_learns_the_decay_that_ses_cannot(panel: pl.DataFrame) -> None:

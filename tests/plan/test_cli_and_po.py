@@ -11,10 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
+from clirun import invoke
 from kuaifan.plan import PlanResult, parse_plan_input, plan, write_purchase_orders
-from kuaifan.plan.cli import app
 from kuaifan.plan.model import output_json_schema
 from kuaifan.plan.purchase_orders import HEADERS
 
@@ -69,7 +68,7 @@ def write(tmp_path: Path, data: dict[str, Any]) -> Path:
 
 
 def test_json_output_follows_the_schema_and_the_plan(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["--input", str(write(tmp_path, small_input())), "--json"])
+    res = invoke("plan", "--input", str(write(tmp_path, small_input())), "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     jsonschema.validate(out, output_json_schema())
@@ -84,7 +83,7 @@ def test_json_output_follows_the_schema_and_the_plan(tmp_path: Path) -> None:
 
 def test_example_file_plans_with_purchase_orders(tmp_path: Path) -> None:
     po = tmp_path / "po"
-    res = CliRunner().invoke(app, ["--input", str(EXAMPLE), "--json", "--po-dir", str(po)])
+    res = invoke("plan", "--input", str(EXAMPLE), "--json", "--po-dir", str(po))
     assert res.exit_code == 0, res.output
     out = PlanResult.model_validate_json(res.stdout)
     assert out.orders and out.demand_mode == "presale"
@@ -96,8 +95,8 @@ def test_example_file_plans_with_purchase_orders(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("lang", "word"), [("zh", "现在下单"), ("en", "Orders to place now")])
 def test_table_output_in_both_languages(tmp_path: Path, lang: str, word: str) -> None:
-    res = CliRunner(env={"KUAIFAN_LANG": lang, "COLUMNS": "200"}).invoke(
-        app, ["--input", str(write(tmp_path, small_input()))]
+    res = invoke(
+        "plan", "--input", str(write(tmp_path, small_input())), env={"KUAIFAN_LANG": lang, "COLUMNS": "200"}
     )
     assert res.exit_code == 0, res.output
     assert word in res.stdout and "DRESS-黑色-M" in res.stdout
@@ -107,11 +106,11 @@ def test_bad_input_is_one_clear_line_with_exit_code(tmp_path: Path) -> None:
     data = small_input()
     data["variants"][1]["demand_scenarios"][0] = [1, 2, 3]
     path = write(tmp_path, data)
-    res = CliRunner(env={"KUAIFAN_LANG": "en", "COLUMNS": "300"}).invoke(app, ["--input", str(path)])
+    res = invoke("plan", "--input", str(path), env={"KUAIFAN_LANG": "en", "COLUMNS": "300"})
     assert res.exit_code == 65
     assert "variants[1].demand_scenarios[0]" in res.stderr and "expected horizon_days = 10" in res.stderr
     assert "Traceback" not in res.output
-    res = CliRunner(env={"KUAIFAN_LANG": "zh"}).invoke(app, ["--input", str(path), "--json"])
+    res = invoke("plan", "--input", str(path), "--json", env={"KUAIFAN_LANG": "zh"})
     assert res.exit_code == 65
     err = json.loads(res.stdout)["error"]
     assert err["code"] == "invalid_input" and "长度 3 天" in err["message"]
@@ -119,11 +118,11 @@ def test_bad_input_is_one_clear_line_with_exit_code(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_broken_json(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["--input", str(tmp_path / "nope.json")])
+    res = invoke("plan", "--input", str(tmp_path / "nope.json"))
     assert res.exit_code == 66 and "nope.json" in res.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    res = CliRunner().invoke(app, ["--input", str(bad)])
+    res = invoke("plan", "--input", str(bad))
     assert res.exit_code == 65 and "JSON" in res.stderr
 
 

@@ -13,14 +13,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from clirun import run_cli
-from kuaifan.config import load_settings
+from kuaifan.app.tagging import read_tagged
+from kuaifan.config import TextSettings, load_settings
 from kuaifan.signals import demand_signals
 from kuaifan.signals.frame import SIGNAL_KINDS
 from kuaifan.signals.mentions import text_facts
 from kuaifan.signals.report import ASKING, EXPORT_TABLES, signals_report, stored_facts
-from kuaifan.signals.stored import day_start_ms
+from kuaifan.signals.window import day_start_ms
 from kuaifan.store.duckdb import DuckStore
-from kuaifan.text.tagging import tagger_id
 
 run = run_cli
 
@@ -41,7 +41,7 @@ def stored_events(home: Path) -> pl.DataFrame:
     finally:
         del os.environ["KUAIFAN_HOME"]
     with DuckStore(settings.db_path, read_only=True) as store:
-        return store.read("demo", tagger=tagger_id(None))
+        return read_tagged(store, "demo", TextSettings())
 
 
 def test_json_report_matches_the_signals_of_the_store(home: Path) -> None:

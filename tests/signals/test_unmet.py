@@ -7,9 +7,9 @@ import pytest
 
 from kuaifan.signals import (
     comment_mentions,
-    keyword_facts,
     prepare,
     soldout_intervals,
+    text_facts,
     unmet_by_variant,
     unmet_hourly,
     variant_hourly,
@@ -109,7 +109,7 @@ def test_missed_comments_are_counted_while_sold_out() -> None:
     log.add("comment", 26 * MIN, text="求补货")  # no variant named: counts for the product's sold-out variant
     log.add("comment", 27 * MIN, text="白色M没抢到")  # white never sold out
     df = prepare(log.frame())
-    per = unmet_by_variant(df, unmet_hourly(df, comment_mentions(df, keyword_facts))).row(0, named=True)
+    per = unmet_by_variant(df, unmet_hourly(df, comment_mentions(df, text_facts))).row(0, named=True)
     assert per["missed_comments"] == 2
 
 

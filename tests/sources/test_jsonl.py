@@ -17,6 +17,7 @@ from kuaifan.errors import InputError
 from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter, now_ms, pseudonymise
 from kuaifan.sources import jsonl
 from kuaifan.sources.base import Batch, FileSource
+from kuaifan.sources.gate import TenantGate
 from kuaifan.sources.jsonl import JsonlSource, ParquetSource
 
 SALT = "0123456789abcdef-salt"
@@ -49,7 +50,7 @@ def write(path: Path, lines: list[bytes], end: bytes = b"\n") -> Path:
 
 
 def read_all(source: FileSource, path: Path, **kw: Any) -> tuple[pl.DataFrame, list[DeadLetter]]:
-    batches: list[Batch] = list(source.read(path, "demo", SALT, **kw))
+    batches: list[Batch] = list(source.read(path, TenantGate("demo", SALT, **kw)))
     good = pl.concat([b.good for b in batches]) if batches else pl.DataFrame(schema=POLARS_SCHEMA)
     return good, [d for b in batches for d in b.bad]
 
@@ -274,7 +275,7 @@ def test_bulk_and_line_by_line_give_the_same_answer(tmp_path: Path, lines: list[
     non_blank = sum(1 for x in lines if x.strip())
     assert good.height + len(dead) == non_blank
     # Reference: every line on its own through the careful path.
-    ctx = jsonl.Normaliser("demo", SALT, False, str(path), now_ms())
+    ctx = jsonl.Normaliser(TenantGate("demo", SALT), str(path), now_ms())
     ref_good, ref_dead = [], []
     for no, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -366,5 +367,5 @@ def test_parquet_sniff_and_broken_files(tmp_path: Path) -> None:
     broken.write_bytes(b"PAR1" + b"\0" * 100)
     assert ParquetSource().sniff(broken)
     with pytest.raises(InputError) as info:
-        list(ParquetSource().read(broken, "demo", SALT))
+        list(ParquetSource().read(broken, TenantGate("demo", SALT)))
     assert "Parquet" in info.value.en and "Parquet" in info.value.zh

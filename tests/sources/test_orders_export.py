@@ -26,6 +26,7 @@ from kuaifan.errors import ConfigError, InputError
 from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter, Event, pseudonymise
 from kuaifan.sources.export_cells import CellError, parse_money_fen
 from kuaifan.sources.export_spec import parse_spec
+from kuaifan.sources.gate import TenantGate
 from kuaifan.sources.mapping import load_mapping, parse_mapping
 from kuaifan.sources.orders_export import ExportSummary, OrderBatch, OrderExportSource
 
@@ -120,7 +121,7 @@ def read_all(
     path: Path, source: OrderExportSource | None = None, **kw: Any
 ) -> tuple[pl.DataFrame, list[DeadLetter], ExportSummary, list[OrderBatch]]:
     source = source or OrderExportSource()
-    batches = list(source.read(path, TENANT, SALT, **kw))
+    batches = list(source.read(path, TenantGate(TENANT, SALT, **kw)))
     summary = ExportSummary(str(path))
     for b in batches:
         summary.add(b)
@@ -191,7 +192,7 @@ def test_undecodable_csv_is_a_clear_input_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes("子订单编号,商品ID\n".encode() + b"\x80\x80\xff\n")
     with pytest.raises(InputError) as err:
-        list(OrderExportSource().read(path, TENANT, SALT))
+        list(OrderExportSource().read(path, TenantGate(TENANT, SALT)))
     assert "GB18030" in err.value.zh and "GB18030" in err.value.en
 
 
@@ -307,7 +308,7 @@ def test_empty_file_is_an_input_error(tmp_path: Path, suffix: str) -> None:
     else:
         Workbook().save(path)
     with pytest.raises(InputError) as err:
-        list(OrderExportSource().read(path, TENANT, SALT))
+        list(OrderExportSource().read(path, TenantGate(TENANT, SALT)))
     assert "文件为空" in err.value.zh and "empty" in err.value.en
 
 
@@ -325,7 +326,7 @@ def test_missing_required_column_names_it(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "商品数量"]
     path = write_csv(tmp_path / "noqty.csv", [order()], header=header)
     with pytest.raises(InputError) as err:
-        list(OrderExportSource().read(path, TENANT, SALT))
+        list(OrderExportSource().read(path, TenantGate(TENANT, SALT)))
     assert "缺少必需的列：商品数量" in err.value.zh
     assert "missing required column(s): 商品数量" in err.value.en
     assert err.value.details["missing"] == ["商品数量 (购买数量)"]
@@ -456,7 +457,7 @@ def test_reimport_gives_the_same_dedup_keys(tmp_path: Path) -> None:
 def test_batches_are_bounded(tmp_path: Path) -> None:
     rows = [order(str(10_000 + i)) for i in range(5)]
     path = write_csv(tmp_path / "b.csv", rows)
-    batches = list(OrderExportSource(batch_rows=2).read(path, TENANT, SALT))
+    batches = list(OrderExportSource(batch_rows=2).read(path, TenantGate(TENANT, SALT)))
     assert [b.good.height for b in batches] == [2, 2, 1]
     assert [b.rows for b in batches] == [2, 2, 1]
 
@@ -475,12 +476,12 @@ def test_sniff_by_extension_and_header(tmp_path: Path) -> None:
 
 def test_bad_tenant_and_unsupported_file_are_input_errors(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", [order()])
-    with pytest.raises(InputError):
-        list(OrderExportSource().read(path, "bad tenant!", SALT))
+    with pytest.raises(ConfigError):  # the gate refuses a tenant name before anything is read
+        list(OrderExportSource().read(path, TenantGate("bad tenant!", SALT)))
     other = tmp_path / "t.xls"
     other.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(InputError) as err:
-        list(OrderExportSource().read(other, TENANT, SALT))
+        list(OrderExportSource().read(other, TenantGate(TENANT, SALT)))
     assert ".xlsx" in err.value.en and ".xlsx" in err.value.zh
 
 

@@ -5,16 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from kuaifan.text.cli import app
-
-runner = CliRunner()
+from clirun import invoke
 
 
 def test_jsonl_keeps_every_key_and_adds_the_fields() -> None:
     line = json.dumps({"id": "x1", "room": "r", "text": "已拍L 我165 120斤会不会大"}, ensure_ascii=False)
-    result = runner.invoke(app, ["classify", "-"], input=line + "\n")
+    result = invoke("text", "classify", "-", input=line + "\n")
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["id"] == "x1" and out["room"] == "r"
@@ -24,7 +20,7 @@ def test_jsonl_keeps_every_key_and_adds_the_fields() -> None:
 
 def test_plain_lines_and_bad_lines_with_line_numbers() -> None:
     data = '黑色还有吗\n{"text": 3}\n\n{broken\n3号链接\n'
-    result = runner.invoke(app, ["classify", "-"], input=data)
+    result = invoke("text", "classify", "-", input=data)
     assert result.exit_code == 0
     rows = [json.loads(x) for x in result.stdout.splitlines()]
     assert [(r["text"], r["intent"]) for r in rows] == [("黑色还有吗", "stock"), ("3号链接", "link")]
@@ -35,7 +31,7 @@ def test_plain_lines_and_bad_lines_with_line_numbers() -> None:
 
 
 def test_json_only_rejects_plain_lines_and_strict_fails() -> None:
-    result = runner.invoke(app, ["classify", "-", "--json", "--strict"], input="黑色还有吗\n")
+    result = invoke("text", "classify", "-", "--json", "--strict", input="黑色还有吗\n")
     assert result.stdout == ""
     assert "line 1" in result.stderr
     assert result.exit_code != 0
@@ -46,12 +42,12 @@ def test_file_argument_and_extra_lexicon(tmp_path: Path) -> None:
     src.write_text('{"text": "车车呢"}\n', encoding="utf-8")
     lex = tmp_path / "lex.toml"
     lex.write_text('[intents.link]\n"车车" = 4\n', encoding="utf-8")
-    result = runner.invoke(app, ["classify", str(src), "--lexicon", str(lex)])
+    result = invoke("text", "classify", str(src), "--lexicon", str(lex))
     assert json.loads(result.stdout)["intent"] == "link"
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["classify", str(tmp_path / "nope.jsonl")])
+    result = invoke("text", "classify", str(tmp_path / "nope.jsonl"))
     assert result.exit_code != 0
 
 
@@ -62,7 +58,8 @@ def test_invalid_utf8_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from kuaifan.text.cli import app; app(prog_name='text')",
+            "from kuaifan.cli import main; main()",
+            "text",
             "classify",
             str(src),
         ],

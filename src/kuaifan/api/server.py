@@ -17,8 +17,8 @@ from fastapi import FastAPI
 
 from kuaifan.api.app import create_app
 from kuaifan.api.errors import ListenError
+from kuaifan.app.store import open_store
 from kuaifan.config import Settings
-from kuaifan.store.log import open_store
 
 GRACEFUL_S: Final = 3  # open SSE streams never finish on their own
 
@@ -47,7 +47,7 @@ class Server(uvicorn.Server):
             getattr(self.config.app.state, "kuaifan", None) if isinstance(self.config.app, FastAPI) else None
         )
         if ctx is not None:
-            ctx.hub.close_streams()
+            ctx.service.close_streams()
         await super().shutdown(sockets)
 
 
@@ -158,7 +158,7 @@ def serve_demo(
     replay is a new broadcast starting now (``as_new``), so passes never collide with what the
     store holds; events are sent as the default tenant's.
     """
-    from kuaifan.replay import as_new_broadcast, load_events, replay_events
+    from kuaifan.app.replay import as_new_broadcast, load_events, replay_events
 
     check_port(host, port)
     tenant, cfg = settings.tenant()

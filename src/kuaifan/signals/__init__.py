@@ -18,14 +18,7 @@ import polars as pl
 
 from kuaifan.signals.counts import channel_split, product_hourly, variant_hourly
 from kuaifan.signals.frame import air_segments, conform_events, prepare, stream_bounds, variant_catalogue
-from kuaifan.signals.mentions import (
-    Classifier,
-    CommentFacts,
-    comment_mentions,
-    default_classifier,
-    keyword_facts,
-    text_facts,
-)
+from kuaifan.signals.mentions import Classifier, CommentFacts, comment_mentions, text_facts
 from kuaifan.signals.mix import style_mix
 from kuaifan.signals.rank import rank_products
 from kuaifan.signals.trend import fit_trend, trends
@@ -98,10 +91,8 @@ __all__ = [
     "channel_split",
     "comment_mentions",
     "conform_events",
-    "default_classifier",
     "demand_signals",
     "fit_trend",
-    "keyword_facts",
     "prepare",
     "product_hourly",
     "rank_products",

@@ -21,14 +21,13 @@ from typing import Final
 import polars as pl
 
 from kuaifan.events import POLARS_SCHEMA
+from kuaifan.live.resolver import COLOR_KEYS, SIZE_KEY
 
 HOUR_MS: Final = 3_600_000
 MINUTE_MS: Final = 60_000
 DAY_MS: Final = 86_400_000
 CHINA_OFFSET_MS: Final = 8 * HOUR_MS  # China time is UTC+8 all year: a China day is a fixed UTC span
 EPOCH: Final = date(1970, 1, 1)
-COLOR_KEYS: Final = ("颜色", "色号")
-SIZE_KEY: Final = "尺码"
 PRODUCT_LEVEL_KINDS: Final = frozenset({"product_show", "product_click"})
 
 

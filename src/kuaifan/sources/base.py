@@ -10,6 +10,7 @@ from typing import Protocol
 import polars as pl
 
 from kuaifan.events import DeadLetter
+from kuaifan.sources.gate import TenantGate
 
 __all__ = ["Batch", "DeadLetter", "FileSource"]
 
@@ -32,6 +33,7 @@ class FileSource(Protocol):
 
     def sniff(self, path: Path) -> bool: ...
 
-    def read(
-        self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False
-    ) -> Iterator[Batch]: ...
+    def read(self, path: Path, gate: TenantGate) -> Iterator[Batch]:
+        """Batches of canonical rows and dead letters; every record passes ``gate`` (the tenant and
+        the privacy policy) before it is a row."""
+        ...

@@ -27,17 +27,15 @@ import pyarrow.parquet as pq
 
 from kuaifan.errors import InputError
 from kuaifan.events import (
-    EVENT_COLUMNS,
     INT_FIELDS,
     POLARS_SCHEMA,
     STRING_FIELDS,
     DeadLetter,
     now_ms,
-    pseudonymise,
-    validate_frame,
 )
 from kuaifan.events import spec_text as canonical_spec
 from kuaifan.sources.base import Batch
+from kuaifan.sources.gate import TenantGate
 
 # Input keys besides the canonical columns: the raw platform id (pseudonymised, never stored),
 # avatars (always dropped) and ingest_ms (set by the store; present when re-importing an export).
@@ -63,20 +61,23 @@ _BOM: Final = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True, slots=True)
 class Normaliser:
-    """Per-file normalisation context: who we ingest for and the privacy policy."""
+    """Per-file normalisation context: the tenant's gate, the file (for dead letters) and the clock."""
 
-    tenant: str
-    salt: str
-    store_nicknames: bool
+    gate: TenantGate
     source: str
     now: int
+
+    @property
+    def tenant(self) -> str:
+        return self.gate.tenant
 
 
 # -- shared normalisation ------------------------------------------------------------------------
 
 
 def normalise(df: pl.DataFrame, ctx: Normaliser) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Input-shaped rows (``_INPUT_SCHEMA`` columns + ``_line``) to canonical rows.
+    """Input-shaped rows (``_INPUT_SCHEMA`` columns + ``_line``) to canonical rows: the spec as
+    canonical text, then the tenant-and-privacy gate and the event rules.
 
     Returns ``(good, bad_rows)``: good rows in EVENT_SCHEMA columns; ``bad_rows`` holds
     ``_line`` and ``reason`` of the rejects so the caller can attach the raw text.
@@ -85,63 +86,15 @@ def normalise(df: pl.DataFrame, ctx: Normaliser) -> tuple[pl.DataFrame, pl.DataF
         [pl.lit(None, dtype=t).alias(n) for n, t in _INPUT_SCHEMA.items() if n not in df.columns]
     )
     spec_map, spec_bad = _spec_table(df["spec"])
-    user_ids = df["user_id"].drop_nulls().unique().to_list()
-    hashed = {u: pseudonymise(ctx.salt, u) for u in user_ids if u != ""}
-    checks: list[tuple[pl.Expr, pl.Expr]] = [
-        (pl.col("kind").is_null(), pl.lit("kind is required")),
-        (pl.col("platform").is_null(), pl.lit("platform is required")),
-        (
-            pl.col("tenant").is_not_null() & (pl.col("tenant") != ctx.tenant),
-            pl.format(
-                "tenant mismatch: record is for {}, ingesting for '" + ctx.tenant + "'", _quoted("tenant")
-            ),
-        ),
-        (
-            pl.col("user_id").is_not_null() & pl.col("user_key").is_not_null(),
-            pl.lit("both user_id and user_key given (send one)"),
-        ),
-        (
-            pl.col("spec").is_in(spec_bad),
-            pl.format("spec: expected a JSON object of strings, got {}", pl.col("spec").str.slice(0, 60)),
-        ),
-    ]
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    for cond, text in reversed(checks):
-        reason = pl.when(cond.fill_null(False)).then(text).otherwise(reason)
-    keyed = pl.col("user_id").replace_strict(hashed, default=None, return_dtype=pl.String)
-    df = df.with_columns(
-        reason.alias("reason"),
-        pl.col("tenant").fill_null(ctx.tenant),
-        pl.when(pl.col("user_id").is_not_null()).then(keyed).otherwise(pl.col("user_key")).alias("user_key"),
-        pl.col("nickname") if ctx.store_nicknames else pl.lit(None, dtype=pl.String).alias("nickname"),
-        pl.col("spec").replace_strict(spec_map, default=None, return_dtype=pl.String),
+    bad_spec = pl.col("spec").is_in(spec_bad).fill_null(False)
+    spec_reason = pl.format(
+        "spec: expected a JSON object of strings, got {}", pl.col("spec").str.slice(0, 60)
     )
-    pre_bad = df.filter(pl.col("reason").is_not_null()).select(_LINE, "reason")
-    rows = df if pre_bad.height == 0 else df.filter(pl.col("reason").is_null())  # no copy when all pass
-    rows = rows.select(*EVENT_COLUMNS, _LINE)
-    good, bad = validate_frame(rows, now=ctx.now)
-    bad = bad.select(
-        _LINE,
-        pl.when(pl.col("reason").is_in(["unknown kind", "unknown platform", "unknown channel"]))
-        .then(
-            pl.format(
-                "{} {}",
-                "reason",
-                pl.when(pl.col("reason") == "unknown kind")
-                .then(_quoted("kind"))
-                .when(pl.col("reason") == "unknown platform")
-                .then(_quoted("platform"))
-                .otherwise(_quoted("channel")),
-            )
-        )
-        .otherwise(pl.col("reason"))
-        .alias("reason"),
-    )
-    return good.drop(_LINE), pl.concat([pre_bad, bad]).sort(_LINE)
-
-
-def _quoted(col: str) -> pl.Expr:
-    return pl.concat_str(pl.lit("'"), pl.col(col).str.slice(0, 60), pl.lit("'"))
+    pre_bad = df.filter(bad_spec).select(_LINE, spec_reason.alias("reason"))
+    rows = df if pre_bad.height == 0 else df.filter(~bad_spec)
+    rows = rows.with_columns(pl.col("spec").replace_strict(spec_map, default=None, return_dtype=pl.String))
+    good, bad = ctx.gate.admit_frame(rows, line=_LINE, now=ctx.now)
+    return good, pl.concat([pre_bad, bad]).sort(_LINE) if pre_bad.height else bad
 
 
 def _spec_table(spec: pl.Series) -> tuple[dict[str, str | None], list[str]]:
@@ -478,13 +431,13 @@ class JsonlSource:
         parsed = parse_line(first)
         return isinstance(parsed, dict) and "kind" in parsed and "msg_id" in parsed
 
-    def read(self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False) -> Iterator[Batch]:
-        ctx = Normaliser(tenant, salt, store_nicknames, str(path), now_ms())
+    def read(self, path: Path, gate: TenantGate) -> Iterator[Batch]:
+        ctx = Normaliser(gate, str(path), now_ms())
         for chunk in iter_chunks(path, self.chunk_bytes):
             if chunk.too_long is not None:
                 no, head = chunk.too_long
                 reason = f"line longer than {MAX_LINE_BYTES} bytes (raw keeps the first {RAW_LIMIT} bytes)"
-                yield Batch(_empty_events(), [DeadLetter(ctx.source, reason, _raw(head), no, tenant)])
+                yield Batch(_empty_events(), [DeadLetter(ctx.source, reason, _raw(head), no, ctx.tenant)])
             if chunk.data:
                 yield _chunk_batch(_Segment(chunk.data, chunk.first_line, chunk.newlines), ctx)
 
@@ -513,8 +466,8 @@ class ParquetSource:
             return True  # a broken Parquet file: read() reports it
         return names >= _CORE
 
-    def read(self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False) -> Iterator[Batch]:
-        ctx = Normaliser(tenant, salt, store_nicknames, str(path), now_ms())
+    def read(self, path: Path, gate: TenantGate) -> Iterator[Batch]:
+        ctx = Normaliser(gate, str(path), now_ms())
         try:
             pf = pq.ParquetFile(path)
             batches = pf.iter_batches(batch_size=self.batch_rows)

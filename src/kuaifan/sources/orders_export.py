@@ -39,11 +39,9 @@ from kuaifan.errors import InputError
 from kuaifan.events import (
     EVENT_COLUMNS,
     POLARS_SCHEMA,
-    TENANT_NAME,
     Channel,
     DeadLetter,
     EventKind,
-    pseudonymise,
     spec_text,
     validate_frame,
 )
@@ -72,6 +70,7 @@ from kuaifan.sources.export_readers import (
     missing_columns_error,
 )
 from kuaifan.sources.export_spec import parse_spec
+from kuaifan.sources.gate import TenantGate
 from kuaifan.sources.mapping import DOUDIAN_MAPPING, ExportMapping, load_mapping
 
 DEFAULT_BATCH_ROWS: Final = 20_000
@@ -130,12 +129,10 @@ class ExportSummary:
 
 @dataclass(frozen=True, slots=True)
 class _RowContext:
-    tenant: str
-    salt: str
+    gate: TenantGate
     mapping: ExportMapping
     zone: ZoneInfo
     own_author_ids: frozenset[str]
-    store_nicknames: bool
     columns: Columns
     # Memo tables: the sub-orders of one order share their times, and a shop has few variants.
     times: dict[str, int] = field(default_factory=dict)
@@ -223,10 +220,10 @@ def row_events(record: Record, ctx: _RowContext) -> list[dict[str, Any]] | str:
     own = author in ctx.own_author_ids or traffic in ctx.mapping.own_traffic_sources
     channel = Channel.INFLUENCER if author is not None and not own else Channel.STORE
     user_id = clean_text(_cell(record, ctx, "user_id"))
-    user_key = pseudonymise(ctx.salt, user_id) if user_id and not _is_encrypted(user_id) else None
+    user_key = ctx.gate.user_key(user_id) if user_id and not _is_encrypted(user_id) else None
     paid: dict[str, Any] = {
         "kind": PAID,
-        "tenant": ctx.tenant,
+        "tenant": ctx.gate.tenant,
         "platform": ctx.mapping.platform.value,
         "room_id": clean_id(_cell(record, ctx, "room_id"), zero_is_empty=True),
         "stream_id": None,
@@ -235,7 +232,7 @@ def row_events(record: Record, ctx: _RowContext) -> list[dict[str, Any]] | str:
         "ts_ms": ts_ms,
         "msg_id": f"{PAID}:{order_id}",
         "user_key": user_key,
-        "nickname": clean_text(_cell(record, ctx, "author_name")) if ctx.store_nicknames else None,
+        "nickname": ctx.gate.nickname(clean_text(_cell(record, ctx, "author_name"))),
         "sku_id": sku_id,
         "item_id": clean_id(_cell(record, ctx, "item_id")),
         "link_no": None,
@@ -349,12 +346,8 @@ class OrderExportSource:
             return False
         return header is not None and not header[1]
 
-    def read(
-        self, path: Path, tenant: str, salt: str, *, store_nicknames: bool = False
-    ) -> Iterator[OrderBatch]:
+    def read(self, path: Path, gate: TenantGate) -> Iterator[OrderBatch]:
         """Stream ``OrderBatch``es of at most ``batch_rows`` file rows each."""
-        if not TENANT_NAME.match(tenant):
-            raise InputError(f"租户名不合法：{tenant!r}", f"bad tenant name: {tenant!r}")
         if not path.is_file():
             raise InputError(f"文件不存在：{path}", f"file does not exist: {path}", path=str(path))
         encoding: str | None = None
@@ -369,15 +362,13 @@ class OrderExportSource:
                 f"{path}: unsupported file type {suffix or '(no extension)'}; export as .csv or .xlsx",
                 path=str(path),
             )
-        yield from self._batches(path, records, tenant, salt, store_nicknames, encoding)
+        yield from self._batches(path, records, gate, encoding)
 
     def _batches(
         self,
         path: Path,
         records: Iterator[Record],
-        tenant: str,
-        salt: str,
-        store_nicknames: bool,
+        gate: TenantGate,
         encoding: str | None,
     ) -> Iterator[OrderBatch]:
         header = find_header(records, self.mapping.columns)
@@ -386,11 +377,9 @@ class OrderExportSource:
         columns, missing = header
         if missing:
             raise missing_columns_error(path, missing, columns.headers)
-        ctx = _RowContext(
-            tenant, salt, self.mapping, self.mapping.zone(), self.own_author_ids, store_nicknames, columns
-        )
+        ctx = _RowContext(gate, self.mapping, self.mapping.zone(), self.own_author_ids, columns)
         width = len(columns.headers)
-        builder = _BatchBuilder(str(path), tenant, encoding)
+        builder = _BatchBuilder(str(path), gate.tenant, encoding)
         yielded = False
         for record in records:
             if record.error is None and is_blank(record.cells):
@@ -399,7 +388,7 @@ class OrderExportSource:
             if len(builder.records) + sum(builder.skipped.values()) >= self.batch_rows:
                 yield builder.build(columns.headers)
                 yielded = True
-                builder = _BatchBuilder(str(path), tenant, encoding)
+                builder = _BatchBuilder(str(path), gate.tenant, encoding)
         if builder.records or builder.skipped or not yielded:
             yield builder.build(columns.headers)
 

@@ -1,1 +1,84 @@
-"""The event log: append-only, dedup on (tenant, platform, msg_id), dead letter for rejects."""
+"""The event store: an append-only log (``EventLog``) with its caches (``TagCache``, ``NameCache``).
+
+``open_store(settings)`` opens the backend that ``KUAIFAN_STORE_URL`` names:
+
+- ``duckdb:///ABSOLUTE/PATH.duckdb`` (default: ``$KUAIFAN_HOME/kuaifan.duckdb``), embedded, nothing to start;
+- ``duckdb://:memory:``, a throw-away store (tests, one-off runs).
+
+A backend is a class with the ``EventLog`` methods and ``tags`` / ``names`` caches; it passes
+``kuaifan.testing.check_store``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from kuaifan.errors import ConfigError
+from kuaifan.store.base import (
+    DEAD_LETTER_SCHEMA,
+    LOG_COLUMNS,
+    LOG_SCHEMA,
+    AppendResult,
+    EventFilter,
+    EventLog,
+    StoreStats,
+    event_filter,
+)
+from kuaifan.store.caches import NameCache, TagCache
+
+if TYPE_CHECKING:
+    from kuaifan.config import Settings
+
+__all__ = [
+    "DEAD_LETTER_SCHEMA",
+    "LOG_COLUMNS",
+    "LOG_SCHEMA",
+    "AppendResult",
+    "EventFilter",
+    "EventLog",
+    "NameCache",
+    "Store",
+    "StoreStats",
+    "TagCache",
+    "event_filter",
+    "open_store",
+    "open_store_url",
+]
+
+SCHEMES = ("duckdb",)
+
+
+class Store(EventLog, Protocol):
+    """An event log and the caches kept beside it."""
+
+    @property
+    def tags(self) -> TagCache: ...
+
+    @property
+    def names(self) -> NameCache: ...
+
+
+def open_store(settings: Settings, *, memory_limit: str | None = None, read_only: bool = False) -> Store:
+    """The store the settings name (KUAIFAN_STORE_URL, default the DuckDB file under KUAIFAN_HOME)."""
+    return open_store_url(settings.store_url, memory_limit=memory_limit, read_only=read_only)
+
+
+def open_store_url(url: str, *, memory_limit: str | None = None, read_only: bool = False) -> Store:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in SCHEMES:
+        raise ConfigError(
+            f"KUAIFAN_STORE_URL: 不支持的事件库地址 {url!r}（可用：duckdb:///路径 或 duckdb://:memory:）",
+            f"KUAIFAN_STORE_URL: unsupported store URL {url!r} (use duckdb:///PATH or duckdb://:memory:)",
+            key="KUAIFAN_STORE_URL",
+        )
+    from kuaifan.store.duckdb import DEFAULT_MEMORY_LIMIT, DuckStore
+
+    path = ":memory:" if rest == ":memory:" else rest
+    if not path or (path != ":memory:" and not path.startswith("/")):
+        raise ConfigError(
+            f"KUAIFAN_STORE_URL: duckdb 地址需要绝对路径，如 duckdb:///data/kuaifan.duckdb，收到 {url!r}",
+            f"KUAIFAN_STORE_URL: a duckdb URL needs an absolute path, e.g. duckdb:///data/kuaifan.duckdb, "
+            f"got {url!r}",
+            key="KUAIFAN_STORE_URL",
+        )
+    return DuckStore(path, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT, read_only=read_only)

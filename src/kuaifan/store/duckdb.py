@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -29,37 +30,29 @@ from typing import Any, Final, Self
 import duckdb
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from kuaifan.errors import InputError, StoreError
+from kuaifan.errors import StoreError
 from kuaifan.events import EVENT_COLUMNS, EVENT_SCHEMA, DeadLetter, now_ms
-from kuaifan.store.log import (
+from kuaifan.store.base import (
     DEAD_LETTER_SCHEMA,
     LOG_COLUMNS,
     LOG_SCHEMA,
-    TAG_SCHEMA,
+    SCAN_BATCH_ROWS,
     AppendResult,
     EventFilter,
     StoreStats,
     conform,
+    empty_log_frame,
+    event_filter,
     first_of_each_key,
 )
+from kuaifan.store.caches import decode_tags, encode_tags
 
 # DuckDB keeps freshly written blocks cached up to this limit; 256 MB keeps a 5 GB ingest under
 # 1 GB of RSS (benchmarks/bench_ingest_memory.py). Callers that run big queries can raise it.
 DEFAULT_MEMORY_LIMIT: Final = "256MB"
-SCHEMA_VERSION: Final = "1"
+SCHEMA_VERSION: Final = "2"  # 2: comment tags as JSON in text_tags (comment_tags dropped)
 _KEY_SQL: Final = "md5_number(tenant || chr(31) || platform || chr(31) || msg_id)"
-_EXPORT_BATCH_ROWS: Final = 100_000
-
-
-_TAG_SQL: Final = {"String": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "Boolean": "BOOLEAN"}
-_TAG_ARROW: Final = {
-    "String": pa.string(),
-    "Int64": pa.int64(),
-    "Float64": pa.float64(),
-    "Boolean": pa.bool_(),
-}
 
 
 def _sql_type(t: pa.DataType) -> str:
@@ -69,7 +62,6 @@ def _sql_type(t: pa.DataType) -> str:
 _EVENT_DDL: Final = ",\n  ".join(
     f"{f.name} {_sql_type(f.type)}{'' if f.nullable else ' NOT NULL'}" for f in EVENT_SCHEMA
 )
-_TAG_DDL: Final = ",\n  ".join(f"{n} {_TAG_SQL[str(t)]}" for n, t in TAG_SCHEMA.items())
 _DDL: Final = f"""
 CREATE TABLE IF NOT EXISTS kuaifan_meta (name VARCHAR NOT NULL, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -93,12 +85,13 @@ CREATE TABLE IF NOT EXISTS product_names (
   name VARCHAR NOT NULL,
   updated_ms BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS comment_tags (
+CREATE TABLE IF NOT EXISTS text_tags (
   tenant VARCHAR NOT NULL,
   tagger VARCHAR NOT NULL,
   text VARCHAR NOT NULL,
-  {_TAG_DDL}
+  tags VARCHAR NOT NULL
 );
+DROP TABLE IF EXISTS comment_tags;
 """
 # An append computes each batch row's key once (into a temp table, in batch order), finds the
 # positions of rows whose key the log already holds (a semi-join: DuckDB builds the hash table on
@@ -112,29 +105,30 @@ _INSERT: Final = (
     "FROM kf_batch AS b POSITIONAL JOIN kf_keys AS k"
 )
 _INSERT_NEW: Final = f"{_INSERT} WHERE NOT EXISTS (SELECT 1 FROM kf_stored AS s WHERE s.kf_pos = b.kf_pos)"
-_UNTAGGED: Final = """
-SELECT DISTINCT e.text FROM events AS e
-WHERE e.tenant = $tenant AND e.kind = 'comment' AND e.text IS NOT NULL AND e.ingest_ms >= $since
-  AND NOT EXISTS (
-    SELECT 1 FROM comment_tags AS t WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text = e.text
-  )
-"""
-_ADD_TAGS: Final = f"""
-INSERT INTO comment_tags SELECT $tenant, $tagger, n.text, {", ".join(f"n.{c}" for c in TAG_SCHEMA)}
-FROM (SELECT DISTINCT ON (text) * FROM kf_tags) AS n
+_ADD_TAGS: Final = """
+INSERT INTO text_tags SELECT $tenant, $tagger, n.text, n.tags FROM kf_tags AS n
 WHERE NOT EXISTS (
-  SELECT 1 FROM comment_tags AS t WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text = n.text
+  SELECT 1 FROM text_tags AS t WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text = n.text
 )
+"""
+_LOOKUP_TAGS: Final = """
+SELECT t.text, t.tags FROM text_tags AS t
+WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text IN (SELECT text FROM kf_texts)
 """
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
 class DuckStore:
-    """EventStore on one DuckDB file (``":memory:"`` for a throw-away store).
+    """EventLog on one DuckDB file (``":memory:"`` for a throw-away store).
 
-    One connection, guarded by a lock: DuckDB allows a single writing process per file, and
-    the dedup check and the insert must not interleave between threads.
+    One connection for writes, guarded by a lock: DuckDB allows a single writing process per file,
+    and the dedup check and the insert must not interleave between threads. A scan reads through a
+    cursor of its own, so it neither blocks nor is blocked by appends. ``tags`` and ``names`` are
+    the caches kept in the same file.
     """
+
+    tags: DuckTagCache
+    names: DuckNameCache
 
     def __init__(
         self,
@@ -166,6 +160,7 @@ class DuckStore:
         self._con.execute("SET enable_progress_bar = false")
         self._lock = threading.Lock()
         self._closed = False
+        self.read_only = read_only
         if not read_only:
             with self._lock:
                 self._con.execute(_DDL)
@@ -173,6 +168,12 @@ class DuckStore:
                     self._con.execute(
                         "INSERT INTO kuaifan_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
                     )
+                else:
+                    self._con.execute(
+                        "UPDATE kuaifan_meta SET value = ? WHERE name = 'schema_version'", [SCHEMA_VERSION]
+                    )
+        self.tags = DuckTagCache(self)
+        self.names = DuckNameCache(self)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -242,6 +243,28 @@ class DuckStore:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def scan(
+        self, where: EventFilter, *, columns: Sequence[str] | None = None, batch_rows: int = SCAN_BATCH_ROWS
+    ) -> Iterator[pl.DataFrame]:
+        """The selected rows in event-time order (ties in arrival order), ``batch_rows`` at a time."""
+        names = LOG_COLUMNS if columns is None else tuple(columns)
+        unknown = [c for c in names if c not in LOG_SCHEMA]
+        if unknown:
+            raise TypeError(f"scan: unknown columns {unknown}")
+        schema = {c: LOG_SCHEMA[c] for c in names}
+        clause, params = _where(where)
+        sql = f"SELECT {', '.join(names)} FROM events WHERE {clause} ORDER BY ts_ms, rowid"
+        with self._lock:
+            cursor = self._con.cursor()  # its own connection to the same database
+        try:
+            with _store_errors(self.path):
+                reader = cursor.sql(sql, params=params).to_arrow_reader(batch_rows)
+                for rb in reader:
+                    if rb.num_rows:
+                        yield _frame(pa.Table.from_batches([rb]), schema)
+        finally:
+            cursor.close()
+
     def read(
         self,
         tenant: str,
@@ -251,14 +274,13 @@ class DuckStore:
         kinds: Sequence[str] | None = None,
         start_ms: int | None = None,
         end_ms: int | None = None,
-        tagger: str | None = None,
     ) -> pl.DataFrame:
-        """Events of one tenant in event-time order (ties in arrival order); with ``tagger``, the
-        comment tags it stored joined on."""
-        sql, params = _select(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), tagger)
-        with self._lock, _store_errors(self.path):
-            table = self._con.sql(sql, params=params).to_arrow_table()
-        return _frame(table, {**LOG_SCHEMA, **TAG_SCHEMA} if tagger is not None else LOG_SCHEMA)
+        """Events of one tenant in event-time order (ties in arrival order), as one frame."""
+        where = event_filter(
+            tenant, room_id=room_id, stream_id=stream_id, kinds=kinds, start_ms=start_ms, end_ms=end_ms
+        )
+        parts = list(self.scan(where, batch_rows=1_000_000))
+        return pl.concat(parts, rechunk=False) if parts else empty_log_frame()
 
     def stats(self, tenant: str | None = None) -> StoreStats:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
@@ -282,71 +304,6 @@ class DuckStore:
             value = got.fetchall()[0][0]
         return None if value is None else int(value)
 
-    # -- comment tags ----------------------------------------------------------------------------
-
-    def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
-        params = {"tenant": tenant, "tagger": tagger, "since": since_ms}
-        with self._lock, _store_errors(self.path):
-            # only rows at or after the watermark: ingest_ms grows with the log, so zone maps skip the rest
-            latest = self._con.execute(
-                "SELECT max(ingest_ms) FROM events WHERE tenant = $tenant AND ingest_ms >= $since",
-                {"tenant": tenant, "since": since_ms},
-            ).fetchall()[0][0]
-            texts = self._con.sql(_UNTAGGED, params=params).to_arrow_table().column("text").to_pylist()
-        return [str(x) for x in texts], None if latest is None else int(latest)
-
-    def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
-        if tags.height == 0:
-            return 0
-        frame = tags.select(
-            pl.col("text").cast(pl.String), *[pl.col(c).cast(t) for c, t in TAG_SCHEMA.items()]
-        )
-        with self._lock, _store_errors(self.path), self._transaction():
-            self._con.register("kf_tags", frame.to_arrow())
-            try:
-                added = self._con.execute(_ADD_TAGS, {"tenant": tenant, "tagger": tagger}).fetchall()
-            finally:
-                self._con.unregister("kf_tags")
-        return int(added[0][0])
-
-    # -- product names -------------------------------------------------------------------------
-
-    def add_product_names(self, tenant: str, names: Mapping[str, str]) -> int:
-        """Remember each product's name (the latest wins); return how many were given."""
-        rows = {str(k): str(v) for k, v in names.items() if k and v}
-        if not rows:
-            return 0
-        table = pa.table({"item": list(rows), "name": list(rows.values())})
-        with self._lock, _store_errors(self.path), self._transaction():
-            self._con.register("kf_names", table)
-            try:
-                params = {"tenant": tenant}
-                self._con.execute(
-                    "DELETE FROM product_names "
-                    "WHERE tenant = $tenant AND item IN (SELECT item FROM kf_names)",
-                    params,
-                )
-                self._con.execute(
-                    "INSERT INTO product_names SELECT $tenant, item, name, $now FROM kf_names",
-                    {**params, "now": now_ms()},
-                )
-            finally:
-                self._con.unregister("kf_names")
-        return len(rows)
-
-    def product_names(self, tenant: str) -> dict[str, str]:
-        with self._lock, _store_errors(self.path):
-            known = self._con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'product_names'"
-            ).fetchall()
-            if known == [(0,)]:  # a store written before names were kept, opened read-only
-                return {}
-            rows = self._con.execute(
-                "SELECT item, name FROM product_names WHERE tenant = $tenant ORDER BY item",
-                {"tenant": tenant},
-            ).fetchall()
-        return {str(item): str(name) for item, name in rows}
-
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
         sql = (
@@ -356,47 +313,13 @@ class DuckStore:
             table = self._con.sql(sql, params={**params, "limit": limit}).to_arrow_table()
         return _frame(table, DEAD_LETTER_SCHEMA)
 
-    def export(
-        self,
-        path: Path,
-        tenant: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-        tagger: str | None = None,
-    ) -> int:
-        """Write the selected events (with ``tagger``: and their comment tags) to a Parquet file
-        (streamed, atomic rename); return the row count."""
-        sql, params = _select(_filter(tenant, room_id, stream_id, kinds, start_ms, end_ms), tagger)
-        fields = [*EVENT_SCHEMA, pa.field("ingest_ms", pa.int64(), nullable=False)]
-        if tagger is not None:
-            fields += [pa.field(n, _TAG_ARROW[str(t)]) for n, t in TAG_SCHEMA.items()]
-        schema = pa.schema(fields)
-        path = Path(path)
-        tmp = path.with_name(path.name + ".part")
-        rows = 0
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, _store_errors(self.path), pq.ParquetWriter(tmp, schema) as writer:
-                reader: pa.RecordBatchReader = self._con.sql(sql, params=params).to_arrow_reader(
-                    _EXPORT_BATCH_ROWS
-                )
-                for rb in reader:
-                    writer.write_table(pa.Table.from_batches([rb]).cast(schema))
-                    rows += rb.num_rows
-            tmp.replace(path)
-        except OSError as exc:
-            with suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise InputError(
-                f"无法写入导出文件 {path}：{exc.strerror or exc}",
-                f"cannot write the export file {path}: {exc.strerror or exc}",
-                path=str(path),
-            ) from None
-        return rows
+    # -- for the caches ------------------------------------------------------------------------
+
+    def _has_table(self, name: str) -> bool:
+        got = self._con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = $name", {"name": name}
+        ).fetchall()
+        return got != [(0,)]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -415,58 +338,110 @@ class DuckStore:
         self.close()
 
 
-def _filter(
-    tenant: str,
-    room_id: str | None,
-    stream_id: str | None,
-    kinds: Sequence[str] | None,
-    start_ms: int | None,
-    end_ms: int | None,
-) -> EventFilter:
-    if not tenant:
-        raise InputError("读取事件必须指定租户", "every read must name a tenant")
-    return EventFilter(
-        tenant, room_id, stream_id, tuple(kinds) if kinds is not None else None, start_ms, end_ms
-    )
+@dataclass(frozen=True, slots=True)
+class DuckTagCache:
+    """TagCache in the store's file: one JSON object of tags per (tenant, tagger, text)."""
+
+    store: DuckStore
+
+    def lookup(
+        self, tenant: str, tagger: str, texts: Sequence[str], schema: Mapping[str, pl.DataType]
+    ) -> pl.DataFrame:
+        empty = pl.DataFrame(schema={"text": pl.String(), **dict(schema)})
+        if not texts:
+            return empty
+        st = self.store
+        wanted = pa.table({"text": pa.array(list(dict.fromkeys(texts)), pa.string())})
+        with st._lock, _store_errors(st.path):
+            if st.read_only and not st._has_table("text_tags"):
+                return empty
+            st._con.register("kf_texts", wanted)
+            try:
+                rows = st._con.sql(_LOOKUP_TAGS, params={"tenant": tenant, "tagger": tagger}).to_arrow_table()
+            finally:
+                st._con.unregister("kf_texts")
+        got = _frame(rows, {"text": pl.String(), "tags": pl.String()})
+        return decode_tags(got, schema) if got.height else empty
+
+    def add(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
+        if tags.height == 0:
+            return 0
+        frame = encode_tags(tags)
+        st = self.store
+        with st._lock, _store_errors(st.path), st._transaction():
+            st._con.register("kf_tags", frame.to_arrow())
+            try:
+                added = st._con.execute(_ADD_TAGS, {"tenant": tenant, "tagger": tagger}).fetchall()
+            finally:
+                st._con.unregister("kf_tags")
+        return int(added[0][0])
 
 
-def _select(f: EventFilter, tagger: str | None) -> tuple[str, dict[str, Any]]:
-    """The SQL of a read or an export: the log's columns, and a tagger's comment tags joined on."""
-    where, params = _where(f, prefix="e.")
-    columns = ", ".join(f"e.{c}" for c in LOG_COLUMNS)
-    source = "events AS e"
-    if tagger is not None:
-        columns += ", " + ", ".join(f"t.{c}" for c in TAG_SCHEMA)
-        source += (
-            " LEFT JOIN comment_tags AS t ON e.kind = 'comment' AND t.tenant = e.tenant"
-            " AND t.tagger = $tagger AND t.text = e.text"
-        )
-        params["tagger"] = tagger
-    return f"SELECT {columns} FROM {source} WHERE {where} ORDER BY e.ts_ms, e.rowid", params
+@dataclass(frozen=True, slots=True)
+class DuckNameCache:
+    """NameCache in the store's file: the latest name per (tenant, product)."""
+
+    store: DuckStore
+
+    def add(self, tenant: str, names: Mapping[str, str]) -> int:
+        rows = {str(k): str(v) for k, v in names.items() if k and v}
+        if not rows:
+            return 0
+        table = pa.table({"item": list(rows), "name": list(rows.values())})
+        st = self.store
+        with st._lock, _store_errors(st.path), st._transaction():
+            st._con.register("kf_names", table)
+            try:
+                params = {"tenant": tenant}
+                st._con.execute(
+                    "DELETE FROM product_names "
+                    "WHERE tenant = $tenant AND item IN (SELECT item FROM kf_names)",
+                    params,
+                )
+                st._con.execute(
+                    "INSERT INTO product_names SELECT $tenant, item, name, $now FROM kf_names",
+                    {**params, "now": now_ms()},
+                )
+            finally:
+                st._con.unregister("kf_names")
+        return len(rows)
+
+    def get(self, tenant: str) -> dict[str, str]:
+        st = self.store
+        with st._lock, _store_errors(st.path):
+            if not st._has_table("product_names"):  # a store written before names were kept, read-only
+                return {}
+            rows = st._con.execute(
+                "SELECT item, name FROM product_names WHERE tenant = $tenant ORDER BY item",
+                {"tenant": tenant},
+            ).fetchall()
+        return {str(item): str(name) for item, name in rows}
 
 
-def _where(f: EventFilter, prefix: str = "") -> tuple[str, dict[str, Any]]:
-    p = prefix
-    clauses = [f"{p}tenant = $tenant"]
+def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
+    clauses = ["tenant = $tenant"]
     params: dict[str, Any] = {"tenant": f.tenant}
     for name in ("room_id", "stream_id"):
         value = getattr(f, name)
         if value is not None:
-            clauses.append(f"{p}{name} = ${name}")
+            clauses.append(f"{name} = ${name}")
             params[name] = value
     if f.kinds is not None:
-        clauses.append(f"list_contains($kinds, {p}kind)")
+        clauses.append("list_contains($kinds, kind)")
         params["kinds"] = list(f.kinds)
     if f.start_ms is not None:
-        clauses.append(f"{p}ts_ms >= $start_ms")
+        clauses.append("ts_ms >= $start_ms")
         params["start_ms"] = f.start_ms
     if f.end_ms is not None:
-        clauses.append(f"{p}ts_ms < $end_ms")
+        clauses.append("ts_ms < $end_ms")
         params["end_ms"] = f.end_ms
+    if f.ingested_since_ms is not None:
+        clauses.append("ingest_ms >= $ingested_since_ms")
+        params["ingested_since_ms"] = f.ingested_since_ms
     return " AND ".join(clauses), params
 
 
-def _frame(table: pa.Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _frame(table: pa.Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     df = pl.from_arrow(table)
     assert isinstance(df, pl.DataFrame)
     return df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])

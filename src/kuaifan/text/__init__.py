@@ -16,7 +16,6 @@ from kuaifan.text.classifier import (
     classify_many,
     default_classifier,
 )
-from kuaifan.text.context import ProductOnScreen, Resolution, RoomContext, resolve, resolve_many
 from kuaifan.text.lexicon import CATEGORIES, INTENTS, Lexicon, load_lexicon
 from kuaifan.text.normalize import normalize
 
@@ -35,9 +34,6 @@ __all__ = [
     "INTENTS",
     "Comment",
     "Lexicon",
-    "ProductOnScreen",
-    "Resolution",
-    "RoomContext",
     "TextClassifier",
     "classifier_from_config",
     "classify",
@@ -45,7 +41,5 @@ __all__ = [
     "default_classifier",
     "load_lexicon",
     "normalize",
-    "resolve",
-    "resolve_many",
     "summarise",
 ]

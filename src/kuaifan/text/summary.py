@@ -25,9 +25,8 @@ from typing import Any
 
 import polars as pl
 
-from kuaifan.store.log import TAG_SCHEMA
 from kuaifan.text.classifier import TextClassifier, default_classifier
-from kuaifan.text.tagging import tags_frame
+from kuaifan.text.tagging import TAG_SCHEMA, tags_frame
 
 QUESTION_INTENTS = ("price", "size_fit", "variant", "stock", "link", "shipping", "quality", "after_sales")
 NEGATIVE = -0.2  # the sentiment at or below which a comment counts as a complaint (evaluate.polarity)

@@ -1,21 +1,19 @@
-"""Comment tags in the store: each stored comment text classified once per tenant and classifier.
+"""Comment tags: what the classifier says about a comment text, as rows kept beside the log.
 
 A comment's intent and attributes depend only on its text and on the tenant's classifier (the
-built-in lexicon plus the tenant's ``text`` config), so the store keeps one row per distinct
-text (``comment_tags``) under a ``tagger`` fingerprint of that classifier, and joins it to the
-comment events on read (``EventStore.read(..., tagger=...)``). Live rooms repeat themselves (已拍, 扣1,
-有M码吗), so there are far fewer texts than comments; changing the tenant's lexicon changes the
-fingerprint and the texts are tagged afresh.
+built-in lexicon plus the tenant's ``text`` settings), so each distinct text is classified once
+per tenant and classifier and kept under a ``tagger`` fingerprint of that classifier. Live rooms
+repeat themselves (已拍, 扣1, 有M码吗), so there are far fewer texts than comments; changing the
+tenant's lexicon changes the fingerprint and the texts are tagged afresh.
 
-``tag_comments`` is incremental: it looks only at events ingested since the watermark it
-returns, so a server can call it every few seconds.
+This module is pure: it defines the tag columns and computes tags. Keeping them in the store and
+joining them to events is the application layer's (``kuaifan.app.tagging``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import orjson
@@ -23,12 +21,25 @@ import polars as pl
 
 from kuaifan import __version__
 from kuaifan.config import TextSettings
-from kuaifan.store.log import TAG_SCHEMA, EventStore
-from kuaifan.text.classifier import Comment, TextClassifier, classifier_from_config, text_settings
+from kuaifan.text.classifier import Comment, TextClassifier, text_settings
 
 # Bump when the rules or the built-in lexicon change results: stored tags are then recomputed.
 RULES_VERSION: Final = "2"  # 2: review vocabulary, neutral words, mixed-verdict damping
 TAG_BATCH: Final = 50_000  # texts classified per store write
+
+# What a comment classifier said about a comment text (kuaifan.text.Comment). ``comment_link_no``
+# is the link the comment named ("3号链接"), not the event's own link_no.
+TAG_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "intent": pl.String(),
+    "height_cm": pl.Int64(),
+    "weight_kg": pl.Float64(),
+    "size": pl.String(),
+    "color": pl.String(),
+    "comment_link_no": pl.Int64(),
+    "confidence": pl.Float64(),
+    "sentiment": pl.Float64(),
+    "spam": pl.Boolean(),
+}
 
 
 def tagger_id(text_config: TextSettings | Mapping[str, Any] | None) -> str:
@@ -38,18 +49,11 @@ def tagger_id(text_config: TextSettings | Mapping[str, Any] | None) -> str:
     return hashlib.sha256(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class TagResult:
-    tagger: str  # the fingerprint the tags are stored under: pass to ``EventStore.read``
-    texts: int  # distinct texts classified now
-    watermark: int  # pass as ``since_ms`` next time
-
-
-def tags_frame(texts: list[str], comments: list[Comment]) -> pl.DataFrame:
+def tags_frame(texts: Sequence[str], comments: Sequence[Comment]) -> pl.DataFrame:
     """``text`` + TAG_SCHEMA columns for classified texts."""
     return pl.DataFrame(
         {
-            "text": texts,
+            "text": list(texts),
             "intent": [c.intent for c in comments],
             "height_cm": [c.height_cm for c in comments],
             "weight_kg": [c.weight_kg for c in comments],
@@ -64,30 +68,26 @@ def tags_frame(texts: list[str], comments: list[Comment]) -> pl.DataFrame:
     )
 
 
-def tag_comments(
-    store: EventStore,
-    tenant: str,
-    text_config: TextSettings | Mapping[str, Any] | None = None,
-    *,
-    since_ms: int = 0,
-    classifier: TextClassifier | None = None,
-) -> TagResult:
-    """Classify the tenant's untagged comment texts (ingested at or after ``since_ms``) into the store."""
-    tagger = tagger_id(text_config)
-    texts, watermark = store.untagged_texts(tenant, tagger, since_ms=since_ms)
-    if texts:
-        clf = classifier or classifier_from_config(text_config)
-        for start in range(0, len(texts), TAG_BATCH):
-            part = texts[start : start + TAG_BATCH]
-            store.add_comment_tags(tenant, tagger, tags_frame(part, clf.classify_many(part)))
-    return TagResult(tagger, len(texts), since_ms if watermark is None else watermark)
+def classify_tags(texts: Sequence[str], classifier: TextClassifier) -> pl.DataFrame:
+    """Tags of ``texts`` (``text`` + TAG_SCHEMA), classified ``TAG_BATCH`` at a time."""
+    parts = [
+        tags_frame(texts[i : i + TAG_BATCH], classifier.classify_many(list(texts[i : i + TAG_BATCH])))
+        for i in range(0, len(texts), TAG_BATCH)
+    ]
+    return pl.concat(parts) if parts else tags_frame([], [])
 
 
-def read_tagged(
-    store: EventStore,
-    tenant: str,
-    text_config: TextSettings | Mapping[str, Any] | None = None,
-    **filters: Any,
-) -> pl.DataFrame:
-    """Events with their comment tags, after tagging whatever is not tagged yet."""
-    return store.read(tenant, tagger=tag_comments(store, tenant, text_config).tagger, **filters)
+def join_tags(events: pl.DataFrame, tags: pl.DataFrame) -> pl.DataFrame:
+    """``events`` with the TAG_SCHEMA columns of their text joined on (comments only; other kinds and
+    texts without tags get nulls). Row order is kept."""
+    cols = list(TAG_SCHEMA)
+    joined = events.drop([c for c in cols if c in events.columns]).join(
+        tags.select("text", *cols), on="text", how="left", maintain_order="left"
+    )
+    is_comment = pl.col("kind") == "comment"
+    return joined.with_columns(
+        [
+            pl.when(is_comment).then(pl.col(c)).otherwise(pl.lit(None, dtype=t)).alias(c)
+            for c, t in TAG_SCHEMA.items()
+        ]
+    )

@@ -1,4 +1,5 @@
-"""Comment tags in a real DuckDB store: tagged once per text, incremental, tenant-scoped, per lexicon."""
+"""Comment tags kept in a real DuckDB store (kuaifan.app.tagging): each text tagged once, incremental,
+tenant-scoped, per lexicon, joined to every comment on read."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import Any
 import polars as pl
 import pytest
 
+from kuaifan.app.tagging import read_tagged, tag_new
+from kuaifan.config import TextSettings
 from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA
 from kuaifan.store.duckdb import DuckStore
-from kuaifan.store.log import TAG_SCHEMA
 from kuaifan.text import TextClassifier, classify
-from kuaifan.text.tagging import read_tagged, tag_comments, tagger_id
+from kuaifan.text.tagging import TAG_SCHEMA, tagger_id
+
+DEFAULT = TextSettings()
 
 TS = 1_791_000_000_000
 
@@ -54,9 +58,9 @@ def store(tmp_path: Path) -> Any:
 
 
 def test_each_distinct_text_is_classified_once_and_joined_to_every_comment(store: DuckStore) -> None:
-    done = tag_comments(store, "demo")
+    done = tag_new(store, "demo", DEFAULT)
     assert done.texts == len(set(TEXTS))
-    df = store.read("demo", tagger=tagger_id(None))
+    df = read_tagged(store, "demo", DEFAULT)
     assert df.columns[-len(TAG_SCHEMA) :] == list(TAG_SCHEMA)
     comments = df.filter(pl.col("kind") == "comment")
     assert comments.height == len(TEXTS)
@@ -79,46 +83,41 @@ def test_each_distinct_text_is_classified_once_and_joined_to_every_comment(store
 
 
 def test_tagging_is_incremental_and_follows_the_watermark(store: DuckStore) -> None:
-    first = tag_comments(store, "demo")
+    first = tag_new(store, "demo", DEFAULT)
     assert first.texts == len(set(TEXTS)) and first.watermark > 0
-    assert tag_comments(store, "demo").texts == 0  # nothing new
+    assert tag_new(store, "demo", DEFAULT).texts == 0  # nothing new
     store.append(
         frame(event("c-new", text="有XXL吗", ts_ms=TS + 50), event("c-old", text="已拍", ts_ms=TS + 51))
     )
-    again = tag_comments(store, "demo", since_ms=first.watermark)
+    again = tag_new(store, "demo", DEFAULT, since_ms=first.watermark)
     assert again.texts == 1  # 已拍 is tagged already
-    got = store.read("demo", tagger=tagger_id(None)).filter(pl.col("msg_id") == "c-new")
+    got = read_tagged(store, "demo", DEFAULT).filter(pl.col("msg_id") == "c-new")
     assert got.get_column("size").to_list() == ["2XL"]
 
 
 def test_tags_are_scoped_by_tenant(store: DuckStore) -> None:
-    tag_comments(store, "demo")
-    acme = store.read("acme", tagger=tagger_id(None))
-    assert acme.height == 1 and acme.get_column("intent").to_list() == [None]  # not tagged for acme yet
-    assert tag_comments(store, "acme").texts == 1
-    acme = store.read("acme", tagger=tagger_id(None))
+    tag_new(store, "demo", DEFAULT)
+    tagger = tagger_id(DEFAULT)
+    assert store.tags.lookup("acme", tagger, ["有L码吗", "已拍"], TAG_SCHEMA).is_empty()  # not acme's yet
+    assert tag_new(store, "acme", DEFAULT).texts == 1
+    acme = read_tagged(store, "acme", DEFAULT)
     assert acme.get_column("size").to_list() == ["L"]
-    assert store.read("demo", tagger=tagger_id(None)).filter(pl.col("text") == "有L码吗").is_empty()
+    assert store.tags.lookup("demo", tagger, ["有L码吗"], TAG_SCHEMA).is_empty()
+
+
+def test_a_read_tags_what_it_finds_untagged(store: DuckStore) -> None:
+    got = read_tagged(store, "demo", DEFAULT, kinds=["comment"])  # nothing tagged before
+    assert got.get_column("intent").null_count() == 0
+    assert store.tags.lookup("demo", tagger_id(DEFAULT), TEXTS, TAG_SCHEMA).height == len(set(TEXTS))
 
 
 def test_a_tenant_lexicon_has_its_own_tags(store: DuckStore) -> None:
-    config = {"lexicon": {"intents": {"purchased": {"芜湖起飞": 3.5}}}}
-    assert tagger_id(config) != tagger_id(None)
-    default = read_tagged(store, "demo")
+    config = TextSettings(lexicon={"intents": {"purchased": {"芜湖起飞": 3.5}}})
+    assert tagger_id(config) != tagger_id(None) == tagger_id(DEFAULT)
+    default = read_tagged(store, "demo", DEFAULT)
     custom = read_tagged(store, "demo", config)
     pick = pl.col("text") == "芜湖起飞"
     assert custom.filter(pick).get_column("intent").to_list() == ["purchased"]
     expected = TextClassifier().classify("芜湖起飞").intent
     assert expected != "purchased"
     assert default.filter(pick).get_column("intent").to_list() == [expected]
-
-
-def test_adding_tags_twice_keeps_one_row_per_text(store: DuckStore) -> None:
-    tagger = tagger_id(None)
-    texts, _ = store.untagged_texts("demo", tagger)
-    from kuaifan.text.tagging import tags_frame
-
-    tags = tags_frame(texts, TextClassifier().classify_many(texts))
-    assert store.add_comment_tags("demo", tagger, tags) == len(set(TEXTS))
-    assert store.add_comment_tags("demo", tagger, pl.concat([tags, tags])) == 0
-    assert store.read("demo", tagger=tagger).filter(pl.col("kind") == "comment").height == len(TEXTS)

@@ -1,9 +1,5 @@
-"""``kuaifan serve`` and ``kuaifan replay``, as plain typer command functions the main CLI mounts:
-
-from kuaifan.api.cli import replay, serve
-app.command("serve")(serve)
-app.command("replay")(replay)
-"""
+"""``kuaifan serve`` (the HTTP API and the live dashboard) and ``kuaifan replay`` (stream stored or
+simulated events into a running server as if live)."""
 
 from __future__ import annotations
 
@@ -15,11 +11,10 @@ import orjson
 import typer
 from rich.console import Console
 
-from kuaifan.config import load_settings
+from kuaifan.cli.output import err as _err
+from kuaifan.cli.output import settings as load_settings
 from kuaifan.errors import ConfigError, InputError
 from kuaifan.i18n import both, t
-
-_err = Console(stderr=True)
 
 
 def serve(
@@ -30,7 +25,7 @@ def serve(
     from kuaifan.api.server import dashboard_url
     from kuaifan.api.server import serve as run
 
-    settings = load_settings()
+    settings = load_settings(create=False)
     settings.default_tenant()  # no tenants: a clear ConfigError, not a server nobody can use
     lang = settings.lang
     _err.print(
@@ -77,9 +72,9 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """把事件按时间重放到运行中的服务器 / Stream events into a running server as if live."""
-    from kuaifan.replay import ReplayReport, replay_paths
+    from kuaifan.app.replay import ReplayReport, replay_paths
 
-    settings = load_settings()
+    settings = load_settings(create=False)
     lang = settings.lang
     paths = path or [settings.home / "demo" / "sim"]
     if not path and not paths[0].exists():

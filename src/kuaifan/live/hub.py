@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kuaifan.api.asked import AskedVariants
-from kuaifan.api.responses import dumps
+import orjson
+
 from kuaifan.config import AlertThresholds
 from kuaifan.errors import InputError, NotFoundError
 from kuaifan.events import PRODUCT_KINDS
 from kuaifan.live import RoomState
 from kuaifan.live.alerts import AlertEngine, AlertEvent
+from kuaifan.live.asked import AskedVariants
 from kuaifan.live.metrics import CommentTagger, classifier_tagger, keyword_tags
 from kuaifan.live.polls import Poll
 from kuaifan.live.windows import Change
@@ -61,7 +62,8 @@ def default_classify() -> tuple[Classify | None, Callable[[Sequence[str]], list[
 
 def sse_message(kind: str, data: Any, seq: int) -> bytes:
     """One Server-Sent Events message (data is one line of JSON)."""
-    return b"event: " + kind.encode() + b"\nid: " + str(seq).encode() + b"\ndata: " + dumps(data) + b"\n\n"
+    body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return b"event: " + kind.encode() + b"\nid: " + str(seq).encode() + b"\ndata: " + body + b"\n\n"
 
 
 RESYNC: Final = None  # queued instead of messages a subscriber was too slow to take

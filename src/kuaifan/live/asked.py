@@ -1,33 +1,33 @@
 """``AskedVariants``: which (product, size, colour) the viewers of one stream ask for in comments.
 
-A non-spam comment whose classification names a size and/or a colour is one ask for
-(product, size, colour). The product is
-
-1. the product on the link the comment names (``3号链接有M码吗``), when product events of the stream
-   carry that link number: the product most of them name (ties: the smaller key), the rule of
-   ``kuaifan.signals.mentions``;
-2. else the product on screen when the comment was sent: the latest ``product_show`` of the stream
-   at or before the comment's ``ts_ms`` (ties at one time: the larger product key);
-3. else ``*``.
+A non-spam comment whose classification names a size and/or a colour is one ask. It is placed by
+the one comment resolver (``kuaifan.live.resolver``, the rule the signals and the text report use):
+the product on the link it names, else the product on screen when it was sent (``*`` when
+neither is known); its size and colour are the product's own values when they match one
+(xxl ~ 2XL, 黑的 ~ 黑色), else the values as asked — an ask for a colour the product does not have
+is still shown.
 
 Products are link keys, as in ``RoomState``: ``item_id`` when the event has one, else ``sku_id``.
 A product's name is the ``text`` of its latest ``product_show``, when the platform sends one.
 
 The counts depend on the set of events, not on their order, so a stream rebuilt from the store
-equals the one fed live: a ``product_show`` arriving after comments it precedes, or link numbers
-that change a link's product after asks for it, re-attribute those asks. For that each ask keeps
-12 bytes (its time and the index of its (link number, size, colour)) and each distinct
-(time, product) of a ``product_show`` 12 bytes; counts are kept per key and recomputed from the
-records only when such a late event arrives. Link numbers cost one counter per (number, product).
+equals the one fed live: a ``product_show`` arriving after comments it precedes, link numbers that
+change a link's product after asks for it, or a product's new colour or size re-attribute those
+asks. For that each ask keeps 12 bytes (its time and the index of its (link number, size, colour))
+and each distinct (time, product) of a ``product_show`` 12 bytes; counts are kept per key and
+recomputed from the records only when such a late event arrives.
 """
 
 from __future__ import annotations
 
-import bisect
 from array import array
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Final
+
+import orjson
+
+from kuaifan.live.resolver import COLOR_KEYS, SIZE_KEY, Catalogue, LinkVotes, Shows
 
 ANY_PRODUCT: Final = "*"
 TOP_N: Final = 10
@@ -36,74 +36,24 @@ AskKey = tuple[str, str | None, str | None]  # (product, size, colour)
 _Ask = tuple[int | None, str | None, str | None]  # (link number named in the comment, size, colour)
 
 
-class Shows:
-    """The product on screen as a function of event time: the latest ``product_show`` at or before.
-
-    Every distinct (time, product) is kept, sorted, in two arrays (12 bytes each). Runs of shows of
-    one product cannot be merged: a show arriving late may fall inside a run, which then resumes
-    at its next show.
-    """
-
-    __slots__ = ("_ids", "_key_ids", "_keys", "_ts")
-
-    def __init__(self) -> None:
-        self._ts = array("q")
-        self._ids = array("i")  # index into _keys; equal times are ordered by key
-        self._keys: list[str] = []
-        self._key_ids: dict[str, int] = {}
-
-    def add(self, ts: int, key: str) -> bool:
-        """Record a show; False when this (time, product) was already known."""
-        kid = self._key_ids.get(key)
-        if kid is None:
-            kid = self._key_ids[key] = len(self._keys)
-            self._keys.append(key)
-        times, ids, keys = self._ts, self._ids, self._keys
-        i = len(times)
-        if i and times[-1] > ts:  # out of order: find the place (most shows arrive in order)
-            i = bisect.bisect_right(times, ts)
-        while i and times[i - 1] == ts and keys[ids[i - 1]] >= key:
-            if ids[i - 1] == kid:
-                return False
-            i -= 1
-        times.insert(i, ts)
-        ids.insert(i, kid)
-        return True
-
-    def at(self, ts: int) -> str | None:
-        """The product on screen at ``ts`` (None before the first show)."""
-        i = bisect.bisect_right(self._ts, ts)
-        return self._keys[self._ids[i - 1]] if i else None
-
-    def __len__(self) -> int:
-        return len(self._ts)
-
-
-class _LinkVotes:
-    """Which product a link number stands for: the one most product events on it name."""
-
-    __slots__ = ("counts", "winner")
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.winner: str | None = None
-
-    def add(self, key: str) -> bool:
-        """Count one event; True when the link's product changed."""
-        counts = self.counts
-        counts[key] += 1
-        w = self.winner
-        if w == key:
-            return False
-        if w is None or counts[key] > counts[w] or (counts[key] == counts[w] and key < w):
-            self.winner = key
-            return True
-        return False
-
-
 def _product_key(row: Mapping[str, Any]) -> str | None:
     item = row.get("item_id")
     return item if item is not None else row.get("sku_id")
+
+
+def _axes(spec: str | None) -> tuple[str | None, str | None]:
+    """(colour, size) of a variant's spec text."""
+    if not spec:
+        return None, None
+    try:
+        values = orjson.loads(spec)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(values, dict):
+        return None, None
+    color = next((values[k] for k in COLOR_KEYS if isinstance(values.get(k), str)), None)
+    size = values.get(SIZE_KEY)
+    return color, size if isinstance(size, str) else None
 
 
 def _order(kv: tuple[AskKey, int]) -> tuple[int, str, bool, str, bool, str]:
@@ -115,13 +65,14 @@ class AskedVariants:
     """Asks per (product, size, colour) of one stream; ``version`` moves whenever ``top`` may change."""
 
     __slots__ = (
-        "_ask_ids", "_asked_links", "_asks", "_counts", "_kind", "_links", "_max_ts", "_names", "_screen",
-        "_stale", "_ts", "version",
+        "_ask_ids", "_asked_links", "_asks", "_catalogue", "_counts", "_kind", "_links", "_max_ts", "_names",
+        "_screen", "_stale", "_ts", "version",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self._screen = Shows()
-        self._links: dict[int, _LinkVotes] = {}
+        self._links: dict[int, LinkVotes] = {}
+        self._catalogue = Catalogue()
         self._names: dict[str, tuple[int, str]] = {}
         self._asks: list[_Ask] = []  # distinct asks (the key space is small)
         self._ask_ids: dict[_Ask, int] = {}
@@ -134,7 +85,7 @@ class AskedVariants:
         self.version = 0
 
     def product(self, row: Mapping[str, Any]) -> None:
-        """A product event: the product on screen, link numbers, product names."""
+        """A product event: the product on screen, link numbers, variants, product names."""
         key = _product_key(row)
         if key is None:
             return
@@ -153,11 +104,17 @@ class AskedVariants:
                 if cur is None or (ts, name) > cur:
                     self._names[key] = (ts, name)
                     self.version += 1
+        sku = row.get("sku_id")
+        if sku is not None:
+            color, size = _axes(row.get("spec"))
+            known = color is not None or size is not None
+            if known and self._catalogue.add(key, sku, color, size) and self._ts:
+                self._invalidate()
         link_no = row.get("link_no")
         if link_no is not None:
             votes = self._links.get(link_no)
             if votes is None:
-                votes = self._links[link_no] = _LinkVotes()
+                votes = self._links[link_no] = LinkVotes()
             if votes.add(key) and link_no in self._asked_links:
                 self._invalidate()
 
@@ -184,12 +141,17 @@ class AskedVariants:
 
     def _key(self, ts: int, ask: _Ask) -> AskKey:
         link_no, size, color = ask
+        product: str | None = None
         if link_no is not None:
             votes = self._links.get(link_no)
-            if votes is not None and votes.winner is not None:
-                return (votes.winner, size, color)
-        on_screen = self._screen.at(ts)
-        return (ANY_PRODUCT if on_screen is None else on_screen, size, color)
+            if votes is not None:
+                product = votes.winner
+        if product is None:
+            product = self._screen.at(ts)
+        if product is None:
+            return (ANY_PRODUCT, size, color)
+        c, s, _ = self._catalogue.place(product, color, size)
+        return (product, s or size, c or color)
 
     def counts(self) -> Counter[AskKey]:
         """Asks per (product, size, colour)."""

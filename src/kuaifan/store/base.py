@@ -1,4 +1,4 @@
-"""The event log contract: what every store (DuckDB embedded, PostgreSQL server) provides.
+"""The event log contract: what every store backend (DuckDB embedded, PostgreSQL server) provides.
 
 An append-only log of canonical events plus ``ingest_ms`` (arrival time). Events are
 deduplicated on ``(tenant, platform, msg_id)``: the first arrival wins, later copies are
@@ -6,42 +6,28 @@ counted as duplicates, both inside one batch and across batches and runs. Everyt
 source refused lands in the dead-letter table with its reason and raw payload.
 
 Every read is scoped by tenant. Reads come back ordered by event time (``ts_ms``), ties in
-arrival order, because late and out-of-order events are normal.
+arrival order, because late and out-of-order events are normal. ``scan`` streams the same rows
+in batches, so a reader of a large log (an export) holds one batch at a time.
+
+``kuaifan.testing.check_store`` is the contract suite every backend passes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Protocol, Self, TypedDict
+from typing import Final, Protocol, Self, TypedDict
 
 import polars as pl
 
+from kuaifan.errors import InputError
 from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter
-
-if TYPE_CHECKING:
-    from kuaifan.config import Settings
 
 DEDUP_COLUMNS: Final = ("tenant", "platform", "msg_id")
 # Columns of a read: the canonical event plus its arrival time.
 LOG_COLUMNS: Final = (*EVENT_COLUMNS, "ingest_ms")
 LOG_SCHEMA: Final[dict[str, pl.DataType]] = {**POLARS_SCHEMA, "ingest_ms": pl.Int64()}
-# What a comment classifier said about a comment text (kuaifan.text.Comment), kept per tenant and
-# tagger (a fingerprint of the classifier and its lexicon) and joined to comment events on read.
-# ``comment_link_no`` is the link the comment named ("3号链接"), not the event's own link_no.
-TAG_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "intent": pl.String(),
-    "height_cm": pl.Int64(),
-    "weight_kg": pl.Float64(),
-    "size": pl.String(),
-    "color": pl.String(),
-    "comment_link_no": pl.Int64(),
-    "confidence": pl.Float64(),
-    "sentiment": pl.Float64(),
-    "spam": pl.Boolean(),
-}
 DEAD_LETTER_SCHEMA: Final[dict[str, pl.DataType]] = {
     "id": pl.Int64(),
     "tenant": pl.String(),
@@ -51,6 +37,7 @@ DEAD_LETTER_SCHEMA: Final[dict[str, pl.DataType]] = {
     "raw": pl.String(),
     "received_ms": pl.Int64(),
 }
+SCAN_BATCH_ROWS: Final = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +68,8 @@ class StoreStats(TypedDict):
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
-    """The filters every read/export accepts; ``start_ms`` inclusive, ``end_ms`` exclusive."""
+    """The selection of a read or scan. ``start_ms`` inclusive, ``end_ms`` exclusive (event time);
+    ``ingested_since_ms``: only rows that arrived at or after it (arrival time)."""
 
     tenant: str
     room_id: str | None = None
@@ -89,9 +77,14 @@ class EventFilter:
     kinds: tuple[str, ...] | None = None
     start_ms: int | None = None
     end_ms: int | None = None
+    ingested_since_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.tenant:
+            raise InputError("读取事件必须指定租户", "every read must name a tenant")
 
 
-class EventStore(Protocol):
+class EventLog(Protocol):
     """An append-only, tenant-scoped event log with a dead-letter table."""
 
     def append(self, df: pl.DataFrame) -> AppendResult:
@@ -108,6 +101,13 @@ class EventStore(Protocol):
 
     def add_dead_letters(self, items: Sequence[DeadLetter]) -> int: ...
 
+    def scan(
+        self, where: EventFilter, *, columns: Sequence[str] | None = None, batch_rows: int = SCAN_BATCH_ROWS
+    ) -> Iterator[pl.DataFrame]:
+        """The selected rows in time order, ``batch_rows`` at a time (LOG_SCHEMA types; only
+        ``columns`` of LOG_COLUMNS when given). Writers may go on while a scan runs."""
+        ...
+
     def read(
         self,
         tenant: str,
@@ -117,10 +117,8 @@ class EventStore(Protocol):
         kinds: Sequence[str] | None = None,
         start_ms: int | None = None,
         end_ms: int | None = None,
-        tagger: str | None = None,
     ) -> pl.DataFrame:
-        """Events in time order; with ``tagger``, plus the TAG_SCHEMA columns that tagger stored for
-        comment texts (null for other kinds and for texts it has not tagged)."""
+        """All selected events in time order, as one frame (LOG_SCHEMA)."""
         ...
 
     def stats(self, tenant: str | None = None) -> StoreStats: ...
@@ -129,39 +127,7 @@ class EventStore(Protocol):
         """The latest event time of a tenant (None: no events)."""
         ...
 
-    def untagged_texts(self, tenant: str, tagger: str, *, since_ms: int = 0) -> tuple[list[str], int | None]:
-        """Distinct comment texts ingested at or after ``since_ms`` that ``tagger`` has not tagged,
-        and the latest ``ingest_ms`` of the tenant's events at or after ``since_ms`` (the next
-        ``since_ms``; None if there are none)."""
-        ...
-
-    def add_comment_tags(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
-        """Store tags (``text`` + TAG_SCHEMA columns) of texts not tagged yet; return rows added."""
-        ...
-
-    def add_product_names(self, tenant: str, names: Mapping[str, str]) -> int:
-        """Remember product names (product id → name, e.g. 商品名称 of an order export); a later
-        name for the same product replaces the earlier one. Returns how many were given."""
-        ...
-
-    def product_names(self, tenant: str) -> dict[str, str]:
-        """The product names known for a tenant (product id → name)."""
-        ...
-
     def dead_letters(self, tenant: str | None = None, limit: int = 1000) -> pl.DataFrame: ...
-
-    def export(
-        self,
-        path: Path,
-        tenant: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-        tagger: str | None = None,
-    ) -> int: ...
 
     def close(self) -> None: ...
 
@@ -172,11 +138,33 @@ class EventStore(Protocol):
     ) -> None: ...
 
 
+def event_filter(
+    tenant: str,
+    *,
+    room_id: str | None = None,
+    stream_id: str | None = None,
+    kinds: Sequence[str] | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    ingested_since_ms: int | None = None,
+) -> EventFilter:
+    """An EventFilter from keyword arguments (kinds as a tuple)."""
+    return EventFilter(
+        tenant, room_id, stream_id, tuple(kinds) if kinds is not None else None, start_ms, end_ms,
+        ingested_since_ms,
+    )  # fmt: skip
+
+
+def empty_log_frame(columns: Sequence[str] | None = None) -> pl.DataFrame:
+    names = LOG_COLUMNS if columns is None else tuple(columns)
+    return pl.DataFrame(schema={c: LOG_SCHEMA[c] for c in names})
+
+
 def conform(df: pl.DataFrame) -> pl.DataFrame:
     """The frame in EVENT_SCHEMA column order and types; a missing column is a programming error."""
     missing = [c for c in EVENT_COLUMNS if c not in df.columns]
     if missing:
-        raise ValueError(f"append: frame lacks columns {missing}")
+        raise TypeError(f"append: frame lacks columns {missing}")
     return df.select([pl.col(c).cast(POLARS_SCHEMA[c], strict=True) for c in EVENT_COLUMNS])
 
 
@@ -189,10 +177,3 @@ def first_of_each_key(df: pl.DataFrame) -> pl.Series:
     if df["msg_id"].hash().n_unique() == df.height:
         return pl.Series("first", [True], dtype=pl.Boolean).new_from_index(0, df.height)
     return df.select(pl.struct(*DEDUP_COLUMNS).is_first_distinct().alias("first")).to_series()
-
-
-def open_store(settings: Settings, *, memory_limit: str | None = None) -> EventStore:
-    """The store the settings name: the embedded DuckDB file under KUAIFAN_HOME."""
-    from kuaifan.store.duckdb import DEFAULT_MEMORY_LIMIT, DuckStore
-
-    return DuckStore(settings.db_path, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT)

@@ -1,72 +1,64 @@
-"""``kuaifan plan --input FILE.json [--json] [--po-dir DIR]``: a typer sub-app.
-
-Mount it on the main app with ``app.command("plan")(kuaifan.plan.cli.plan)``, or run this module's
-``app`` alone (it has the one command).
-"""
+"""``kuaifan plan --input FILE.json [--json] [--po-dir DIR]``: first batch and re-orders from a
+stochastic MIP; purchase orders per factory."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
+import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from kuaifan.errors import InputError, KuaifanError, NotFoundError
-from kuaifan.i18n import Lang
-from kuaifan.plan.messages import lang_from_env, pick
-from kuaifan.plan.model import PlanResult, parse_plan_json
-from kuaifan.plan.policy import plan as run_plan
-from kuaifan.plan.purchase_orders import write_purchase_orders
+from kuaifan.cli.output import lang as env_lang
+from kuaifan.cli.output import out
+from kuaifan.errors import KuaifanError
+from kuaifan.i18n import Lang, both
+from kuaifan.i18n import t as tr
 
-app = typer.Typer(add_completion=False, help="快反规划 / quick-response production planner")
-
-
-def read_input(path: Path) -> str:
-    if not path.is_file():
-        raise NotFoundError(
-            f"找不到规划输入文件：{path}", f"plan input file not found: {path}", path=str(path)
-        )
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"无法读取 {path}：{exc}", f"cannot read {path}: {exc}", path=str(path)) from None
+if TYPE_CHECKING:
+    from kuaifan.app.plan import PlanResult
 
 
-@app.command("plan")
 def plan(
-    input_path: Path = typer.Option(..., "--input", "-i", help="plan input JSON (see schemas/)"),
-    json_out: bool = typer.Option(False, "--json", help="print the plan as JSON only"),
-    po_dir: Path | None = typer.Option(None, "--po-dir", help="write purchase orders (xlsx + csv) here"),
-    time_limit: float | None = typer.Option(None, "--time-limit", help="solver time limit in seconds"),
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input", "-i", help=both("规划输入 JSON（见 schemas/）", "plan input JSON (see schemas/)")
+        ),
+    ],
+    json_out: Annotated[
+        bool, typer.Option("--json", help=both("只输出计划 JSON", "print the plan as JSON only"))
+    ] = False,
+    po_dir: Annotated[
+        Path | None,
+        typer.Option("--po-dir", help=both("采购单（xlsx + csv）写到这里", "write purchase orders here")),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help=both("求解时限（秒）", "solver time limit in seconds")),
+    ] = None,
 ) -> None:
-    """首单 + 翻单规划（随机混合整数规划）/ first batch and re-orders from a stochastic MIP."""
-    lang = lang_from_env()
+    """首单 + 翻单规划（随机混合整数规划）/ First batch and re-orders from a stochastic MIP."""
+    from kuaifan.app.plan import plan_file
+
+    lang = env_lang()
     try:
-        inp = parse_plan_json(read_input(input_path))
-        result = run_plan(inp, time_limit_s=time_limit)
-        written = write_purchase_orders(result, po_dir) if po_dir is not None else []
+        result, written = plan_file(input_path, time_limit_s=time_limit, po_dir=po_dir)
     except KuaifanError as err:
-        if json_out:
-            typer.echo(_json_error(err, lang))
-        else:
-            Console(stderr=True).print(
-                f"[red]{pick(lang, '错误', 'error')}:[/red] {err.message(lang)}", highlight=False
-            )
+        if not json_out:
+            raise
+        # a program reading --json gets the one error shape on stdout too
+        sys.stdout.write(orjson.dumps(err.to_json(lang), option=orjson.OPT_INDENT_2).decode() + "\n")
         raise typer.Exit(err.exit_code) from None
     if json_out:
-        typer.echo(result.model_dump_json(indent=2))
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")  # people keep it as a file: indented
         for p in written:
             print(p, file=sys.stderr)
         return
-    render(result, lang, Console(), written)
-
-
-def _json_error(err: KuaifanError, lang: Lang) -> str:
-    import json
-
-    return json.dumps(err.to_json(lang), ensure_ascii=False, indent=2)
+    render(result, lang, out, written)
 
 
 def _fmt(x: float) -> str:
@@ -77,7 +69,7 @@ def render(result: PlanResult, lang: Lang, console: Console, written: list[Path]
     """The plan as rich tables in the terminal."""
 
     def t(zh: str, en: str) -> str:
-        return pick(lang, zh, en)
+        return tr(lang, zh, en)
 
     orders = Table(title=t("现在下单（首单）", "Orders to place now (first batch)"))
     for col in (
@@ -157,6 +149,6 @@ def render(result: PlanResult, lang: Lang, console: Console, written: list[Path]
         highlight=False,
     )
     for w in result.warnings:
-        console.print(f"[yellow]{t('提示', 'note')}:[/yellow] {pick(lang, w.zh, w.en)}", highlight=False)
+        console.print(f"[yellow]{t('提示', 'note')}:[/yellow] {tr(lang, w.zh, w.en)}", highlight=False)
     for p in written or []:
         console.print(t(f"采购单：{p}", f"purchase order: {p}"), highlight=False)
