@@ -26,7 +26,7 @@ from kuaifan.store.log import TAG_SCHEMA, EventStore
 from kuaifan.text.classifier import Comment, TextClassifier, classifier_from_config
 
 # Bump when the rules or the built-in lexicon change results: stored tags are then recomputed.
-RULES_VERSION: Final = "2"  # 2: review vocabulary, neutral words, mixed-verdict damping
+RULES_VERSION: Final = "3"  # 3: learned review sentiment (ngram_model), numbers as typed
 TAG_BATCH: Final = 50_000  # texts classified per store write
 
 
