@@ -124,6 +124,9 @@ def print_report(
             shown = "  ".join(f"{v['value']} {v['share']:.0%}" for v in values)
             parts.append(f"{axis_name.get(axis, axis)}{tr('：', ': ')}{shown}")
         console.print(f"[bold]{label(item)}[/bold]  " + tr("；", "; ").join(parts), highlight=False)
+    from kuaifan.cli_text import print_fit  # fit feedback per product (signals.fit)
+
+    print_fit(lang, report.get("fit", {}), console)
 
 
 def signals(

@@ -1,0 +1,1 @@
+"""kuaifan.app — one typed use case per thing a user does; faces (CLI, HTTP) call only these."""
