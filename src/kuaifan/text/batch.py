@@ -62,6 +62,7 @@ _NUM = "零〇一二两三四五六七八九十百"
 NUMERAL_GATE = (
     rf"(?:身高|体重|链接|第|米)[{_NUM}]|[{_NUM}]多?[米斤公千号码岁个块元厘cmkg]"
     r"|一[三四五六七八九][零〇一二三四五六七八九]"
+    rf"|[一两二]百|[{_NUM}]的?脚"
 )
 
 # The patterns of intents.py in Rust syntax. A negative look-behind / look-ahead of one character
