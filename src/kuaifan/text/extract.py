@@ -315,6 +315,7 @@ def find_colors(text: str, lex: CompiledLexicon) -> list[tuple[str, int, int]]:
     return found
 
 
+_DIGIT_CHARS = frozenset("0123456789.")
 _NOT_BEFORE_NUMBER = frozenset({"体重", "胖", "瘦"})  # person words that do not introduce a height
 
 
@@ -324,6 +325,8 @@ def find_hits(text: str, lex: CompiledLexicon) -> Hits:
     for end_idx, (key, kind) in lex.misc_ac.iter_long(text):
         span = (end_idx - len(key) + 1, end_idx + 1)
         if kind == "product":
+            if key[0] in _DIGIT_CHARS and span[0] > 0 and text[span[0] - 1] in _DIGIT_CHARS:
+                continue  # 一斤 (normalised 1斤) is a product word, 121斤 holds none
             products.append(span)
         elif kind == "person" and key not in _NOT_BEFORE_NUMBER:
             persons.append(span)
@@ -408,6 +411,10 @@ def extract(text: str, lex: CompiledLexicon, colors: list[tuple[str, int, int]] 
     heights = _heights(text, hits, [span for _, span in weights]) if _HEIGHT_GATE.search(text) else []
     if not weights:
         weights = _implied_weights(text, heights)
+        if weights:  # 165 140: the second number is the weight, not a second height
+            heights = [
+                (v, (a, b)) for v, (a, b) in heights if not any(a < e and s < b for _, (s, e) in weights)
+            ]
     taken = [span for _, span in weights] + [span for _, span in heights]
     sizes = _sizes(text, taken, [e for _, _, e in colors])
     sizes += [m.group(1) for m in _FOOT_SIZE.finditer(text) if 33 <= float(m.group(1)) <= 46]
