@@ -10,7 +10,7 @@ the per-text path are single-threaded. Streams:
   work is shared: the worst case;
 - live: the same number of comments where a share ``--dup`` repeats an earlier one (已拍, 上链接,
   扣1 … repeat in real rooms); classify_many classifies each distinct text once, jieba segments
-  every comment;
+  every comment; live80: the same with 80 % repeats;
 - sim (``--sim``): the comment stream of the project's simulator (kuaifan.sim), two rooms.
 
 For each stream the table gives its make-up (distinct texts, texts with a digit, which need the
@@ -114,7 +114,8 @@ def main() -> None:
     args = ap.parse_args()
     base = [r["text"] for f in FILES if f.exists() for r in load_jsonl(f)]
     unique, live = workloads(base, args.repeat, args.dup)
-    streams = {"unique": unique, "live": live}
+    _, live80 = workloads(base, args.repeat, 0.8)
+    streams = {"unique": unique, "live": live, "live80": live80}
     if args.sim:
         streams["sim"] = sim_stream()
     jieba.setLogLevel(60)

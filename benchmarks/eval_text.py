@@ -28,13 +28,18 @@ SPLITS = {
     "dev": ROOT.parent / "shared" / "data" / "comments_dev.jsonl",
     "tune": ROOT / "tests" / "text" / "data" / "tune.jsonl",
     "heldout": ROOT / "tests" / "text" / "data" / "heldout.jsonl",
+    # numbers as people type them (issue 14): tuning part, and a held-out part labelled before any run
+    "numbers-tune": ROOT / "tests" / "text" / "data" / "numbers_tune.jsonl",
+    "numbers-heldout": ROOT / "tests" / "text" / "data" / "numbers_heldout.jsonl",
 }
 REVIEWS = ROOT / "tests" / "text" / "data" / "reviews.jsonl"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="dev,tune,heldout,reviews-tune,reviews-heldout")
+    ap.add_argument(
+        "--split", default="dev,tune,heldout,numbers-tune,numbers-heldout,reviews-tune,reviews-heldout"
+    )
     ap.add_argument("--errors", action="store_true", help="print the misclassified comments")
     args = ap.parse_args()
     for name in args.split.split(","):

@@ -125,8 +125,11 @@ def test_demo_runs_the_whole_loop_and_says_where_everything_is(tmp_path: Path) -
     assert "next stream: products by GMV per minute on air" in text
     signals = json.loads((tmp_path / "reports" / "signals.json").read_text(encoding="utf-8"))
     assert len(signals["products"]) == 5 and signals["products"][0]["rank"] == 1
-    for name in ("rooms.csv", "comments.json", "plan.json", "sensitivity.svg"):
+    for name in ("rooms.csv", "comments.json", "plan.json", "sensitivity.svg", "fit.json"):
         assert (reports / name).stat().st_size > 0, name
+    fit = json.loads((reports / "fit.json").read_text(encoding="utf-8"))
+    (launched,) = fit.values()  # the launch's simulated buyers find it small (the simulator's truth)
+    assert launched["advice"] == "size_up" and "buyer reviews of the launch" in text
     plan = json.loads((reports / "plan.json").read_text(encoding="utf-8"))
     assert plan["orders"] and all(o["qty"] > 0 for o in plan["orders"])
     factories = {o["factory"] for o in plan["orders"]}

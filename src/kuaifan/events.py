@@ -61,6 +61,9 @@ class EventKind(StrEnum):
     PRICE_CHANGE = "price_change"
     STREAM_START = "stream_start"
     STREAM_END = "stream_end"
+    # A buyer's written product review (抖店 商品评价导出): sku_id = 商品ID, spec = the bought variant,
+    # qty = the star rating 1–5, text = 评价内容 (with any 追评 appended), ts_ms = 评价时间.
+    REVIEW = "review"
 
 
 class Platform(StrEnum):
@@ -127,6 +130,7 @@ KIND_RULES: Final[dict[EventKind, tuple[frozenset[str], frozenset[str]]]] = {
     EventKind.PRICE_CHANGE: (frozenset({"sku_id", "amount_fen"}), frozenset()),
     EventKind.STREAM_START: (frozenset({"room_id", "stream_id"}), frozenset()),
     EventKind.STREAM_END: (frozenset({"room_id", "stream_id"}), frozenset()),
+    EventKind.REVIEW: (frozenset({"sku_id", "qty"}), frozenset({"qty"})),
 }
 
 STRING_FIELDS: Final = (

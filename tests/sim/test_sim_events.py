@@ -45,7 +45,8 @@ def test_lines_carry_canonical_keys_in_schema_order(small_run: Run) -> None:
 
 
 def test_every_kind_is_generated(events: pl.DataFrame) -> None:
-    assert set(events["kind"].unique()) == {k.value for k in EventKind}
+    # written reviews come after delivery, not from a live room: kuaifan.sim.reviews makes them
+    assert set(events["kind"].unique()) == {k.value for k in EventKind} - {"review"}
 
 
 def test_ids_are_unique(events: pl.DataFrame) -> None:

@@ -126,3 +126,25 @@ def sensitivity_chart(reports: Path, seed: int, lang: Lang) -> Path:
     from kuaifan.backtest.chart import write_sensitivity_chart
 
     return write_sensitivity_chart(reports, seeds=(seed,), lang=lang)
+
+
+def launch_fit(step: LaunchStep, seed: int) -> dict[str, dict[str, Any]]:
+    """The launched style's written buyer reviews (simulated, the truth: it runs small) read into
+    fit feedback per style, as ``kuaifan signals`` shows it: {style: FitFeedback fields}."""
+    from kuaifan.events import POLARS_SCHEMA
+    from kuaifan.signals.fit import fit_report, fit_tables
+    from kuaifan.signals.frame import prepare
+    from kuaifan.sim.config import DEFAULT_START
+    from kuaifan.sim.reviews import simulate_reviews
+
+    style = step.launch.style
+    sold = [
+        (style, str(c), str(s), round(float(n)))
+        for c, s, n in step.day0.select("color", "size", "true_demand").iter_rows()
+    ]
+    after_launch_ms = int(DEFAULT_START.timestamp() * 1000) + 2 * 86_400_000  # reviews follow delivery
+    rows = simulate_reviews("demo", sold, seed=seed, start_ms=after_launch_ms)
+    events = prepare(pl.DataFrame(rows, schema=POLARS_SCHEMA))
+    styles, per_variant, complaints = fit_tables(events)
+    found = fit_report(styles, per_variant, complaints, [style])
+    return {item: {"name": step.launch.name, **f} for item, f in found.items()}

@@ -396,8 +396,9 @@ def default_sources(mapping: Path | None = None) -> list[FileSource]:
     """Every file format ``kuaifan ingest`` understands, tried in this order."""
     from kuaifan.sources.jsonl import JsonlSource, ParquetSource
     from kuaifan.sources.orders_export import OrderExportSource
+    from kuaifan.sources.reviews_export import ReviewExportSource
 
-    return [JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping)]
+    return [JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping), ReviewExportSource()]
 
 
 def ingest_files(

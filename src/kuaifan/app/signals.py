@@ -79,6 +79,48 @@ class MixShare(BaseModel):
     asks: int
 
 
+class FitComplaint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    complaint: str
+    texts: int
+
+
+class VariantFit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sku_id: str
+    color: str | None
+    size: str | None
+    small: int
+    large: int
+    true_size: int
+
+
+class FitFeedback(BaseModel):
+    """Fit feedback of one product from reviews and comments (``kuaifan.signals.fit``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None
+    reviews: int
+    rating: float | None
+    feedback_texts: int
+    size_feedback: int
+    small_share: float | None
+    large_share: float | None
+    true_share: float | None
+    advice: str | None  # size_up | size_down | true_to_size | mixed
+    advice_zh: str | None
+    advice_en: str | None
+    thin: int
+    thick: int
+    color_diff: int
+    no_color_diff: int
+    complaints: list[FitComplaint]
+    variants: list[VariantFit]
+
+
 class SignalsReport(BaseModel):
     """The JSON of ``kuaifan signals --json``: ``events`` counts the demand events the signals read."""
 
@@ -91,6 +133,7 @@ class SignalsReport(BaseModel):
     products: list[RankedProduct]
     sold_out: list[SoldOutVariant]
     mix: dict[str, dict[str, list[MixShare]]]
+    fit: dict[str, FitFeedback]  # per product: 偏小 / 偏大 shares, size advice, fabric, 色差, complaints
 
 
 def read_signals(settings: Settings, store: Store, query: SignalsQuery) -> tuple[str, DemandSignals]:

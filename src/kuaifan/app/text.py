@@ -1,9 +1,11 @@
 """Comment understanding use cases: ``kuaifan text report`` (what a stream's stored comments asked
-for) and ``kuaifan text classify`` (a file or stream of comments → their intents and attributes)."""
+for), ``kuaifan text classify`` (a file or stream of comments → their intents and attributes) and
+``kuaifan fit`` (the fit feedback per product of review exports, 抖店 商品评价导出, read without a store:
+what a brand checks before a re-order or a restock of a style)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -12,8 +14,13 @@ import orjson
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
+from kuaifan.app.signals import FitFeedback
 from kuaifan.config import Settings
-from kuaifan.errors import NotFoundError
+from kuaifan.errors import InputError, NotFoundError
+from kuaifan.signals.fit import fit_report, fit_tables
+from kuaifan.signals.frame import prepare
+from kuaifan.sources.gate import TenantGate
+from kuaifan.sources.reviews_export import ReviewExportSource
 from kuaifan.store import Store
 from kuaifan.text.classifier import TextClassifier
 from kuaifan.text.lexicon import Lexicon, load_lexicon
@@ -222,3 +229,51 @@ def classifier_for(categories: list[str] | None, lexicon: Path | None) -> TextCl
         return TextClassifier()
     extra: Lexicon | None = Lexicon.from_toml(lexicon) if lexicon is not None else None
     return TextClassifier(load_lexicon(categories or None), extra_lexicon=extra)
+
+
+# -- fit feedback from review exports -----------------------------------------------------------
+
+SALT_UNUSED = "review-exports-read-no-buyer-ids"
+
+
+class ProductFit(FitFeedback):
+    """Fit feedback of one product (the ``fit`` entries of ``kuaifan signals --json``, with the id)."""
+
+    item: str
+
+
+class FitReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    files: int
+    reviews: int
+    rejected: int  # rows that could not be read (reasons: kuaifan ingest stores them as dead letters)
+    products: list[ProductFit]
+
+
+def fit_from_files(paths: Sequence[Path], *, tenant: str = "local", top: int = 20) -> FitReport:
+    """Fit feedback per product of the review exports in ``paths`` (most feedback first)."""
+    source = ReviewExportSource()
+    frames: list[pl.DataFrame] = []
+    names: dict[str, str] = {}
+    rejected = 0
+    for path in paths:
+        if not source.sniff(path):
+            raise InputError(
+                f"{path}: 不是商品评价导出（需要列 评价内容、商品ID、评分、评价时间）",
+                f"{path}: not a product-review export (needs 评价内容, 商品ID, 评分, 评价时间)",
+                path=str(path),
+            )
+        for batch in source.read(path, TenantGate(tenant, SALT_UNUSED)):
+            frames.append(batch.good)
+            names.update(batch.names)
+            rejected += len(batch.bad)
+    events = prepare(pl.concat(frames)) if frames else None
+    if events is None or events.is_empty():
+        return FitReport(files=len(paths), reviews=0, rejected=rejected, products=[])
+    styles, variants, complaints = fit_tables(events)
+    items = styles.sort(["feedback_texts", "item"], descending=[True, False])["item"].head(top).to_list()
+    products = [
+        ProductFit.model_validate({"item": item, "name": names.get(item), **fit})
+        for item, fit in fit_report(styles, variants, complaints, items).items()
+    ]
+    return FitReport(files=len(paths), reviews=events.height, rejected=rejected, products=products)

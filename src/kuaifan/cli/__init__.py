@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from kuaifan.cli import backtest, core, demo, forecast, ingest, plan, serve, signals, sim, text
+from kuaifan.cli import backtest, core, demo, fit, forecast, ingest, plan, serve, signals, sim, text
 from kuaifan.cli.output import err, lang
 from kuaifan.errors import KuaifanError
 from kuaifan.i18n import both
@@ -37,6 +37,7 @@ app.command()(core.export)
 app.command()(signals.signals)
 app.command()(forecast.forecast)
 app.command()(plan.plan)
+app.command()(fit.fit)
 app.add_typer(text.app, name="text", help=both("评论理解", "comment understanding"))
 app.command()(serve.serve)
 app.command()(serve.replay)

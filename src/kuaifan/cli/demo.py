@@ -245,7 +245,14 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
         ),
         highlight=False,
     )
+    from kuaifan.app.demo import launch_fit
+    from kuaifan.cli.fit import print_launch_fit
+
+    fit = launch_fit(step, seed)
+    print_launch_fit(lang, step.launch.name, fit, console)
+    (reports / "fit.json").write_text(json.dumps(fit, ensure_ascii=False, indent=2), encoding="utf-8")
     return {
+        "fit_json": str(reports / "fit.json"),
         "plan_json": str(done.plan_json),
         "purchase_orders": [str(p) for p in done.purchase_orders],
         "chart": str(chart),

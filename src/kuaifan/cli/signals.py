@@ -142,3 +142,6 @@ def print_report(
             shown = "  ".join(f"{v.value} {v.share or 0:.0%}" for v in values)
             parts.append(f"{axis_name.get(axis, axis)}{tr('：', ': ')}{shown}")
         console.print(f"[bold]{label(item)}[/bold]  " + tr("；", "; ").join(parts), highlight=False)
+    from kuaifan.cli.fit import print_fit  # fit feedback per product (kuaifan.signals.fit)
+
+    print_fit(lang, {item: f.model_dump() for item, f in report.fit.items()}, console)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from kuaifan.signals.counts import channel_split, product_hourly, variant_hourly
+from kuaifan.signals.fit import fit_tables
 from kuaifan.signals.frame import air_segments, conform_events, prepare, stream_bounds, variant_catalogue
 from kuaifan.signals.mentions import Classifier, CommentFacts, comment_mentions, text_facts
 from kuaifan.signals.mix import style_mix
@@ -46,6 +47,9 @@ class DemandSignals:
     channels: pl.DataFrame
     trends: pl.DataFrame
     ranking: pl.DataFrame
+    fit: pl.DataFrame  # per style: reviews, rating, 偏小 / 偏大 / 正好 shares, size advice, fabric, 色差
+    fit_variants: pl.DataFrame  # per variant: 偏小 / 偏大 / 正好 counts
+    fit_complaints: pl.DataFrame  # per style and complaint: texts naming it
 
 
 def demand_signals(
@@ -56,8 +60,14 @@ def demand_signals(
     trend_window: int = 6,
 ) -> DemandSignals:
     """Every signal of ``events`` (any tenants, rooms and streams)."""
-    df = prepare(events)
+    prepared = prepare(events)
+    # written reviews feed the fit feedback only: they are no live demand and no stream
+    is_review = pl.col("kind") == "review"
+    df = prepared.filter(~is_review)
     mentions = comment_mentions(df, classifier)
+    fit, fit_variants, fit_complaints = fit_tables(
+        pl.concat([prepared.filter(is_review), df.filter(pl.col("kind") == "comment")]), mentions
+    )
     unmet = unmet_hourly(df, mentions, params)
     variants = variant_hourly(df, mentions, unmet)
     catalogue = variant_catalogue(df)
@@ -79,6 +89,9 @@ def demand_signals(
             window=trend_window,
         ),
         ranking=rank_products(df, variants),
+        fit=fit,
+        fit_variants=fit_variants,
+        fit_complaints=fit_complaints,
     )
 
 
@@ -92,6 +105,7 @@ __all__ = [
     "comment_mentions",
     "conform_events",
     "demand_signals",
+    "fit_tables",
     "fit_trend",
     "prepare",
     "product_hourly",

@@ -66,6 +66,7 @@ SIGNAL_KINDS: Final = (
     "price_change",
     "stream_start",
     "stream_end",
+    "review",  # written reviews: the fit feedback per style (signals.fit)
 )
 
 

@@ -1,5 +1,7 @@
 """What a brand reads from its demand signals: the products to put on air next, the variants that
-sold out with demand left over, and the size curve / colour mix per style (pure: tables in, data out).
+sold out with demand left over, the size curve / colour mix per style and its fit feedback
+(偏小 / 偏大 shares, size advice, fabric, 色差, most repeated complaints from reviews and comments);
+pure: tables in, data out.
 
 ``signals_report(sig, top=…)`` is the one shape behind ``kuaifan signals --json`` and its tables:
 plain JSON-able data, money in fen (as in the event log), units rounded to 0.1.
@@ -13,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from kuaifan.signals import CommentFacts, DemandSignals
+from kuaifan.signals.fit import fit_report
 
 TAG_COLUMNS = ("intent", "size", "color", "comment_link_no")
 # Comments that ask for the product: which size or colour, whether it is in stock, its link, its price.
@@ -113,6 +116,9 @@ def signals_report(
             {"value": value, "share": _r(share, 3), "sales_units": _r(sales), "asks": int(asks)}
         )
     ts = events.get_column("ts_ms")
+    # fit feedback: the ranked products first, then the other products with the most feedback
+    by_feedback = sig.fit.sort(["feedback_texts", "item"], descending=[True, False])["item"].to_list()
+    fit_items = list(dict.fromkeys([*ranked, *by_feedback]))[: max(top, len(ranked))]
     return {
         "events": events.height,
         "streams": events.get_column("stream_id").drop_nulls().n_unique(),
@@ -155,6 +161,10 @@ def signals_report(
             for r in sold_out.iter_rows(named=True)
         ],
         "mix": {item: axes for item, axes in mix.items() if axes},
+        "fit": {
+            item: {"name": known.get(item), **fit}
+            for item, fit in fit_report(sig.fit, sig.fit_variants, sig.fit_complaints, fit_items).items()
+        },
     }
 
 
@@ -167,4 +177,7 @@ EXPORT_TABLES = (
     "channels",
     "trends",
     "ranking",
+    "fit",
+    "fit_variants",
+    "fit_complaints",
 )

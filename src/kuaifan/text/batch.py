@@ -42,9 +42,10 @@ from kuaifan.text.intents import (
     score_cues,
 )
 from kuaifan.text.lexicon import CompiledLexicon
+from kuaifan.text.ngram_model import NgramModel
 from kuaifan.text.normalize import convert_numerals
 from kuaifan.text.numbers import NEEDS_EXTRACT, numbers
-from kuaifan.text.sentiment import CONTACT, QUESTION_END, URL, is_flood, sentiment_from_words
+from kuaifan.text.sentiment import CONTACT, QUESTION_END, URL, is_flood, sentiment_from_words, sentiment_score
 
 SEP = "\x1f"  # joins the words a scan found into one key (no lexicon word contains it: checked)
 
@@ -61,6 +62,7 @@ _NUM = "零〇一二两三四五六七八九十百"
 NUMERAL_GATE = (
     rf"(?:身高|体重|链接|第|米)[{_NUM}]|[{_NUM}]多?[米斤公千号码岁个块元厘cmkg]"
     r"|一[三四五六七八九][零〇一二三四五六七八九]"
+    rf"|[一两二]百|[{_NUM}]的?脚"
 )
 
 # The patterns of intents.py in Rust syntax. A negative look-behind / look-ahead of one character
@@ -176,6 +178,7 @@ def classify_batch(
     lex: CompiledLexicon,
     make: Callable[..., Any],
     python: Callable[[str], Any],
+    model: NgramModel | None = None,
 ) -> list[Any] | None:
     """One ``make(intent, h, w, size, color, link, confidence, sentiment, spam)`` per text;
     ``python(text)`` for texts outside SAFE_TEXT. None when this lexicon cannot use the batch path."""
@@ -189,7 +192,7 @@ def classify_batch(
     norms = _normalize_safe(inside, pats)
     slot: dict[str, int] = {}
     where = [slot.setdefault(n, len(slot)) for n in norms]
-    made = _classify_norms(list(slot), lex, pats, make)
+    made = _classify_norms(list(slot), lex, pats, make, model)
     out = iter(made[i] for i in where)
     return [next(out) if ok else python(t) for t, ok in zip(texts, safe, strict=True)]
 
@@ -198,13 +201,20 @@ Features = dict[str, list[Any]]
 
 
 def _classify_norms(
-    norms: list[str], lex: CompiledLexicon, pats: Patterns, make: Callable[..., Any]
+    norms: list[str],
+    lex: CompiledLexicon,
+    pats: Patterns,
+    make: Callable[..., Any],
+    model: NgramModel | None,
 ) -> list[Any]:
     """Comments of distinct normalised texts (all within SAFE_TEXT)."""
     df = pl.LazyFrame({"t": norms}, schema={"t": pl.String}).with_columns(pats.features).collect()
     features = _python_features(norms, df, lex)
     features.update(_attributes(norms, df, features["colors"], lex))
-    return _decide(features, lex, make)
+    # long texts (reviews) blend in the learned model: their own sentiment, keyed by the text
+    long_from = model.min_chars if model is not None else 1 << 30
+    features["long_text"] = [n if len(n) >= long_from else None for n in norms]
+    return _decide(features, lex, make, model)
 
 
 def _python_features(norms: list[str], df: pl.DataFrame, lex: CompiledLexicon) -> Features:
@@ -272,7 +282,9 @@ def _attributes(
     return {"h": h, "w": w, "size": size, "link": link}
 
 
-def _decide(f: Features, lex: CompiledLexicon, make: Callable[..., Any]) -> list[Any]:
+def _decide(
+    f: Features, lex: CompiledLexicon, make: Callable[..., Any], model: NgramModel | None = None
+) -> list[Any]:
     """The decision once per distinct feature tuple, its parts once per distinct part."""
     cache: dict[tuple[Any, ...], Any] = {}
     intents: dict[tuple[Any, ...], tuple[str, float]] = {}
@@ -292,12 +304,13 @@ def _decide(f: Features, lex: CompiledLexicon, make: Callable[..., Any]) -> list
         f["ad"],
         f["spam"],
         f["qend"],
+        f["long_text"],
         strict=True,
     )
     for key in keys:
         comment = cache.get(key)
         if comment is None:
-            ck, sk, fl, hv, wv, sz, cl, ln, nc, is_ad, is_spam, qend = key
+            ck, sk, fl, hv, wv, sz, cl, ln, nc, is_ad, is_spam, qend, long_text = key
             # decide_flags reads only whether an attribute is there (and whether colours compete)
             ikey = (ck, fl, hv is None, wv is None, sz is None, cl is None, ln is None, nc > 1, is_ad)
             decided = intents.get(ikey)
@@ -305,10 +318,15 @@ def _decide(f: Features, lex: CompiledLexicon, make: Callable[..., Any]) -> list
                 total, strongest = score_cues(ck.split(SEP) if ck else [], lex)
                 attrs = Attributes(hv, wv, sz, cl, ln, None, nc)
                 decided = intents[ikey] = decide_flags(fl, total, strongest, attrs, is_ad)
-            senti = sentiments.get((sk, qend))
-            if senti is None:
-                senti = sentiment_from_words(sk.split(SEP), senti_map, qend) if sk else 0.0
-                sentiments[sk, qend] = senti
+            if long_text is not None:
+                words = sk.split(SEP) if sk else []
+                senti = sentiment_score(words, senti_map, qend, long_text, model)
+            else:
+                cached = sentiments.get((sk, qend))
+                if cached is None:
+                    cached = sentiment_from_words(sk.split(SEP), senti_map, qend) if sk else 0.0
+                    sentiments[sk, qend] = cached
+                senti = cached
             comment = cache[key] = make(decided[0], hv, wv, sz, cl, ln, decided[1], senti, is_spam)
         out.append(comment)
     return out

@@ -30,7 +30,8 @@ from kuaifan.text.lexicon import (
     default_compiled,
     load_lexicon,
 )
-from kuaifan.text.sentiment import has_ad_pattern, is_flood, is_question_end, sentiment_from_words
+from kuaifan.text.ngram_model import NgramModel, default_model
+from kuaifan.text.sentiment import has_ad_pattern, is_flood, is_question_end, sentiment_score
 
 Method = Literal["auto", "python", "polars"]
 # From this many distinct texts on, "auto" uses the batch path: it has a fixed cost per call (the
@@ -85,7 +86,7 @@ class Scan(NamedTuple):
     spam_word: bool
 
 
-def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon) -> Comment:
+def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon, model: NgramModel | None = None) -> Comment:
     """The shared second half of both paths: attributes, intent, sentiment, spam."""
     if scan.colors or _NEEDS_EXTRACT.search(norm):
         colors = find_colors(norm, lex) if scan.colors else []
@@ -95,7 +96,10 @@ def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon) -> Comment:
     total, strongest = score_cues(scan.cues, lex)
     ad = scan.spam_word or has_ad_pattern(norm)
     intent, confidence = decide(norm, total, strongest, attrs, ad)
-    senti = sentiment_from_words(scan.senti, lex.senti_map, is_question_end(norm)) if scan.senti else 0.0
+    if scan.senti or (model is not None and len(norm) >= model.min_chars):
+        senti = sentiment_score(scan.senti, lex.senti_map, is_question_end(norm), norm, model)
+    else:
+        senti = 0.0
     return _new_comment(
         intent,
         attrs.height_cm,
@@ -120,14 +124,17 @@ def scan_python(norm: str, lex: CompiledLexicon) -> Scan:
     return Scan(cues, colors, senti, spam)
 
 
-def decide_many(norms: Sequence[str], scans: Sequence[Scan], lex: CompiledLexicon) -> list[Comment]:
+def decide_many(
+    norms: Sequence[str], scans: Sequence[Scan], lex: CompiledLexicon, model: NgramModel | None = None
+) -> list[Comment]:
     """``decide_comment`` for a batch: simple texts with the same words share one decision."""
     cache: dict[tuple[object, ...], Comment] = {}
     out: list[Comment] = []
     not_simple = _NOT_SIMPLE.search
+    long_from = model.min_chars if model is not None else 1 << 30
     for norm, scan in zip(norms, scans, strict=True):
-        if scan.colors or not_simple(norm):
-            out.append(decide_comment(norm, scan, lex))
+        if scan.colors or len(norm) >= long_from or not_simple(norm):
+            out.append(decide_comment(norm, scan, lex, model))
             continue
         key = (
             tuple(scan.cues),
@@ -139,7 +146,7 @@ def decide_many(norms: Sequence[str], scans: Sequence[Scan], lex: CompiledLexico
         )
         hit = cache.get(key)
         if hit is None:
-            hit = cache[key] = decide_comment(norm, scan, lex)
+            hit = cache[key] = decide_comment(norm, scan, lex, model)
         out.append(hit)
     return out
 
@@ -147,7 +154,7 @@ def decide_many(norms: Sequence[str], scans: Sequence[Scan], lex: CompiledLexico
 class TextClassifier:
     """Classifier over one lexicon (built-in categories plus a tenant's extra entries)."""
 
-    __slots__ = ("_lex", "use_polars_from")
+    __slots__ = ("_lex", "_model", "use_polars_from")
 
     def __init__(
         self,
@@ -156,6 +163,7 @@ class TextClassifier:
         categories: Sequence[str] | None = None,
         extra_lexicon: Lexicon | Mapping[str, Any] | None = None,
         use_polars_from: int = POLARS_MIN_BATCH,
+        sentiment_model: NgramModel | Literal["default"] | None = "default",
     ) -> None:
         if isinstance(lexicon, CompiledLexicon):
             self._lex = lexicon
@@ -172,17 +180,23 @@ class TextClassifier:
                 base = base.merge(extra)
             self._lex = compile_lexicon(base)
         self.use_polars_from = use_polars_from
+        # the learned review-sentiment model (ngram_model); None: the lexicon alone
+        self._model = default_model() if sentiment_model == "default" else sentiment_model
 
     @property
     def compiled(self) -> CompiledLexicon:
         return self._lex
+
+    @property
+    def sentiment_model(self) -> NgramModel | None:
+        return self._model
 
     def normalize(self, text: str) -> str:
         return self._lex.norm(text)
 
     def classify(self, text: str) -> Comment:
         norm = self._lex.norm(text)
-        return decide_comment(norm, scan_python(norm, self._lex), self._lex)
+        return decide_comment(norm, scan_python(norm, self._lex), self._lex, self._model)
 
     def classify_many(self, texts: Sequence[str], *, method: Method = "auto") -> list[Comment]:
         """Classify a batch, in order; each distinct text is classified once."""
@@ -192,10 +206,10 @@ class TextClassifier:
         if method == "polars" or (method == "auto" and len(unique) >= self.use_polars_from):
             from kuaifan.text.batch import classify_batch
 
-            results = classify_batch(unique, lex, _new_comment, self.classify)
+            results = classify_batch(unique, lex, _new_comment, self.classify, self._model)
         if results is None:
             normed = [lex.norm(t) for t in unique]
-            results = decide_many(normed, [scan_python(n, lex) for n in normed], lex)
+            results = decide_many(normed, [scan_python(n, lex) for n in normed], lex, self._model)
         if len(unique) == len(texts):
             return results
         by_text = dict(zip(unique, results, strict=True))

@@ -315,6 +315,7 @@ def find_colors(text: str, lex: CompiledLexicon) -> list[tuple[str, int, int]]:
     return found
 
 
+_DIGIT_CHARS = frozenset("0123456789.")
 _NOT_BEFORE_NUMBER = frozenset({"体重", "胖", "瘦"})  # person words that do not introduce a height
 
 
@@ -324,6 +325,8 @@ def find_hits(text: str, lex: CompiledLexicon) -> Hits:
     for end_idx, (key, kind) in lex.misc_ac.iter_long(text):
         span = (end_idx - len(key) + 1, end_idx + 1)
         if kind == "product":
+            if key[0] in _DIGIT_CHARS and span[0] > 0 and text[span[0] - 1] in _DIGIT_CHARS:
+                continue  # 一斤 (normalised 1斤) is a product word, 121斤 holds none
             products.append(span)
         elif kind == "person" and key not in _NOT_BEFORE_NUMBER:
             persons.append(span)
@@ -361,6 +364,32 @@ _LINK_GATE = re.compile(r"号|链接|#|第")
 _ANY_SIZE_LETTER = re.compile(r"[smlx]|均码")
 
 
+_NO_UNIT_AFTER = r"(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|公分|厘米|码|号|元|块|岁|米|%|的?脚|个|件))"
+# 165/110, 165 110, 165，120: a weight right after a height, 斤 implied from 80 on (as 体重 120)
+_PAIR_WEIGHT = re.compile(r"\s?[/,，、]?\s?(\d{2,3})" + _NO_UNIT_AFTER)
+# 我120, 我一百二: an adult's bare number under the heights (130 and up), 斤 implied
+_ME_WEIGHT = re.compile(r"我\s?(\d{2,3})" + _NO_UNIT_AFTER)
+_FOOT_SIZE = re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s?的?\s?脚(?!长|宽|背|围|掌)")
+
+
+def _implied_weights(
+    text: str, heights: list[tuple[int, tuple[int, int]]]
+) -> list[tuple[float, tuple[int, int]]]:
+    """Weights written without a unit: after a height (165/110) or after 我 (我120), in 斤 from 80."""
+    found: list[tuple[float, tuple[int, int]]] = []
+    for value, (_, end) in heights:
+        m = _PAIR_WEIGHT.match(text, end)
+        if m is not None and value >= 130 and m.start(1) > end:
+            found.append((int(m.group(1)), m.span(1)))
+    if not heights and "我" in text:
+        for m in _ME_WEIGHT.finditer(text):
+            if 80 <= int(m.group(1)) <= 129:
+                found.append((int(m.group(1)), m.span(1)))
+    lo, hi = WEIGHT_RANGE
+    out = [(v / 2 if v >= 80 else float(v), span) for v, span in found]
+    return [(v, span) for v, span in out if lo <= v <= hi and v >= 35]
+
+
 def extract(text: str, lex: CompiledLexicon, colors: list[tuple[str, int, int]] | None = None) -> Attributes:
     """All attributes of one normalised comment (``colors`` as found by ``find_colors``)."""
     if colors is None:
@@ -380,8 +409,15 @@ def extract(text: str, lex: CompiledLexicon, colors: list[tuple[str, int, int]] 
     hits = find_hits(text, lex)
     weights = _weights(text, hits) if _WEIGHT_GATE.search(text) else []
     heights = _heights(text, hits, [span for _, span in weights]) if _HEIGHT_GATE.search(text) else []
+    if not weights:
+        weights = _implied_weights(text, heights)
+        if weights:  # 165 140: the second number is the weight, not a second height
+            heights = [
+                (v, (a, b)) for v, (a, b) in heights if not any(a < e and s < b for _, (s, e) in weights)
+            ]
     taken = [span for _, span in weights] + [span for _, span in heights]
     sizes = _sizes(text, taken, [e for _, _, e in colors])
+    sizes += [m.group(1) for m in _FOOT_SIZE.finditer(text) if 33 <= float(m.group(1)) <= 46]
     weight = _single([v for v, _ in weights])
     return Attributes(
         height_cm=_single([v for v, _ in heights]),

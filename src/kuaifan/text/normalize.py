@@ -10,7 +10,8 @@ Steps, in order (each a pure function of a string):
    ``蓝牙连接`` can protect a phrase from a shorter one (``连接`` → ``链接``).
 3. ``convert_numerals``: Chinese numerals become Arabic digits, but only where a number is
    meant: before a unit (米 斤 公斤 号 码 公分 岁 …), after 米 (一米六五 → 1米65), after
-   身高 / 体重 / 第 / 链接. ``一黑一白``, ``试一下`` and ``一件灰`` stay as they are.
+   身高 / 体重 / 第 / 链接, before 脚 (三十七的脚 → 37的脚), and hundreds as weights are said
+   (一百二 → 120, 一百零五 → 105). ``一黑一白``, ``试一下`` and ``一件灰`` stay as they are.
 
 The lexicon entries are normalised with the same function, so a tenant can write
 them as a viewer would type them.
@@ -43,7 +44,8 @@ _NUMERAL_CHARS = "零〇一二两三四五六七八九十百"
 _UNITS = "米斤公千号码岁个块元厘cmkg"
 # A numeral run, with what must stand before (a trigger) or after it (a unit) for it to be a number.
 _NUMERAL_RUN = re.compile(
-    rf"(?P<pre>身高|体重|链接|第|米)?(?P<num>[{_NUMERAL_CHARS}]+)(?P<post>(?=多?(?:[{_UNITS}]|公分|公斤|千克|厘米)))?"
+    rf"(?P<pre>身高|体重|链接|第|米)?(?P<num>[{_NUMERAL_CHARS}]+)"
+    rf"(?P<post>(?=多?(?:[{_UNITS}]|公分|公斤|千克|厘米)|的?脚))?"
 )
 
 
@@ -91,12 +93,15 @@ def chinese_number(run: str) -> int | None:
 
 
 _HEIGHT_DIGITS = re.compile(r"一[三四五六七八九][零〇一二三四五六七八九]")
+# 一百二 / 一百零五 / 两百: a weight in 斤 as people say it, a number even without a unit
+_D = "一二三四五六七八九"
+_HUNDREDS = re.compile(rf"[一两二]百(?:[零〇][{_D}]|[{_D}]十?[{_D}]?)?")
 
 
 def _numeral_sub(m: re.Match[str]) -> str:
     pre, num = m.group("pre") or "", m.group("num")
     post = m.group("post") is not None
-    if not pre and not post and not _HEIGHT_DIGITS.fullmatch(num):
+    if not pre and not post and not _HEIGHT_DIGITS.fullmatch(num) and not _HUNDREDS.fullmatch(num):
         # a bare run is a number only when it reads as a height digit by digit (一六五 → 165)
         return m.group(0)
     if pre == "米" and not post and ("十" in num or "百" in num):

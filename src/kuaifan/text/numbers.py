@@ -45,7 +45,10 @@ from kuaifan.text.extract import (
 from kuaifan.text.lexicon import CompiledLexicon
 
 # Texts the run-by-run evaluation does not cover (see module doc): ``extract`` handles them.
-NEEDS_EXTRACT: Final = re.compile(r"[12]米[12]米|(?:还是|或者|或)\s*[0-9.]+\s*(?:还是|或者|或)\s*[0-9]|\s\s")
+NEEDS_EXTRACT: Final = re.compile(
+    r"[12]米[12]米|(?:还是|或者|或)\s*[0-9.]+\s*(?:还是|或者|或)\s*[0-9]|\s\s"
+    r"|[0-9]\s*[/,，、 ]\s*[0-9]|[0-9]\s*的?\s*脚|我\s*[0-9]"  # height/weight pairs, 37的脚, 我120
+)
 _SPLIT: Final = re.compile(r"([0-9.]+)")
 _DIGITS: Final = frozenset("0123456789")
 _SHAPE: Final = str.maketrans("0123456789", "9999999999")

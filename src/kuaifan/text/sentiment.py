@@ -4,7 +4,8 @@ Sentiment: the sum of the weights of the sentiment words found leftmost-longest,
 word is its own entry with the opposite sign (不喜欢, 没有色差, 不起球), squashed with tanh. A
 text with both praise and complaint words counts half (a mixed verdict: "质量还行，就是物流太慢"),
 and so does a question (…吗, …?): "质量好吗" is not praise. It behaves the same on live comments and
-on written reviews ("质量很好，物流也快" > 0, "做工很差，退货了" < 0).
+on written reviews ("质量很好，物流也快" > 0, "做工很差，退货了" < 0). From ``min_chars`` characters on
+(written reviews, long comments) the learned n-gram model of ``ngram_model`` is blended in.
 
 Spam: 刷屏 (one short unit repeated four or more times over ten or more characters), ads and
 引流 (加v, 加微信, 货源 …), URLs, QQ / WeChat ids and phone numbers. The regexes avoid
@@ -17,6 +18,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final
+
+from kuaifan.text.ngram_model import NgramModel
 
 QUESTION_END: Final = r"(?:吗|么|呢|\?)\s*$"
 URL: Final = r"https?://|www\.|[a-z0-9-]{2,}\.(?:com|cn|net|top|xyz|cc|vip|shop)(?:[^a-z]|$)"
@@ -33,8 +36,8 @@ _ASCII_ALNUM = re.compile(r"[a-z0-9]")
 MIXED_DAMPING: Final = 0.5  # praise and complaint in one text: the net is halved (a mixed verdict)
 
 
-def sentiment_from_words(words: Iterable[str], weights: Mapping[str, float], question: bool) -> float:
-    """Polarity in [-1, 1] from the sentiment words found in a text."""
+def lexicon_score(words: Iterable[str], weights: Mapping[str, float]) -> float:
+    """The raw (unsquashed) lexicon score of the sentiment words found in a text."""
     positive = negative = 0.0
     for w in words:
         weight = weights[w]
@@ -43,13 +46,32 @@ def sentiment_from_words(words: Iterable[str], weights: Mapping[str, float], que
         else:
             negative += weight
     score = positive + negative
-    if score == 0.0:
-        return 0.0
     if positive and negative:  # "颜色好看，就是有点薄": a review that weighs both sides
         score *= MIXED_DAMPING
+    return score
+
+
+def sentiment_from_words(words: Iterable[str], weights: Mapping[str, float], question: bool) -> float:
+    """Polarity in [-1, 1] from the sentiment words found in a text (the lexicon alone)."""
+    score = lexicon_score(words, weights)
+    if score == 0.0:
+        return 0.0
     if question:
         score *= 0.5
     return round(math.tanh(score / 3.0), 3)
+
+
+def sentiment_score(
+    words: Iterable[str], weights: Mapping[str, float], question: bool, norm: str, model: NgramModel | None
+) -> float:
+    """Polarity in [-1, 1]: the lexicon alone for a short text, blended with the learned n-gram
+    model (``ngram_model``) from ``model.min_chars`` characters on."""
+    if model is None or len(norm) < model.min_chars:
+        return sentiment_from_words(words, weights, question)
+    score = lexicon_score(words, weights) + model.alpha * model.logit(norm)
+    if question:
+        score *= 0.5
+    return round(math.tanh(score / model.scale), 3)
 
 
 def is_question_end(text: str) -> bool:

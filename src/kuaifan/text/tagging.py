@@ -24,7 +24,7 @@ from kuaifan.config import TextSettings
 from kuaifan.text.classifier import Comment, TextClassifier, text_settings
 
 # Bump when the rules or the built-in lexicon change results: stored tags are then recomputed.
-RULES_VERSION: Final = "2"  # 2: review vocabulary, neutral words, mixed-verdict damping
+RULES_VERSION: Final = "3"  # 3: learned review sentiment (ngram_model), numbers as typed
 TAG_BATCH: Final = 50_000  # texts classified per store write
 
 # What a comment classifier said about a comment text (kuaifan.text.Comment). ``comment_link_no``
