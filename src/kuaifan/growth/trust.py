@@ -20,6 +20,10 @@ from kuaifan.growth.orders import week_of
 from kuaifan.signals.frame import china_day
 
 
+def _rate(num: str, den: str) -> pl.Expr:
+    return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))
+
+
 def room_trust(events: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
     """Per (room, week): the viewer → follower and follower → buyer figures above."""
     rooms = (
@@ -83,13 +87,12 @@ def room_trust(events: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
             )
         )
     )
-    rate = lambda num, den: pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))  # noqa: E731
     return (
         out.with_columns(
-            rate("new_followers", "viewers").alias("follow_rate"),
-            rate("followers_back", "followers_before").alias("return_rate"),
-            rate("followers_bought", "followers_back").alias("follower_buy_rate"),
-            rate("others_bought", "other_viewers").alias("other_buy_rate"),
+            _rate("new_followers", "viewers").alias("follow_rate"),
+            _rate("followers_back", "followers_before").alias("return_rate"),
+            _rate("followers_bought", "followers_back").alias("follower_buy_rate"),
+            _rate("others_bought", "other_viewers").alias("other_buy_rate"),
         )
         .join(rooms, on="room_id", how="left")
         .select(
