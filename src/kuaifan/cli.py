@@ -299,6 +299,7 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+app.add_typer(importlib.import_module("kuaifan.cli_growth").app, name="growth", help=both("增长", "growth"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,543 @@
+"""``kuaifan growth channels|uplift|impact|incrementality|simulate``: growth and incrementality.
+
+Faces only: parse the options, call the use case (``kuaifan.app.growth``), print rich tables or
+(``--json``) the use case's model. ``demo_step`` prints the growth part of ``kuaifan demo``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from kuaifan.app.growth_models import (
+    ChannelRow,
+    ChannelsReport,
+    ChannelsRequest,
+    ImpactReport,
+    ImpactRequest,
+    IncrementalityReport,
+    IncrementalityRequest,
+    UpliftReport,
+    UpliftRequest,
+)
+from kuaifan.config import Settings, load_settings
+from kuaifan.errors import InputError, first_problem
+from kuaifan.i18n import Lang, both, t
+
+app = typer.Typer(
+    help=both("增长与增量：店播 vs 达播、新客、复购、实验、因果影响", "growth and incrementality")
+)
+out = Console()
+
+CHANNEL_NAMES = {"store": ("店播", "store"), "influencer": ("达播", "influencer"), "shelf": ("货架", "shelf")}
+VERDICTS = {
+    "new": ("新增需求（做大蛋糕）", "new demand (a bigger cake)"),
+    "moved": ("转移自货架（存量转移）", "moved from the shelf"),
+    "mixed": ("部分新增、部分转移", "partly new, partly moved"),
+    "unclear": ("无法判断（区间太宽）", "unclear (interval too wide)"),
+}
+
+
+def _request(model: type[BaseModel], **values: Any) -> Any:
+    """A request model from CLI options; a bad value is one zh/en InputError naming the option."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        name, msg = first_problem(exc)
+        raise InputError(f"参数 --{name} 无效：{msg}", f"bad option --{name}: {msg}", field=name) from None
+
+
+def _settings() -> Settings:
+    from kuaifan.cli import _ensure_config  # the first command on a machine writes kuaifan.toml
+
+    return _ensure_config(load_settings())
+
+
+def _json(model: BaseModel) -> None:
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
+def _yuan(fen: float | None) -> str:
+    return "-" if fen is None else f"{fen / 100:,.0f}"
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}g}"
+
+
+def economics_for(settings: Settings, tenant: str, **files: Path | None) -> Any:
+    """Commission, ad spend, costs and brands: the tenant's ``growth`` settings and the files given."""
+    from kuaifan.growth.settings import GrowthSettings, economics
+
+    _, cfg = settings.tenant(tenant)
+    growth = GrowthSettings.of(getattr(cfg, "growth", None), f"tenants.{tenant}.growth")
+    return economics(growth, **files)
+
+
+Opt = typer.Option
+FileOpt = Annotated[Path | None, Opt(help=both("文件", "file"), exists=False)]
+
+
+# ---- channels -----------------------------------------------------------------------------------
+
+
+def channel_table(lang: Lang, rows: list[ChannelRow], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for zh, en in (
+        ("品牌", "brand"),
+        ("渠道", "channel"),
+        ("场次", "streams"),
+        ("时长h", "hours"),
+        ("GMV", "GMV"),
+        ("退款率", "refunds"),
+        ("佣金", "commission"),
+        ("投放", "ad spend"),
+        ("贡献毛利", "margin"),
+        ("毛利/小时", "margin/h"),
+        ("买家", "buyers"),
+        ("新客占比", "new-to-brand"),
+        ("复购率", "repeat"),
+        ("新客成本", "cost/new buyer"),
+    ):
+        table.add_column(t(lang, zh, en), justify="left" if en in ("brand", "channel") else "right")
+    for r in rows:
+        zh, en = CHANNEL_NAMES.get(r.channel, (r.channel, r.channel))
+        table.add_row(
+            r.brand,
+            t(lang, zh, en),
+            str(r.streams) if r.channel != "shelf" else "-",
+            f"{r.hours:.1f}" if r.channel != "shelf" else "-",
+            _yuan(r.gmv_fen),
+            _pct(r.refund_rate),
+            _yuan(r.commission_fen),
+            _yuan(r.ad_spend_fen),
+            _yuan(r.margin_fen) + ("" if r.cost_known else "*"),
+            _yuan(r.margin_per_hour_fen),
+            f"{r.buyers:,}",
+            _pct(r.new_to_brand_share),
+            _pct(r.repeat_rate),
+            _yuan(r.cost_per_new_buyer_fen),
+        )
+    return table
+
+
+def print_channels(lang: Lang, rep: ChannelsReport, console: Console) -> None:
+    console.print(
+        t(
+            lang,
+            f"租户 {rep.tenant}：{rep.first_day} 至 {rep.last_day}，金额单位：元",
+            f"tenant {rep.tenant}: {rep.first_day} to {rep.last_day}, money in yuan",
+        ),
+        highlight=False,
+    )
+    console.print(
+        channel_table(lang, rep.channels, t(lang, "店播 vs 达播 vs 货架", "store vs influencer vs shelf"))
+    )
+    if rep.overlap:
+        table = Table(title=t(lang, "买家重叠", "buyer overlap"), title_justify="left")
+        for col in (
+            ("品牌", "brand"),
+            ("店播买家", "store"),
+            ("达播买家", "influencer"),
+            ("都买过", "both"),
+            ("Jaccard", "Jaccard"),
+            ("达播新客→店播", "influencer-won → store"),
+        ):
+            table.add_column(t(lang, *col), justify="left" if col[1] == "brand" else "right")
+        for o in rep.overlap:
+            table.add_row(
+                o.brand,
+                f"{o.store_buyers:,}",
+                f"{o.influencer_buyers:,}",
+                f"{o.both_live:,}",
+                _num(o.jaccard),
+                _pct(o.influencer_to_store_share),
+            )
+        console.print(table)
+    if rep.trust:
+        table = Table(
+            title=t(lang, "信任沉淀（每个直播间、每周）", "trust (per room and week)"), title_justify="left"
+        )
+        for col in (
+            ("直播间", "room"),
+            ("周", "week"),
+            ("观众", "viewers"),
+            ("转粉率", "follow rate"),
+            ("粉丝回访率", "followers back"),
+            ("粉丝购买率", "follower buy rate"),
+            ("非粉购买率", "others' buy rate"),
+        ):
+            table.add_column(t(lang, *col), justify="left" if col[1] in ("room", "week") else "right")
+        for r in rep.trust:
+            table.add_row(
+                r.room_id,
+                r.week,
+                f"{r.viewers:,}",
+                _pct(r.follow_rate, 2),
+                _pct(r.return_rate),
+                _pct(r.follower_buy_rate, 2),
+                _pct(r.other_buy_rate, 2),
+            )
+        console.print(table)
+    for note in rep.notes:
+        console.print("· " + note, style="dim", highlight=False)
+
+
+@app.command("channels")
+def channels_cmd(
+    tenant: Annotated[str | None, Opt(help=both("租户", "tenant"))] = None,
+    since: Annotated[
+        str | None, Opt(help=both("开始日期 YYYY-MM-DD（中国时间）", "first day, China time"))
+    ] = None,
+    until: Annotated[str | None, Opt(help=both("结束日期（含）", "last day, included"))] = None,
+    days: Annotated[
+        int, Opt(help=both("无日期时：最近 N 天；0 = 全部", "without dates: last N days; 0 = all"))
+    ] = 0,
+    brand: Annotated[str | None, Opt(help=both("只看一个品牌", "one brand only"))] = None,
+    warmup_days: Annotated[
+        int, Opt(help=both("前 N 天不计新客", "first N days not counted as new-to-brand"))
+    ] = 0,
+    commission: Annotated[
+        Path | None, Opt(help=both("达播佣金率 CSV/TOML", "commission rates CSV/TOML"))
+    ] = None,
+    ad_spend: Annotated[Path | None, Opt(help=both("千川投放 CSV", "ad spend CSV per stream"))] = None,
+    costs: Annotated[Path | None, Opt(help=both("商品成本 CSV", "unit costs CSV"))] = None,
+    brands: Annotated[Path | None, Opt(help=both("商品→品牌 CSV", "item → brand CSV"))] = None,
+    as_json: Annotated[bool, Opt("--json", help=both("输出 JSON", "print JSON"))] = False,
+) -> None:
+    """店播 vs 达播：经济账、新客、复购、重叠、信任沉淀 / Store vs influencer economics, buyers, trust."""
+    from kuaifan.app.growth import growth_channels
+    from kuaifan.store.log import open_store
+
+    s = _settings()
+    name, _ = s.tenant(tenant)
+    req = _request(ChannelsRequest, since=since, until=until, days=days, brand=brand, warmup_days=warmup_days)
+    econ = economics_for(s, name, commission=commission, ad_spend=ad_spend, costs=costs, brands=brands)
+    with open_store(s) as store:
+        rep = growth_channels(store, name, req, econ)
+    _json(rep) if as_json else print_channels(s.lang, rep, out)
+
+
+# ---- uplift -------------------------------------------------------------------------------------
+
+
+def print_uplift(lang: Lang, rep: UpliftReport, console: Console) -> None:
+    table = Table(
+        title=t(
+            lang, f"实验：{rep.outcome} 按 {rep.treatment}", f"experiment: {rep.outcome} by {rep.treatment}"
+        ),
+        title_justify="left",
+    )
+    for col in (
+        ("组", "arm"),
+        ("样本", "n"),
+        ("均值", "mean"),
+        ("效应", "effect"),
+        ("95% 区间", "95% CI"),
+        ("p 值", "p"),
+    ):
+        table.add_column(t(lang, *col), justify="left" if col[1] == "arm" else "right")
+    c = rep.control
+    table.add_row(c.value + t(lang, "（对照）", " (control)"), f"{c.n:,}", _num(c.mean, 4), "", "", "")
+    for a in rep.arms:
+        ci = "-" if a.ci_low is None or a.ci_high is None else f"[{a.ci_low:.4g}, {a.ci_high:.4g}]"
+        table.add_row(a.value, f"{a.n:,}", _num(a.mean, 4), _num(a.effect, 4), ci, _num(a.p_value, 3))
+    console.print(table)
+    if rep.by:
+        seg = Table(
+            title=t(
+                lang,
+                f"按 {rep.by.column} 分组（{rep.by.correction} 校正）",
+                f"by {rep.by.column} ({rep.by.correction} correction)",
+            ),
+            title_justify="left",
+        )
+        for col in (
+            ("分组", "segment"),
+            ("组", "arm"),
+            ("样本", "n"),
+            ("效应", "effect"),
+            ("p 值", "p"),
+            ("校正后 p", "adjusted p"),
+        ):
+            seg.add_column(t(lang, *col), justify="left" if col[1] in ("segment", "arm") else "right")
+        for s in rep.by.segments:
+            for a in s.arms:
+                seg.add_row(
+                    s.value, a.value, f"{a.n:,}", _num(a.effect, 4), _num(a.p_value, 3), _num(a.p_adjusted, 3)
+                )
+        console.print(seg)
+
+
+@app.command("uplift")
+def uplift_cmd(
+    file: Annotated[Path, typer.Argument(help=both("实验数据 CSV/Parquet/JSONL", "experiment data"))],
+    treatment: Annotated[str, Opt(help=both("分组列", "arm column"))],
+    control: Annotated[str, Opt(help=both("对照组的值", "control arm value"))],
+    outcome: Annotated[str, Opt(help=both("结果列（数值）", "numeric outcome column"))],
+    by: Annotated[str | None, Opt(help=both("分群列", "segment column"))] = None,
+    alpha: Annotated[float, Opt(help=both("显著性水平", "significance level"))] = 0.05,
+    correction: Annotated[
+        str, Opt(help=both("多重检验校正 holm|bh|bonferroni|none", "multiple-testing correction"))
+    ] = "holm",
+    as_json: Annotated[bool, Opt("--json", help=both("输出 JSON", "print JSON"))] = False,
+) -> None:
+    """随机实验的增量（优惠券、推送、短信、价格）/ Uplift of a randomised experiment."""
+    from kuaifan.app.growth import growth_uplift
+
+    lang = load_settings().lang
+    req = _request(
+        UpliftRequest,
+        treatment=treatment,
+        control=control,
+        outcome=outcome,
+        by=by,
+        alpha=alpha,
+        correction=correction,
+    )
+    rep = growth_uplift(file, req)
+    _json(rep) if as_json else print_uplift(lang, rep, out)
+
+
+# ---- impact -------------------------------------------------------------------------------------
+
+
+def print_impact(lang: Lang, rep: ImpactReport, console: Console) -> None:
+    level = f"{(1 - rep.alpha) * 100:.0f}%"
+    table = Table(
+        title=t(lang, f"因果影响：{rep.y}（{rep.model}）", f"causal impact on {rep.y} ({rep.model})"),
+        title_justify="left",
+    )
+    table.add_column("")
+    table.add_column(t(lang, "平均", "Average"), justify="right")
+    table.add_column(t(lang, "累计", "Cumulative"), justify="right")
+    a, c = rep.average, rep.cumulative
+
+    def rng(lo: float | None, hi: float | None, pct: bool = False) -> str:
+        if lo is None or hi is None:
+            return "-"
+        return f"[{_pct(lo)}, {_pct(hi)}]" if pct else f"[{lo:,.4g}, {hi:,.4g}]"
+
+    rows = [
+        (t(lang, "实际", "Actual"), f"{a.actual:,.4g}", f"{c.actual:,.4g}"),
+        (
+            t(lang, "预测 (s.d.)", "Prediction (s.d.)"),
+            f"{a.predicted:,.4g} ({a.predicted_sd:.3g})",
+            f"{c.predicted:,.4g} ({c.predicted_sd:.3g})",
+        ),
+        (f"{level} CI", rng(a.predicted_lower, a.predicted_upper), rng(c.predicted_lower, c.predicted_upper)),
+        (
+            t(lang, "绝对效应 (s.d.)", "Absolute effect (s.d.)"),
+            f"{a.abs_effect:,.4g} ({a.abs_effect_sd:.3g})",
+            f"{c.abs_effect:,.4g} ({c.abs_effect_sd:.3g})",
+        ),
+        (
+            f"{level} CI",
+            rng(a.abs_effect_lower, a.abs_effect_upper),
+            rng(c.abs_effect_lower, c.abs_effect_upper),
+        ),
+        (t(lang, "相对效应", "Relative effect"), _pct(a.rel_effect), _pct(c.rel_effect)),
+        (
+            f"{level} CI",
+            rng(a.rel_effect_lower, a.rel_effect_upper, True),
+            rng(c.rel_effect_lower, c.rel_effect_upper, True),
+        ),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        t(
+            lang,
+            f"后验尾部概率 p：{rep.p_value:.5f}；存在因果效应的后验概率：{(1 - rep.p_value) * 100:.2f}%",
+            f"Posterior tail-area probability p: {rep.p_value:.5f}; posterior prob. of a causal effect: "
+            f"{(1 - rep.p_value) * 100:.2f}%",
+        ),
+        highlight=False,
+    )
+
+
+@app.command("impact")
+def impact_cmd(
+    file: Annotated[Path, typer.Argument(help=both("时间序列 CSV/Parquet/JSONL", "time series file"))],
+    y: Annotated[str, Opt("--y", help=both("响应列", "response column"))],
+    pre: Annotated[str, Opt(help=both("干预前 开始:结束（含）", "pre-period START:END, inclusive"))],
+    post: Annotated[str, Opt(help=both("干预后 开始:结束（含）", "post-period START:END, inclusive"))],
+    x: Annotated[
+        list[str] | None, Opt("--x", help=both("对照序列列（可多个）", "control series column(s)"))
+    ] = None,
+    time: Annotated[
+        str | None, Opt(help=both("时间列（否则为行号）", "time column (else 0-based rows)"))
+    ] = None,
+    season: Annotated[
+        int | None, Opt(help=both("季节周期，如日数据 7", "seasonal period, e.g. 7 on daily data"))
+    ] = None,
+    alpha: Annotated[float, Opt(help=both("区间水平 1-alpha", "interval level 1-alpha"))] = 0.05,
+    draws: Annotated[int, Opt(help=both("后验抽样路径数", "posterior predictive paths"))] = 1000,
+    seed: Annotated[int, Opt(help=both("随机种子", "random seed"))] = 0,
+    series: Annotated[
+        Path | None, Opt(help=both("逐点结果 CSV", "write the pointwise results as CSV"))
+    ] = None,
+    as_json: Annotated[bool, Opt("--json", help=both("输出 JSON", "print JSON"))] = False,
+) -> None:
+    """干预的因果影响（贝叶斯结构时间序列，CausalImpact 同类方法）/ Causal impact on a time series."""
+    from kuaifan.app.growth import growth_impact
+
+    lang = load_settings().lang
+    req = _request(
+        ImpactRequest,
+        y=y,
+        x=tuple(x or ()),
+        time=time,
+        pre=pre,
+        post=post,
+        alpha=alpha,
+        draws=draws,
+        season=season,
+        seed=seed,
+    )
+    rep = growth_impact(file, req)
+    if series is not None:
+        import polars as pl
+
+        from kuaifan.errors import cannot_write
+
+        try:
+            pl.DataFrame([p.model_dump() for p in rep.series]).write_csv(series)
+        except OSError as exc:
+            raise cannot_write(series, exc) from None
+    _json(rep) if as_json else print_impact(lang, rep, out)
+
+
+# ---- incrementality -----------------------------------------------------------------------------
+
+
+def print_incrementality(lang: Lang, rep: IncrementalityReport, console: Console) -> None:
+    table = Table(
+        title=t(lang, "店播 GMV 中的新增需求占比", "share of store-stream GMV that is new demand"),
+        title_justify="left",
+    )
+    for col in (
+        ("品牌", "brand"),
+        ("开播日", "start"),
+        ("前/后天数", "days pre/post"),
+        ("开播/停播天", "on/off days"),
+        ("店播 GMV", "store GMV"),
+        ("新增占比", "new share"),
+        ("95% 区间", "95% CI"),
+        ("结论", "verdict"),
+    ):
+        table.add_column(
+            t(lang, *col), justify="left" if col[1] in ("brand", "verdict", "start") else "right"
+        )
+    for b in rep.brands:
+        c = b.combined
+        table.add_row(
+            b.brand,
+            b.start,
+            f"{b.pre_days}/{b.post_days}",
+            f"{b.on_days}/{b.off_days}",
+            _yuan(b.store_gmv_fen),
+            "-" if c is None else _pct(c.new_share, 0),
+            "-" if c is None else f"[{_pct(c.lower, 0)}, {_pct(c.upper, 0)}]",
+            t(lang, *VERDICTS[b.verdict]),
+        )
+    console.print(table)
+    for s in rep.skipped:
+        console.print(
+            t(lang, f"· {s.brand}：跳过（{s.reason}）", f"· {s.brand}: skipped ({s.reason})"), style="dim"
+        )
+
+
+@app.command("incrementality")
+def incrementality_cmd(
+    tenant: Annotated[str | None, Opt(help=both("租户", "tenant"))] = None,
+    brand: Annotated[str | None, Opt(help=both("只看一个品牌", "one brand only"))] = None,
+    start: Annotated[
+        str | None, Opt(help=both("店播开始日（默认自动识别）", "first store-stream day (default: detected)"))
+    ] = None,
+    brands: Annotated[Path | None, Opt(help=both("商品→品牌 CSV", "item → brand CSV"))] = None,
+    alpha: Annotated[float, Opt(help=both("区间水平 1-alpha", "interval level 1-alpha"))] = 0.05,
+    as_json: Annotated[bool, Opt("--json", help=both("输出 JSON", "print JSON"))] = False,
+) -> None:
+    """直播是做大蛋糕还是转移货架需求？/ Is live GMV new demand or moved from the shelf?"""
+    from kuaifan.app.growth import growth_incrementality
+    from kuaifan.store.log import open_store
+
+    s = _settings()
+    name, _ = s.tenant(tenant)
+    req = _request(IncrementalityRequest, brand=brand, start=start, alpha=alpha)
+    econ = economics_for(s, name, brands=brands)
+    with open_store(s) as store:
+        rep = growth_incrementality(store, name, req, econ)
+    _json(rep) if as_json else print_incrementality(s.lang, rep, out)
+
+
+# ---- demo ---------------------------------------------------------------------------------------
+
+
+def demo_sim_settings(start: datetime | None = None) -> dict[str, Any]:
+    """The SimConfig settings the demo needs for the growth step to have something to show."""
+    settings: dict[str, Any] = dict(
+        rooms=4,
+        minutes=30,
+        viewers=1500,
+        days=42,
+        shelf=True,
+        store_start_day=14,
+        store_stream_share=0.6,
+        shelf_orders=60.0,
+    )
+    if start is not None:
+        settings["start"] = start
+    return settings
+
+
+def demo_step(store: Any, tenant: str, sim_dir: Path, lang: Lang, console: Console) -> dict[str, Any]:
+    """Print store vs influencer economics, new-to-brand shares and the incrementality of the demo
+    brands from the stored events of a several-days simulation in ``sim_dir``; return headline numbers."""
+    from kuaifan.app.growth import growth_channels, growth_incrementality
+    from kuaifan.growth.settings import economics
+
+    g = sim_dir / "growth"
+    files = {k: g / f"{k}.csv" for k in ("commission", "ad_spend", "costs", "brands")}
+    econ = economics(**{k: (v if v.is_file() else None) for k, v in files.items()})  # type: ignore[arg-type]
+    rep = growth_channels(store, tenant, ChannelsRequest(warmup_days=7), econ)
+    console.print(
+        channel_table(
+            lang, rep.channels, t(lang, "店播 vs 达播 vs 货架（元）", "store vs influencer vs shelf (yuan)")
+        )
+    )
+    produced: dict[str, Any] = {
+        "growth_channels": [
+            r.model_dump(include={"brand", "channel", "gmv_fen", "margin_fen", "new_to_brand_share"})
+            for r in rep.channels
+        ],
+    }
+    inc = growth_incrementality(store, tenant, IncrementalityRequest(), econ)
+    if inc.brands:
+        print_incrementality(lang, inc, console)
+    else:
+        console.print(
+            t(
+                lang,
+                "增量分析需要多天的模拟（店播开始前后，含货架销售）",
+                "the incrementality estimate needs a several-days simulation with shelf sales",
+            )
+        )
+    produced["incrementality"] = [
+        {"brand": b.brand, "new_share": b.combined.new_share if b.combined else None, "verdict": b.verdict}
+        for b in inc.brands
+    ]
+    return produced
