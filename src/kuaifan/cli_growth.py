@@ -92,39 +92,74 @@ FileOpt = Annotated[Path | None, Opt(help=both("文件", "file"), exists=False)]
 # ---- channels -----------------------------------------------------------------------------------
 
 
-def channel_table(lang: Lang, rows: list[ChannelRow], title: str) -> Table:
+def _table(lang: Lang, title: str, columns: list[tuple[str, str]], left: int = 2) -> Table:
     table = Table(title=title, title_justify="left")
-    for zh, en in (
-        ("品牌", "brand"),
-        ("渠道", "channel"),
-        ("场次", "streams"),
-        ("时长h", "hours"),
-        ("GMV", "GMV"),
-        ("退款率", "refunds"),
-        ("佣金", "commission"),
-        ("投放", "ad spend"),
-        ("贡献毛利", "margin"),
-        ("毛利/小时", "margin/h"),
-        ("买家", "buyers"),
-        ("新客占比", "new-to-brand"),
-        ("复购率", "repeat"),
-        ("新客成本", "cost/new buyer"),
-    ):
-        table.add_column(t(lang, zh, en), justify="left" if en in ("brand", "channel") else "right")
+    for i, (zh, en) in enumerate(columns):
+        table.add_column(t(lang, zh, en), justify="left" if i < left else "right")
+    return table
+
+
+def _channel(lang: Lang, channel: str) -> str:
+    zh, en = CHANNEL_NAMES.get(channel, (channel, channel))
+    return t(lang, zh, en)
+
+
+def channel_table(lang: Lang, rows: list[ChannelRow], title: str) -> Table:
+    """The money side: GMV, refunds, commission, ad spend, contribution margin, per hour on air."""
+    table = _table(
+        lang,
+        title,
+        [
+            ("品牌", "brand"),
+            ("渠道", "channel"),
+            ("场次", "streams"),
+            ("小时", "hours"),
+            ("GMV", "GMV"),
+            ("退款率", "refunds"),
+            ("佣金", "commission"),
+            ("投放", "ads"),
+            ("贡献毛利", "margin"),
+            ("毛利/时", "margin/h"),
+        ],
+    )
     for r in rows:
-        zh, en = CHANNEL_NAMES.get(r.channel, (r.channel, r.channel))
+        live = r.channel != "shelf"
         table.add_row(
             r.brand,
-            t(lang, zh, en),
-            str(r.streams) if r.channel != "shelf" else "-",
-            f"{r.hours:.1f}" if r.channel != "shelf" else "-",
+            _channel(lang, r.channel),
+            str(r.streams) if live else "-",
+            f"{r.hours:.1f}" if live else "-",
             _yuan(r.gmv_fen),
             _pct(r.refund_rate),
             _yuan(r.commission_fen),
             _yuan(r.ad_spend_fen),
-            _yuan(r.margin_fen) + ("" if r.cost_known else "*"),
+            _yuan(r.margin_fen) + ("" if r.cost_known and r.commission_known else "*"),
             _yuan(r.margin_per_hour_fen),
+        )
+    return table
+
+
+def buyer_table(lang: Lang, rows: list[ChannelRow], title: str) -> Table:
+    """The people side: buyers, new-to-brand share, repeat rate, cost per new buyer."""
+    table = _table(
+        lang,
+        title,
+        [
+            ("品牌", "brand"),
+            ("渠道", "channel"),
+            ("买家", "buyers"),
+            ("新客", "new"),
+            ("新客占比", "new share"),
+            ("复购率", "repeat"),
+            ("获客成本", "cost/new buyer"),
+        ],
+    )
+    for r in rows:
+        table.add_row(
+            r.brand,
+            _channel(lang, r.channel),
             f"{r.buyers:,}",
+            f"{r.new_buyers:,}",
             _pct(r.new_to_brand_share),
             _pct(r.repeat_rate),
             _yuan(r.cost_per_new_buyer_fen),
@@ -142,7 +177,12 @@ def print_channels(lang: Lang, rep: ChannelsReport, console: Console) -> None:
         highlight=False,
     )
     console.print(
-        channel_table(lang, rep.channels, t(lang, "店播 vs 达播 vs 货架", "store vs influencer vs shelf"))
+        channel_table(
+            lang, rep.channels, t(lang, "店播 vs 达播 vs 货架：经济账", "store vs influencer vs shelf: money")
+        )
+    )
+    console.print(
+        buyer_table(lang, rep.channels, t(lang, "买家：新客与复购", "buyers: new-to-brand and repeat"))
     )
     if rep.overlap:
         table = Table(title=t(lang, "买家重叠", "buyer overlap"), title_justify="left")
@@ -484,6 +524,63 @@ def incrementality_cmd(
     _json(rep) if as_json else print_incrementality(s.lang, rep, out)
 
 
+# ---- simulate -----------------------------------------------------------------------------------
+
+
+@app.command("simulate")
+def simulate_cmd(
+    out_dir: Annotated[Path, Opt("--out", help=both("输出目录", "output directory"))],
+    seed: Annotated[int, Opt(help=both("随机种子", "seed"))] = 0,
+    rooms: Annotated[int, Opt(help=both("直播间数", "rooms"))] = 4,
+    minutes: Annotated[int, Opt(help=both("每场分钟数", "minutes per stream"))] = 30,
+    viewers: Annotated[int, Opt(help=both("每场平均观众", "mean viewers per stream"))] = 1500,
+    days: Annotated[int, Opt(help=both("天数", "days"))] = 42,
+    live_effect: Annotated[
+        str, Opt(help=both("直播对货架：new 新增 | moved 转移", "live vs shelf: new | moved"))
+    ] = "new",
+    store_start_day: Annotated[int, Opt(help=both("店播开始的天", "day store streams start"))] = 14,
+    store_stream_share: Annotated[float, Opt(help=both("开始后开播天数占比", "share of days on air"))] = 0.6,
+    shelf_orders: Annotated[
+        float, Opt(help=both("每品牌每天货架订单", "shelf orders per brand per day"))
+    ] = 60.0,
+    start: Annotated[
+        str | None, Opt(help=both("开始时间 2026-08-01T20:00（中国时间）", "start, China time"))
+    ] = None,
+    force: Annotated[
+        bool, Opt("--force", help=both("覆盖输出目录", "overwrite the output directory"))
+    ] = False,
+) -> None:
+    """模拟多天：店播、达播、货架、回访粉丝与经济账文件 / Simulate several days with shelf sales."""
+    from kuaifan.sim import simulate
+    from kuaifan.sim.config import SHANGHAI, sim_config, summary_lines
+
+    values: dict[str, Any] = dict(
+        seed=seed,
+        rooms=rooms,
+        minutes=minutes,
+        viewers=viewers,
+        days=days,
+        shelf=True,
+        live_effect=live_effect,
+        store_start_day=store_start_day,
+        store_stream_share=store_stream_share,
+        shelf_orders=shelf_orders,
+    )
+    if start:
+        try:
+            values["start"] = datetime.fromisoformat(start).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            raise InputError(f"--start 无效：{start!r}", f"bad --start: {start!r}", field="start") from None
+    summary = simulate(sim_config(**values), out_dir, overwrite=force)
+    lang = load_settings().lang
+    for line in summary_lines(summary, lang):
+        out.print(line, highlight=False)
+    out.print(
+        t(lang, f"经济账文件：{out_dir / 'growth'}", f"economics files: {out_dir / 'growth'}"),
+        highlight=False,
+    )
+
+
 # ---- demo ---------------------------------------------------------------------------------------
 
 
@@ -519,6 +616,7 @@ def demo_step(store: Any, tenant: str, sim_dir: Path, lang: Lang, console: Conso
             lang, rep.channels, t(lang, "店播 vs 达播 vs 货架（元）", "store vs influencer vs shelf (yuan)")
         )
     )
+    console.print(buyer_table(lang, rep.channels, t(lang, "新客与复购", "new-to-brand buyers and repeat")))
     produced: dict[str, Any] = {
         "growth_channels": [
             r.model_dump(include={"brand", "channel", "gmv_fen", "margin_fen", "new_to_brand_share"})

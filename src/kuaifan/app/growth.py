@@ -333,7 +333,7 @@ def growth_channels(
         channels=_channel_rows(keep(rep.channels)),
         weekly=_channel_rows(keep(rep.weekly)),
         cohorts=[
-            CohortRow(**{**r, "cohort_week": _date(r.pop("cohort_day"))})
+            CohortRow(**{k: v for k, v in r.items() if k != "cohort_day"}, cohort_week=_date(r["cohort_day"]))
             for r in keep(rep.cohorts).iter_rows(named=True)
         ],
         overlap=[

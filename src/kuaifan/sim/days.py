@@ -69,6 +69,12 @@ def simulate_room_days(config: SimConfig, world: World, index: int) -> Iterator[
     """Every stream of room ``index`` in day order, each with the audience it built before."""
     brand_of = {p.item_id: p.brand_id for b in world.brands for p in b.products}
     history = RoomHistory()
+    if channel_of(index) == "influencer":
+        # An influencer room sells the brands of its neighbouring store rooms every day, so a brand
+        # meets its buyers in both kinds of room (overlap, influencer -> store).
+        n = len(world.brands)
+        brands = (world.brands[(index - 1) % n], world.brands[(index + 1) % n])
+        history.keep = (brands, world.influencers[index % len(world.influencers)])
     for day in room_days(config, index):
         result = simulate_room(
             world, config, index, stream_seed(config.seed, index, day), DayAudience(day, history)
