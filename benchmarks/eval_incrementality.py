@@ -1,7 +1,8 @@
 """Coverage of the incrementality estimate on simulated worlds where the truth is known.
 
 For each seed, two simulator worlds that differ only in what store streams do to shelf sales
-(``live_effect`` new vs moved), 3 rooms x 42 days, store streams from day 14 on about 60 % of days.
+(``live_effect`` new vs moved), 3 rooms x 42 days, store streams from day 14 on about 60 % of days
+(the world of tests/growth/test_incrementality.py).
 Prints, per scenario, the mean error of the combined new share against the realised truth, the
 share of 95 % intervals that contain the truth, the mean interval width, and how often the two
 scenarios' intervals overlap. Seeds here (100-119 by default) are not the test's seeds.
@@ -28,9 +29,16 @@ from kuaifan.sim import SimConfig, simulate
 from kuaifan.sim.config import SHANGHAI
 
 WORLD = dict(
-    rooms=3, minutes=30, viewers=1500, days=42, shelf=True, store_start_day=14, store_stream_share=0.6,
-    shelf_orders=60.0, start=datetime(2026, 9, 1, 20, 0, tzinfo=SHANGHAI),
-)  # fmt: skip
+    rooms=3,
+    minutes=30,
+    viewers=3000,
+    days=42,
+    shelf=True,
+    store_start_day=14,
+    store_stream_share=0.6,
+    shelf_orders=100.0,
+    start=datetime(2026, 9, 1, 20, 0, tzinfo=SHANGHAI),
+)
 
 
 def load_events(out: Path) -> pl.DataFrame:
@@ -39,7 +47,9 @@ def load_events(out: Path) -> pl.DataFrame:
         f = pl.read_ndjson(path, infer_schema_length=None)
         frames.append(
             f.select(
-                pl.col(c).cast(POLARS_SCHEMA[c]) if c in f.columns and c != "spec" else pl.lit(None, POLARS_SCHEMA[c]).alias(c)
+                pl.col(c).cast(POLARS_SCHEMA[c])
+                if c in f.columns and c != "spec"
+                else pl.lit(None, POLARS_SCHEMA[c]).alias(c)
                 for c in EVENT_COLUMNS
             )
         )
@@ -58,8 +68,19 @@ def estimates(seed: int, effect: str, root: Path) -> list[dict[str, object]]:
         r = brand_incrementality(panel, name)
         if r is None or r.combined is None:
             continue
-        rows.append({"seed": seed, "effect": effect, "brand": name, "truth": truth[names[name]]["new_share"],
-                     "share": r.combined.new_share, "lower": r.combined.lower, "upper": r.combined.upper})  # fmt: skip
+        c = r.combined
+        truth_share = truth[names[name]]["new_share"]
+        rows.append(
+            {
+                "seed": seed,
+                "effect": effect,
+                "brand": name,
+                "truth": truth_share,
+                "share": c.new_share,
+                "lower": c.lower,
+                "upper": c.upper,
+            }
+        )
     return rows
 
 
@@ -78,13 +99,21 @@ def main() -> None:
         ((pl.col("lower") <= pl.col("truth")) & (pl.col("truth") <= pl.col("upper"))).alias("covered"),
         (pl.col("upper") - pl.col("lower")).alias("width"),
     )
-    print(df.group_by("effect").agg(
-        pl.len().alias("brands"), pl.col("error").mean().alias("mean_error"), pl.col("error").abs().mean().alias("mae"),
-        pl.col("covered").mean().alias("coverage_95"), pl.col("width").mean().alias("mean_width"),
-    ).sort("effect"))  # fmt: skip
-    pairs = df.filter(pl.col("effect") == "new").join(df.filter(pl.col("effect") == "moved"), on=["seed", "brand"])
+    summary = df.group_by("effect").agg(
+        pl.len().alias("brands"),
+        pl.col("error").mean().alias("mean_error"),
+        pl.col("error").abs().mean().alias("mae"),
+        pl.col("covered").mean().alias("coverage_95"),
+        pl.col("width").mean().alias("mean_width"),
+    )
+    print(summary.sort("effect"))
+    pairs = df.filter(pl.col("effect") == "new").join(
+        df.filter(pl.col("effect") == "moved"), on=["seed", "brand"]
+    )
     overlap = (pairs["lower"] <= pairs["upper_right"]) & (pairs["lower_right"] <= pairs["upper"])
-    print(f"pairs {pairs.height}, intervals overlapping {int(overlap.sum())}; {time.perf_counter() - t0:.0f} s")
+    print(
+        f"pairs {pairs.height}, intervals overlapping {int(overlap.sum())}; {time.perf_counter() - t0:.0f} s"
+    )
 
 
 if __name__ == "__main__":

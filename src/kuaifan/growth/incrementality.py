@@ -8,8 +8,9 @@ streams (the market; with none, a weekly season stands in):
 - around the start of its store streams: the causal impact of the start on the shelf
   (``kuaifan.growth.impact``; pre = the days before the first store stream, post = from it on).
   New share = 1 + shelf effect / store GMV of the post-period, drawn path by path;
-- stream-on vs stream-off days after the start: ``shelf_d = a + g * store_gmv_d + b * market_d
-  (+ influencer_d) + e_d`` by least squares with Newey-West (HAC) errors; new share = 1 + g.
+- stream-on vs stream-off days (the days before the start are off days too): ``shelf_d = a +
+  g * store_gmv_d + b * market_d (+ influencer_d) + c * d + e_d`` by least squares with a linear
+  trend and heteroskedasticity-robust (HC3) errors; new share = 1 + g.
 
 Both are combined by inverse-variance weights (they share the post-period, so the combined
 interval is a little optimistic). A new share near 1: live sales add to the shelf; near 0: they
@@ -97,19 +98,22 @@ def _share_estimate(method: str, draws: F64, point: float, alpha: float) -> Esti
 
 
 def _on_off(y: F64, live: F64, cols: list[F64], alpha: float) -> Estimate | None:
+    """``y_d = a + g * live_d + b * cols_d + c * d + e_d`` over every day (the days before the start
+    are stream-off days too), heteroskedasticity-robust (HC3) errors, t quantiles; new share = 1 + g."""
     import statsmodels.api as sm
 
     on = live > 0
     if on.sum() < MIN_ON_OFF_DAYS or (~on).sum() < MIN_ON_OFF_DAYS:
         return None
-    x = np.column_stack([np.ones_like(y), live, *cols])
+    trend = np.arange(y.size, dtype=np.float64)
+    x = np.column_stack([np.ones_like(y), live, *cols, trend])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": 2})
+        fit = sm.OLS(y, x).fit(cov_type="HC3")
     g, se = float(fit.params[1]), float(fit.bse[1])
-    if not np.isfinite(se):
+    if not np.isfinite(se) or fit.df_resid < 1:
         return None
-    q = float(stats.norm.ppf(1 - alpha / 2))
+    q = float(stats.t.ppf(1 - alpha / 2, fit.df_resid))
     return Estimate("on_off_days", 1.0 + g, 1.0 + g - q * se, 1.0 + g + q * se, se)
 
 
@@ -184,7 +188,7 @@ def brand_incrementality(
     if not controls:  # the on / off regression then needs the weekday pattern
         day = mine["day"].to_numpy()
         cols = cols + [((day + 3) % WEEK == k).astype(np.float64) for k in range(1, WEEK)]
-    on_off = _on_off(y[post_rows], live[post_rows], [c[post_rows] for c in cols], alpha)
+    on_off = _on_off(y, live, cols, alpha)
     parts = [e for e in (around, on_off) if e is not None]
     return BrandIncrementality(
         brand, start, first, last, pre, post, on, post - on, result.store_gmv_fen,

@@ -1,7 +1,8 @@
 """Several days of the same rooms (``SimConfig.days > 1`` or ``shelf``): schedules and the room loop.
 
-Every influencer room (达播) streams every day. A store room (店播) first airs on
-``store_start_day`` and then on about ``store_stream_share`` of the later days, so a brand has
+An influencer room (达播) streams on the first day and then on about 40 % of the days, selling the
+brands of its neighbouring store rooms. A store room (店播) first airs on ``store_start_day`` and
+then on about ``store_stream_share`` of the later days, so a brand has
 days before its store streams start, and stream-on and stream-off days after (what the
 incrementality estimate compares). A room keeps its audience from day to day
 (``kuaifan.sim.regulars``). Seeds: day 0 of room i uses the one-evening room seed
@@ -24,6 +25,7 @@ from kuaifan.sim.regulars import DayAudience, RoomHistory
 from kuaifan.sim.room import RoomResult, simulate_room
 
 DAY_MS = 86_400_000
+INFLUENCER_DAY_SHARE = 0.4  # an influencer room airs on about this share of the days
 
 
 def stream_seed(seed: int, index: int, day: int) -> np.random.SeedSequence:
@@ -34,10 +36,10 @@ def stream_seed(seed: int, index: int, day: int) -> np.random.SeedSequence:
 
 def room_days(config: SimConfig, index: int) -> list[int]:
     """The days room ``index`` is on air."""
-    if channel_of(index) == "influencer":
-        return list(range(config.days))
     rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(4, index)))
     draws = rng.random(config.days)
+    if channel_of(index) == "influencer":  # booked now and then (达播 supports the store rooms)
+        return [d for d in range(config.days) if d == 0 or draws[d] < INFLUENCER_DAY_SHARE]
     first = config.store_start_day
     return [d for d in range(first, config.days) if d == first or draws[d] < config.store_stream_share]
 
