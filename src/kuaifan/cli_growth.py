@@ -167,7 +167,56 @@ def buyer_table(lang: Lang, rows: list[ChannelRow], title: str) -> Table:
     return table
 
 
-def print_channels(lang: Lang, rep: ChannelsReport, console: Console) -> None:
+def weekly_table(lang: Lang, rows: list[ChannelRow]) -> Table:
+    """Store vs influencer over time: per brand, week (Monday) and channel."""
+    table = _table(
+        lang,
+        t(lang, "每周：店播 vs 达播 vs 货架（元）", "by week: store vs influencer vs shelf (yuan)"),
+        [
+            ("品牌", "brand"),
+            ("周", "week"),
+            ("渠道", "channel"),
+            ("GMV", "GMV"),
+            ("贡献毛利", "margin"),
+            ("毛利/时", "margin/h"),
+            ("买家", "buyers"),
+            ("新客占比", "new share"),
+        ],
+        left=3,
+    )
+    for r in rows:
+        table.add_row(
+            r.brand,
+            r.week or "-",
+            _channel(lang, r.channel),
+            _yuan(r.gmv_fen),
+            _yuan(r.margin_fen),
+            _yuan(r.margin_per_hour_fen),
+            f"{r.buyers:,}",
+            _pct(r.new_to_brand_share),
+        )
+    return table
+
+
+def write_channel_tables(rep: ChannelsReport, out_dir: Path) -> list[Path]:
+    """Every table of the report as Parquet and as CSV with a BOM (Excel reads the Chinese)."""
+    import polars as pl
+
+    from kuaifan.errors import cannot_write
+    from kuaifan.report.frames import write_frames
+
+    frames = {
+        name: pl.DataFrame([r.model_dump() for r in getattr(rep, name)], infer_schema_length=None)
+        for name in ("channels", "weekly", "cohorts", "overlap", "trust")
+        if getattr(rep, name)
+    }
+    try:
+        return write_frames(frames, out_dir)
+    except OSError as exc:
+        raise cannot_write(out_dir, exc) from None
+
+
+def print_channels(lang: Lang, rep: ChannelsReport, console: Console, *, weekly: bool = False) -> None:
     console.print(
         t(
             lang,
@@ -184,6 +233,8 @@ def print_channels(lang: Lang, rep: ChannelsReport, console: Console) -> None:
     console.print(
         buyer_table(lang, rep.channels, t(lang, "买家：新客与复购", "buyers: new-to-brand and repeat"))
     )
+    if weekly:
+        console.print(weekly_table(lang, rep.weekly))
     if rep.overlap:
         table = Table(title=t(lang, "买家重叠", "buyer overlap"), title_justify="left")
         for col in (
@@ -231,7 +282,7 @@ def print_channels(lang: Lang, rep: ChannelsReport, console: Console) -> None:
             )
         console.print(table)
     for note in rep.notes:
-        console.print("· " + note, style="dim", highlight=False)
+        console.print("· " + t(lang, note.zh, note.en), style="dim", highlight=False)
 
 
 @app.command("channels")
@@ -254,6 +305,10 @@ def channels_cmd(
     ad_spend: Annotated[Path | None, Opt(help=both("千川投放 CSV", "ad spend CSV per stream"))] = None,
     costs: Annotated[Path | None, Opt(help=both("商品成本 CSV", "unit costs CSV"))] = None,
     brands: Annotated[Path | None, Opt(help=both("商品→品牌 CSV", "item → brand CSV"))] = None,
+    weekly: Annotated[bool, Opt("--weekly", help=both("显示每周明细", "show the weekly table"))] = False,
+    out_dir: Annotated[
+        Path | None, Opt("--out", help=both("各表写入目录", "write every table to DIR"))
+    ] = None,
     as_json: Annotated[bool, Opt("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """店播 vs 达播：经济账、新客、复购、重叠、信任沉淀 / Store vs influencer economics, buyers, trust."""
@@ -266,7 +321,17 @@ def channels_cmd(
     econ = economics_for(s, name, commission=commission, ad_spend=ad_spend, costs=costs, brands=brands)
     with open_store(s) as store:
         rep = growth_channels(store, name, req, econ)
-    _json(rep) if as_json else print_channels(s.lang, rep, out)
+    if out_dir is not None:
+        written = write_channel_tables(rep, out_dir)
+        if not as_json:
+            out.print(
+                t(
+                    s.lang,
+                    f"已写入 {len(written)} 个文件 → {out_dir}",
+                    f"wrote {len(written)} files → {out_dir}",
+                )
+            )
+    _json(rep) if as_json else print_channels(s.lang, rep, out, weekly=weekly)
 
 
 # ---- uplift -------------------------------------------------------------------------------------
@@ -495,9 +560,7 @@ def print_incrementality(lang: Lang, rep: IncrementalityReport, console: Console
         )
     console.print(table)
     for s in rep.skipped:
-        console.print(
-            t(lang, f"· {s.brand}：跳过（{s.reason}）", f"· {s.brand}: skipped ({s.reason})"), style="dim"
-        )
+        console.print(t(lang, f"· {s.brand}：跳过（{s.zh}）", f"· {s.brand}: skipped ({s.en})"), style="dim")
 
 
 @app.command("incrementality")

@@ -29,6 +29,7 @@ from kuaifan.app.growth_models import (
     ImpactRequest,
     IncrementalityReport,
     IncrementalityRequest,
+    Note,
     OverlapRow,
     SegmentArm,
     SegmentResult,
@@ -308,17 +309,30 @@ def growth_channels(
     notes = []
     if rep.channels["cost_missing"].any():
         notes.append(
-            "cost of goods unknown for some products: give --costs or growth.cost_share; "
-            "margins leave them out"
+            Note(
+                code="cost_unknown",
+                zh="部分商品没有成本：请用 --costs 或 growth.cost_share；毛利未计这些商品的成本",
+                en="cost of goods unknown for some products: give --costs or growth.cost_share; "
+                "margins leave them out",
+            )
         )
     if rep.channels["rate_missing"].any():
         notes.append(
-            "commission rate unknown for some influencer orders: give --commission or growth.commission_rate"
+            Note(
+                code="commission_unknown",
+                zh="部分达播订单没有佣金率：请用 --commission 或 growth.commission_rate",
+                en="commission rate unknown for some influencer orders: "
+                "give --commission or growth.commission_rate",
+            )
         )
     if request.warmup_days == 0:
         notes.append(
-            "new-to-brand counts every buyer's first order in the selected time; "
-            "use --warmup-days to leave the first days out"
+            Note(
+                code="no_warmup",
+                zh="新客按所选时间内的首单计算；用 --warmup-days 排除最初几天（之前的老客会被误算为新客）",
+                en="new-to-brand counts every buyer's first order in the selected time; "
+                "use --warmup-days to leave the first days out",
+            )
         )
     trust = (
         rep.trust
@@ -389,12 +403,17 @@ def growth_incrementality(
             panel, brand, start_day=start, alpha=request.alpha, draws=request.draws, seed=request.seed
         )
         if r is None:
-            skipped.append(SkippedBrand(brand=brand, reason="no store streams"))
+            skipped.append(
+                SkippedBrand(brand=brand, reason="no_store_streams", zh="没有店播", en="no store streams")
+            )
             continue
         if r.combined is None:
             skipped.append(
                 SkippedBrand(
-                    brand=brand, reason=f"too few days: {r.pre_days} before the start, {r.post_days} from it"
+                    brand=brand,
+                    reason="too_few_days",
+                    zh=f"天数太少：开播前 {r.pre_days} 天，开播后 {r.post_days} 天",
+                    en=f"too few days: {r.pre_days} before the start, {r.post_days} from it",
                 )
             )
             continue

@@ -202,6 +202,12 @@ class TrustRow(Frozen):
     other_buy_rate: float | None
 
 
+class Note(Frozen):
+    code: str
+    zh: str
+    en: str
+
+
 class ChannelsReport(Frozen):
     tenant: str
     first_day: str | None
@@ -212,7 +218,7 @@ class ChannelsReport(Frozen):
     cohorts: list[CohortRow]
     overlap: list[OverlapRow]
     trust: list[TrustRow]
-    notes: list[str]
+    notes: list[Note]
 
 
 # ---- incrementality -----------------------------------------------------------------------------
@@ -255,7 +261,9 @@ class BrandIncrementalityRow(Frozen):
 
 class SkippedBrand(Frozen):
     brand: str
-    reason: str
+    reason: Literal["no_store_streams", "too_few_days"]
+    zh: str
+    en: str
 
 
 class IncrementalityReport(Frozen):
