@@ -30,6 +30,7 @@ from kuaifan.app.growth_models import (
 from kuaifan.config import Settings, load_settings
 from kuaifan.errors import InputError, first_problem
 from kuaifan.i18n import Lang, both, t
+from kuaifan.store.log import EventStore
 
 app = typer.Typer(
     help=both("增长与增量：店播 vs 达播、新客、复购、实验、因果影响", "growth and incrementality")
@@ -596,7 +597,7 @@ def simulate_cmd(
     seed: Annotated[int, Opt(help=both("随机种子", "seed"))] = 0,
     rooms: Annotated[int, Opt(help=both("直播间数", "rooms"))] = 4,
     minutes: Annotated[int, Opt(help=both("每场分钟数", "minutes per stream"))] = 30,
-    viewers: Annotated[int, Opt(help=both("每场平均观众", "mean viewers per stream"))] = 1500,
+    viewers: Annotated[int, Opt(help=both("每场平均观众", "mean viewers per stream"))] = 3000,
     days: Annotated[int, Opt(help=both("天数", "days"))] = 42,
     live_effect: Annotated[
         str, Opt(help=both("直播对货架：new 新增 | moved 转移", "live vs shelf: new | moved"))
@@ -605,7 +606,7 @@ def simulate_cmd(
     store_stream_share: Annotated[float, Opt(help=both("开始后开播天数占比", "share of days on air"))] = 0.6,
     shelf_orders: Annotated[
         float, Opt(help=both("每品牌每天货架订单", "shelf orders per brand per day"))
-    ] = 60.0,
+    ] = 100.0,
     start: Annotated[
         str | None, Opt(help=both("开始时间 2026-08-01T20:00（中国时间）", "start, China time"))
     ] = None,
@@ -652,27 +653,35 @@ def demo_sim_settings(start: datetime | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = dict(
         rooms=4,
         minutes=30,
-        viewers=1500,
+        viewers=3000,
         days=42,
         shelf=True,
         store_start_day=14,
         store_stream_share=0.6,
-        shelf_orders=60.0,
+        shelf_orders=100.0,
     )
     if start is not None:
         settings["start"] = start
     return settings
 
 
-def demo_step(store: Any, tenant: str, sim_dir: Path, lang: Lang, console: Console) -> dict[str, Any]:
+def demo_step(store: EventStore, tenant: str, sim_dir: Path, lang: Lang, console: Console) -> dict[str, Any]:
     """Print store vs influencer economics, new-to-brand shares and the incrementality of the demo
     brands from the stored events of a several-days simulation in ``sim_dir``; return headline numbers."""
     from kuaifan.app.growth import growth_channels, growth_incrementality
     from kuaifan.growth.settings import economics
 
     g = sim_dir / "growth"
-    files = {k: g / f"{k}.csv" for k in ("commission", "ad_spend", "costs", "brands")}
-    econ = economics(**{k: (v if v.is_file() else None) for k, v in files.items()})  # type: ignore[arg-type]
+
+    def found(name: str) -> Path | None:
+        return g / f"{name}.csv" if (g / f"{name}.csv").is_file() else None
+
+    econ = economics(
+        commission=found("commission"),
+        ad_spend=found("ad_spend"),
+        costs=found("costs"),
+        brands=found("brands"),
+    )
     rep = growth_channels(store, tenant, ChannelsRequest(warmup_days=7), econ)
     console.print(
         channel_table(
