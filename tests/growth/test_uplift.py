@@ -121,6 +121,9 @@ def test_bad_files_name_the_line(tmp_path: Path) -> None:
         growth_uplift(path, UpliftRequest(treatment="arm", control="A", outcome="spend"))
     with pytest.raises(InputError, match="control 'C' is not a value of arm"):
         growth_uplift(path, UpliftRequest(treatment="arm", control="C", outcome="bought"))
+    path.write_text("user,bought\n" + "".join(f"u{i},1\n" for i in range(60)), encoding="utf-8")
+    with pytest.raises(InputError, match="60 distinct values"):
+        growth_uplift(path, UpliftRequest(treatment="user", control="u1", outcome="bought"))
 
 
 def test_gbk_file_and_small_arms(tmp_path: Path) -> None:

@@ -48,6 +48,9 @@ from kuaifan.store.log import EventStore
 
 # ---- uplift -------------------------------------------------------------------------------------
 
+MAX_ARMS = 50  # an experiment has a few arms; more values means a wrong column (an id, a number)
+MAX_SEGMENTS = 500
+
 
 def growth_uplift(path: Path, request: UpliftRequest) -> UpliftReport:
     """Each arm of a randomised experiment in ``path`` against the control (and by segment)."""
@@ -63,6 +66,18 @@ def growth_uplift(path: Path, request: UpliftRequest) -> UpliftReport:
             f"{path}: control {request.control!r} is not a value of {request.treatment} (values: {values})",
             path=str(path),
         )
+    for column, limit in (
+        (request.treatment, MAX_ARMS),
+        *([(request.by, MAX_SEGMENTS)] if request.by else []),
+    ):
+        n = df[column].n_unique()
+        if n > limit:
+            raise InputError(
+                f"{path}：列 {column} 有 {n} 个不同的值（最多 {limit}）：它是分组列吗？",
+                f"{path}: column {column} has {n} distinct values (at most {limit}): is it a group column?",
+                path=str(path),
+                column=column,
+            )
     y = numeric_column(df, request.outcome, path).to_numpy()
     by = text_column(df, request.by, path).to_list() if request.by else None
     r = uplift(arms.to_list(), y, request.control, by=by, alpha=request.alpha, correction=request.correction)
