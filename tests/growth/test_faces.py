@@ -107,7 +107,7 @@ def test_uplift_cli(home: Path) -> None:
 @pytest.mark.slow
 def test_impact_cli(home: Path, tmp_path: Path) -> None:
     from kuaifan.app.growth_models import ImpactReport
-    from kuaifan.cli_growth import print_impact
+    from kuaifan.cli_growth_views import print_impact
 
     y, x1 = causalimpact_example()
     path = tmp_path / "ci.csv"
