@@ -17,6 +17,9 @@ from kuaifan.errors import InputError, NotFoundError
 from kuaifan.sources.encodings import detect_encoding
 
 MAX_LINES_LISTED = 5
+# Full-width digits and signs (typed with a Chinese input method) read as their ASCII forms.
+FULL_WIDTH = list("０１２３４５６７８９．－＋，")
+ASCII = list("0123456789.-+,")
 
 
 def read_table(path: Path) -> pl.DataFrame:
@@ -67,7 +70,9 @@ def numeric_column(
         values = col.cast(pl.Float64)
         bad = pl.Series([], dtype=pl.UInt32) if allow_empty else values.is_null().arg_true()
     else:
-        text = col.cast(pl.String).str.strip_chars().str.replace_all(",", "")
+        text = (
+            col.cast(pl.String).str.replace_many(FULL_WIDTH, ASCII).str.strip_chars().str.replace_all(",", "")
+        )
         text = text.str.strip_prefix("¥").str.strip_prefix("￥")
         values = text.cast(pl.Float64, strict=False)
         empty = text.is_null() | (text == "")

@@ -159,6 +159,9 @@ class SimSummary(BaseModel):
     variants: int
     sold_out_variants: int
     unmet_units: int
+    days: int = 1  # several-days runs: days, streams (room-days) and shelf orders
+    streams: int = 0
+    shelf_orders: int = 0
 
     @property
     def events_per_s(self) -> float:
@@ -170,6 +173,18 @@ def summary_lines(summary: SimSummary, lang: Literal["zh", "en"] = "zh") -> list
     mb = summary.bytes_written / 1e6
     store = summary.channels.get("store", 0)
     kol = summary.channels.get("influencer", 0)
+    days: list[str] = []
+    if summary.days > 1 or summary.shelf_orders:
+        days = [
+            f"{summary.days} 天，共 {summary.streams} 场直播，货架订单 {summary.shelf_orders:,}"
+            if lang == "zh"
+            else f"{summary.days} days, {summary.streams} streams, {summary.shelf_orders:,} shelf orders"
+        ]
+    lines = _lines(summary, lang, store, kol, mb)
+    return lines[:1] + days + lines[1:]
+
+
+def _lines(summary: SimSummary, lang: Literal["zh", "en"], store: int, kol: int, mb: float) -> list[str]:
     if lang == "zh":
         return [
             f"模拟完成：{summary.rooms} 个直播间（店播 {store}，达播 {kol}），每场 {summary.minutes} 分钟，"

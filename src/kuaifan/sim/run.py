@@ -225,4 +225,7 @@ def simulate(config: SimConfig, out_dir: Path, *, overwrite: bool = False) -> Si
         variants=variants.height,
         sold_out_variants=int(variants["sellout_ts_ms"].is_not_null().sum()),
         unmet_units=int(variants["unmet_units"].sum()),
+        days=config.days,
+        streams=len(outcomes),
+        shelf_orders=extra_counts.get("order_paid", 0),
     )
