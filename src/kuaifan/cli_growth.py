@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -34,6 +34,9 @@ from kuaifan.config import Settings, load_settings
 from kuaifan.errors import InputError, first_problem
 from kuaifan.i18n import Lang, both, t
 from kuaifan.store.log import EventStore
+
+if TYPE_CHECKING:
+    from kuaifan.growth.settings import Economics
 
 app = typer.Typer(
     help=both("增长与增量：店播 vs 达播、新客、复购、实验、因果影响", "growth and incrementality")
@@ -60,17 +63,30 @@ def _json(model: BaseModel) -> None:
     sys.stdout.write(model.model_dump_json(indent=2) + "\n")
 
 
-def economics_for(settings: Settings, tenant: str, **files: Path | None) -> Any:
+def economics_for(
+    settings: Settings,
+    tenant: str,
+    *,
+    commission: Path | None = None,
+    ad_spend: Path | None = None,
+    costs: Path | None = None,
+    brands: Path | None = None,
+) -> Economics:
     """Commission, ad spend, costs and brands: the tenant's ``growth`` settings and the files given."""
-    from kuaifan.growth.settings import GrowthSettings, economics
+    from kuaifan.app.growth import tenant_economics
 
     _, cfg = settings.tenant(tenant)
-    growth = GrowthSettings.of(getattr(cfg, "growth", None), f"tenants.{tenant}.growth")
-    return economics(growth, **files)
+    return tenant_economics(
+        getattr(cfg, "growth", None),
+        f"tenants.{tenant}.growth",
+        commission=commission,
+        ad_spend=ad_spend,
+        costs=costs,
+        brands=brands,
+    )
 
 
 Opt = typer.Option
-FileOpt = Annotated[Path | None, Opt(help=both("文件", "file"), exists=False)]
 
 
 # ---- channels -----------------------------------------------------------------------------------
@@ -320,15 +336,15 @@ def demo_sim_settings(start: datetime | None = None) -> dict[str, Any]:
 def demo_step(store: EventStore, tenant: str, sim_dir: Path, lang: Lang, console: Console) -> dict[str, Any]:
     """Print store vs influencer economics, new-to-brand shares and the incrementality of the demo
     brands from the stored events of a several-days simulation in ``sim_dir``; return headline numbers."""
-    from kuaifan.app.growth import growth_channels, growth_incrementality
-    from kuaifan.growth.settings import economics
+    from kuaifan.app.growth import growth_channels, growth_incrementality, tenant_economics
 
     g = sim_dir / "growth"
 
     def found(name: str) -> Path | None:
         return g / f"{name}.csv" if (g / f"{name}.csv").is_file() else None
 
-    econ = economics(
+    econ = tenant_economics(
+        None,
         commission=found("commission"),
         ad_spend=found("ad_spend"),
         costs=found("costs"),

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from kuaifan.api.deps import Tenant, get_ctx
 from kuaifan.api.errors import PayloadTooLarge
@@ -29,28 +29,17 @@ from kuaifan.app.growth_models import (
     ImpactRequest,
     IncrementalityReport,
     IncrementalityRequest,
+    InlineEconomics,
     UpliftReport,
     UpliftRequest,
 )
 from kuaifan.errors import InputError, first_problem
-from kuaifan.growth.settings import CommissionRule, Economics, GrowthSettings
+
+if TYPE_CHECKING:
+    from kuaifan.growth.settings import Economics
 
 MAX_TABLE: Final = 32 << 20  # 32 MB of CSV
 router = APIRouter(prefix="/v1/growth", default_response_class=JsonResponse)
-
-
-class InlineEconomics(BaseModel):
-    """What the CLI reads from files, sent inline; added to the tenant's ``growth`` settings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    commission: tuple[CommissionRule, ...] = ()
-    ad_spend_fen: dict[str, int] = Field(default_factory=dict, description="stream_id -> 千川 spend (fen)")
-    unit_cost_fen: dict[str, float] = Field(
-        default_factory=dict, description="item or sku id -> unit cost (fen)"
-    )
-    cost_share: dict[str, float] = Field(default_factory=dict, description="item or sku id -> cost / price")
-    brands: dict[str, str] = Field(default_factory=dict, description="item id -> brand")
 
 
 class ChannelsBody(ChannelsRequest):
@@ -62,18 +51,10 @@ class IncrementalityBody(IncrementalityRequest):
 
 
 def _economics(request: Request, tenant: str, inline: InlineEconomics | None = None) -> Economics:
+    from kuaifan.app.growth import tenant_economics
+
     cfg = get_ctx(request).settings.tenants[tenant]
-    s = GrowthSettings.of(getattr(cfg, "growth", None), f"tenants.{tenant}.growth")
-    i = inline or InlineEconomics()
-    return Economics(
-        commission=i.commission + s.commission,
-        commission_rate=s.commission_rate,
-        ad_spend_fen=dict(i.ad_spend_fen),
-        unit_cost_fen=dict(i.unit_cost_fen),
-        cost_share=dict(i.cost_share),
-        default_cost_share=s.cost_share,
-        brands={**s.brands, **i.brands},
-    )
+    return tenant_economics(getattr(cfg, "growth", None), f"tenants.{tenant}.growth", inline=inline)
 
 
 def _model(model: type[BaseModel], **values: Any) -> Any:

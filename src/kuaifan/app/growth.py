@@ -27,7 +27,12 @@ from kuaifan.app.growth_models import (
     UpliftReport,
     UpliftRequest,
 )
-from kuaifan.app.growth_store import growth_channels, growth_incrementality, read_growth_events
+from kuaifan.app.growth_store import (
+    growth_channels,
+    growth_incrementality,
+    read_growth_events,
+    tenant_economics,
+)
 from kuaifan.errors import InputError
 from kuaifan.growth.tables import numeric_column, read_table, require_columns, text_column
 
@@ -212,4 +217,11 @@ def growth_impact(path: Path, request: ImpactRequest) -> ImpactReport:
     )
 
 
-__all__ = ["growth_channels", "growth_impact", "growth_incrementality", "growth_uplift", "read_growth_events"]
+__all__ = [
+    "growth_channels",
+    "growth_impact",
+    "growth_incrementality",
+    "growth_uplift",
+    "read_growth_events",
+    "tenant_economics",
+]

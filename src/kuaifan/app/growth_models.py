@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kuaifan.growth.settings import CommissionRule
+
 Correction = Literal["holm", "bh", "bonferroni", "none"]
 Verdict = Literal["new", "moved", "mixed", "unclear"]
 
@@ -127,6 +129,18 @@ class ImpactReport(Frozen):
 
 
 # ---- channels -----------------------------------------------------------------------------------
+
+
+class InlineEconomics(Frozen):
+    """What the CLI reads from files (commission, ad spend, costs, brands), given as data instead."""
+
+    commission: tuple[CommissionRule, ...] = ()
+    ad_spend_fen: dict[str, int] = Field(default_factory=dict, description="stream_id -> 千川 spend (fen)")
+    unit_cost_fen: dict[str, float] = Field(
+        default_factory=dict, description="item or sku id -> unit cost (fen)"
+    )
+    cost_share: dict[str, float] = Field(default_factory=dict, description="item or sku id -> cost / price")
+    brands: dict[str, str] = Field(default_factory=dict, description="item id -> brand")
 
 
 class ChannelsRequest(Frozen):

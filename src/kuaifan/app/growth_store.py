@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -15,6 +17,7 @@ from kuaifan.app.growth_models import (
     CohortRow,
     IncrementalityReport,
     IncrementalityRequest,
+    InlineEconomics,
     Note,
     OverlapRow,
     ShareEstimate,
@@ -23,9 +26,42 @@ from kuaifan.app.growth_models import (
     Verdict,
 )
 from kuaifan.errors import InputError, NotFoundError
-from kuaifan.growth.settings import Economics
+from kuaifan.growth.settings import Economics, GrowthSettings, economics
 from kuaifan.signals.frame import DAY_MS, china_day_of, china_day_start_ms, day_date
 from kuaifan.store.log import EventStore
+
+
+def tenant_economics(
+    growth: Mapping[str, Any] | GrowthSettings | None,
+    where: str = "growth",
+    *,
+    commission: Path | None = None,
+    ad_spend: Path | None = None,
+    costs: Path | None = None,
+    brands: Path | None = None,
+    inline: InlineEconomics | None = None,
+) -> Economics:
+    """Commission rules, ad spend, costs and brands: the tenant's ``growth`` settings (validated;
+    ConfigError naming ``where``), then the files, then data given inline (later ones win)."""
+    econ = economics(
+        GrowthSettings.of(dict(growth) if isinstance(growth, Mapping) else growth, where),
+        commission=commission,
+        ad_spend=ad_spend,
+        costs=costs,
+        brands=brands,
+    )
+    if inline is None:
+        return econ
+    return Economics(
+        commission=inline.commission + econ.commission,
+        commission_rate=econ.commission_rate,
+        ad_spend_fen={**econ.ad_spend_fen, **inline.ad_spend_fen},
+        unit_cost_fen={**econ.unit_cost_fen, **inline.unit_cost_fen},
+        cost_share={**econ.cost_share, **inline.cost_share},
+        default_cost_share=econ.default_cost_share,
+        brands={**econ.brands, **inline.brands},
+    )
+
 
 # ---- reading the store --------------------------------------------------------------------------
 
