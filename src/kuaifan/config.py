@@ -130,6 +130,9 @@ class TenantConfig(BaseModel):
     thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
     text: TextSettings = Field(default_factory=TextSettings)
     webhooks: tuple[WebhookTarget, ...] = ()
+    # Growth economics (kuaifan.growth.settings.GrowthSettings): commission rates, cost share, brands;
+    # checked by the application layer when the settings load.
+    growth: dict[str, Any] = Field(default_factory=dict)
 
 
 class FileConfig(BaseModel):

@@ -80,6 +80,7 @@ class Platform(StrEnum):
 class Channel(StrEnum):
     STORE = "store"  # 店播: the brand's own account
     INFLUENCER = "influencer"  # 达播
+    SHELF = "shelf"  # 货架: search and store-page orders outside live rooms
 
 
 # Kinds whose events name a product (sku_id / item_id): the link's product in the live metrics.

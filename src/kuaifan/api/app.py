@@ -22,6 +22,7 @@ from kuaifan.api.errors import install_error_handlers
 from kuaifan.api.responses import JsonResponse
 from kuaifan.api.routes import MAX_BODY
 from kuaifan.api.routes import router as api_router
+from kuaifan.api.routes_growth import router as growth_router
 from kuaifan.api.web import router as web_router
 from kuaifan.api.web import static_files
 from kuaifan.app.live import AlertHook, LiveService
@@ -74,6 +75,7 @@ def create_app(
     )
     install_error_handlers(app, settings.lang)
     app.include_router(api_router)
+    app.include_router(growth_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     return app

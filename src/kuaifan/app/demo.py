@@ -148,3 +148,31 @@ def launch_fit(step: LaunchStep, seed: int) -> dict[str, dict[str, Any]]:
     styles, per_variant, complaints = fit_tables(events)
     found = fit_report(styles, per_variant, complaints, [style])
     return {item: {"name": step.launch.name, **f} for item, f in found.items()}
+
+
+def growth_world(settings: Settings, seed: int) -> tuple[Path, Path]:
+    """The demo's growth world: several weeks of the demo tenant's rooms with shelf sales and the
+    economics files, simulated and ingested into a store of its own (``demo/growth``), so the main
+    demo store keeps its one evening. Returns (store file, simulation directory)."""
+    from kuaifan.app.growth import demo_sim_settings
+    from kuaifan.app.ingest import default_sources, ingest_paths
+    from kuaifan.sim import SimConfig, simulate
+    from kuaifan.sources.gate import TenantGate
+    from kuaifan.store.duckdb import DuckStore
+
+    name, cfg = settings.tenant()
+    base = settings.home / "demo" / "growth"
+    sim_dir = base / "sim"
+    simulate(SimConfig(seed=seed, tenant=name, **demo_sim_settings()), sim_dir, overwrite=True)
+    path = base / "kuaifan.duckdb"
+    with DuckStore(path) as store:
+        ingest_paths(
+            store, store.names, [sim_dir / "events"], gate=TenantGate.of(name, cfg), sources=default_sources()
+        )
+    return path, sim_dir
+
+
+def open_growth_store(path: Path) -> Store:
+    from kuaifan.store.duckdb import DuckStore
+
+    return DuckStore(path)

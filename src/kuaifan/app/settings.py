@@ -18,10 +18,17 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def check_tenants(settings: Settings) -> None:
-    """Build each tenant's comment classifier once: a bad category or lexicon entry fails here."""
+    """Build each tenant's comment classifier and read its growth settings once: a bad category,
+    lexicon entry or commission rate fails here."""
+    from kuaifan.growth.settings import GrowthSettings
     from kuaifan.text.classifier import classifier_from_config
 
     for name, tenant in settings.tenants.items():
+        try:
+            GrowthSettings.of(tenant.growth, f"tenants.{name}.growth")
+        except ConfigError as exc:
+            where = f"{settings.config_path}: "
+            raise ConfigError(where + exc.zh, where + exc.en, **exc.details) from None
         try:
             classifier_from_config(tenant.text)
         except ConfigError as exc:

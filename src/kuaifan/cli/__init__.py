@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from kuaifan.cli import backtest, core, demo, fit, forecast, ingest, plan, serve, signals, sim, text
+from kuaifan.cli import backtest, core, demo, fit, forecast, growth, ingest, plan, serve, signals, sim, text
 from kuaifan.cli.output import err, lang
 from kuaifan.errors import KuaifanError
 from kuaifan.i18n import both
@@ -39,6 +39,11 @@ app.command()(forecast.forecast)
 app.command()(plan.plan)
 app.command()(fit.fit)
 app.add_typer(text.app, name="text", help=both("评论理解", "comment understanding"))
+app.add_typer(
+    growth.app,
+    name="growth",
+    help=both("增长：店播与达播、新客、增量", "growth: channels, new buyers, incrementality"),
+)
 app.command()(serve.serve)
 app.command()(serve.replay)
 app.command()(backtest.backtest)

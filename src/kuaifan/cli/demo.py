@@ -105,6 +105,7 @@ def run_demo(settings: Settings, *, seed: int, rooms: int, minutes: int, console
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     produced["signals_json"] = str(path)
     produced.update(_plan_step(seed, settings.home / "demo" / "launch", reports, lang, console))
+    produced.update(_growth_step(settings, seed, reports, lang, console))
 
     console.rule(t(lang, "完成", "done"))
     stored, dead = demo_rooms.events_stored, demo_rooms.dead_letters
@@ -257,3 +258,27 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
         "purchase_orders": [str(p) for p in done.purchase_orders],
         "chart": str(chart),
     }
+
+
+def _growth_step(
+    settings: Settings, seed: int, reports: Path, lang: Lang, console: Console
+) -> dict[str, Any]:
+    from kuaifan.app.demo import growth_world, open_growth_store
+    from kuaifan.cli.growth import demo_step
+
+    console.rule(
+        t(
+            lang,
+            "6 增长：店播 vs 达播、新客、增量",
+            "6 growth: store vs influencer, new buyers, incrementality",
+        )
+    )
+    with console.status(
+        t(lang, "模拟数周的店铺（含货架销售）并导入…", "simulating weeks of the shop (with shelf sales)…")
+    ):
+        path, sim_dir = growth_world(settings, seed)
+    with open_growth_store(path) as store:
+        produced = demo_step(store, settings.tenant()[0], sim_dir, lang, console)
+    out_path = reports / "growth.json"
+    out_path.write_text(json.dumps(produced, ensure_ascii=False, indent=2), encoding="utf-8")
+    return {"growth_json": str(out_path), "growth_store": str(path)}

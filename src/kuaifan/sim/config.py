@@ -16,6 +16,20 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 DEFAULT_START = datetime(2026, 10, 8, 20, 0, tzinfo=SHANGHAI)
 
 OutputFormat = Literal["jsonl", "parquet", "both"]
+LiveEffect = Literal["new", "moved"]
+# The settings of the several-days world (shelf sales, returning fans, economics files). At their
+# defaults the run is today's one-evening simulation, and they stay out of its manifest.
+GROWTH_FIELDS = frozenset(
+    {
+        "days",
+        "shelf",
+        "live_effect",
+        "live_new_share",
+        "store_start_day",
+        "store_stream_share",
+        "shelf_orders",
+    }
+)
 
 
 class AudienceConfig(BaseModel):
@@ -54,6 +68,16 @@ class SimConfig(BaseModel):
     workers: int = Field(1, ge=1, le=64)
     format: OutputFormat = "jsonl"
     audience: AudienceConfig = Field(default_factory=AudienceConfig)
+    # Several days (kuaifan.sim.days): every room streams once a day, fans and buyers come back.
+    days: int = Field(1, ge=1, le=366, description="days simulated; every room streams once a day")
+    # 货架: search and store-page orders of every brand, every day, outside the live rooms.
+    shelf: bool = False
+    # What live streams do to shelf sales: create new demand, or only move what the shelf would sell.
+    live_effect: LiveEffect = "new"
+    live_new_share: float | None = Field(None, ge=0.0, le=1.0, description="overrides live_effect")
+    store_start_day: int = Field(0, ge=0, le=365, description="first day store rooms (店播) are on air")
+    store_stream_share: float = Field(1.0, gt=0.0, le=1.0, description="share of days a store room airs")
+    shelf_orders: float = Field(120.0, gt=0.0, le=1e6, description="mean shelf orders per brand per day")
 
     @field_validator("tenant")
     @classmethod
@@ -73,7 +97,23 @@ class SimConfig(BaseModel):
     def _not_before_2015(self) -> SimConfig:
         if self.start.astimezone(UTC).year < 2015:
             raise ValueError("start must be 2015 or later")
+        if self.store_start_day >= self.days:
+            raise ValueError("store_start_day must be before the last day (days)")
+        if self.days > 1 and self.viewers > 1_000_000:
+            raise ValueError("viewers: at most 1,000,000 per room when days > 1")
         return self
+
+    @property
+    def extended(self) -> bool:
+        """True when the several-days world is asked for (more than one day, or shelf sales)."""
+        return self.days > 1 or self.shelf
+
+    @property
+    def new_share(self) -> float:
+        """The true share of live GMV that is new demand (the rest is moved from the shelf)."""
+        if self.live_new_share is not None:
+            return self.live_new_share
+        return 1.0 if self.live_effect == "new" else 0.0
 
     @property
     def start_ms(self) -> int:
@@ -81,7 +121,8 @@ class SimConfig(BaseModel):
 
     def manifest_dict(self) -> dict[str, Any]:
         """The settings that shape the output (``workers`` does not, so it is left out)."""
-        data = self.model_dump(mode="json", exclude={"workers"})
+        exclude = {"workers"} if self.extended else {"workers", *GROWTH_FIELDS}
+        data = self.model_dump(mode="json", exclude=exclude)
         data["start"] = self.start.isoformat()
         return data
 
@@ -118,6 +159,9 @@ class SimSummary(BaseModel):
     variants: int
     sold_out_variants: int
     unmet_units: int
+    days: int = 1  # several-days runs: days, streams (room-days) and shelf orders
+    streams: int = 0
+    shelf_orders: int = 0
 
     @property
     def events_per_s(self) -> float:
@@ -129,6 +173,18 @@ def summary_lines(summary: SimSummary, lang: Literal["zh", "en"] = "zh") -> list
     mb = summary.bytes_written / 1e6
     store = summary.channels.get("store", 0)
     kol = summary.channels.get("influencer", 0)
+    days: list[str] = []
+    if summary.days > 1 or summary.shelf_orders:
+        days = [
+            f"{summary.days} 天，共 {summary.streams} 场直播，货架订单 {summary.shelf_orders:,}"
+            if lang == "zh"
+            else f"{summary.days} days, {summary.streams} streams, {summary.shelf_orders:,} shelf orders"
+        ]
+    lines = _lines(summary, lang, store, kol, mb)
+    return lines[:1] + days + lines[1:]
+
+
+def _lines(summary: SimSummary, lang: Literal["zh", "en"], store: int, kol: int, mb: float) -> list[str]:
     if lang == "zh":
         return [
             f"模拟完成：{summary.rooms} 个直播间（店播 {store}，达播 {kol}），每场 {summary.minutes} 分钟，"

@@ -64,7 +64,17 @@ def channel_of(index: int) -> str:
     return "influencer" if index % 3 == 1 else "store"
 
 
-def plan_room(world: World, config: SimConfig, index: int, rng: np.random.Generator) -> RoomPlan:
+def plan_room(
+    world: World,
+    config: SimConfig,
+    index: int,
+    rng: np.random.Generator,
+    *,
+    day: int = 0,
+    keep: tuple[tuple[Brand, ...], str | None] | None = None,
+) -> RoomPlan:
+    """The room's broadcast on ``day`` (0 = the configured start). ``keep`` = (brands, author) of
+    the room's first day: an influencer room stays the same account with the same brands."""
     channel = channel_of(index)
     n_brands = len(world.brands)
     if channel == "store":
@@ -77,10 +87,12 @@ def plan_room(world: World, config: SimConfig, index: int, rng: np.random.Genera
         brands = (world.brands[first], world.brands[second])
         author = world.influencers[int(rng.integers(0, len(world.influencers)))]
         scale = 1.5  # influencer rooms draw bigger crowds
+    if keep is not None:  # the draws above still happen, so every later draw is where it was
+        brands, author = keep
     n_viewers = max(10, round(config.viewers * scale * float(rng.lognormal(0.0, 0.2))))
     offset_min = int(rng.integers(0, 16))
-    start = config.start + timedelta(minutes=offset_min)
-    start_ms = config.start_ms + offset_min * 60_000
+    start = config.start + timedelta(days=day, minutes=offset_min)
+    start_ms = config.start_ms + day * 86_400_000 + offset_min * 60_000
     local = start.astimezone(SHANGHAI)
     room_id = room_id_of(index)
     stream_id = f"{room_id}-{local:%Y%m%d%H%M}-s{config.seed}"

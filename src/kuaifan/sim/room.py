@@ -6,6 +6,7 @@ rooms can be generated in any order, in any process, with identical output.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +29,12 @@ from kuaifan.sim.chatter import plan_comments, render_comments
 from kuaifan.sim.config import SimConfig
 from kuaifan.sim.market import REFUND_RATE, Funnel, Sales, VariantIndex, plan_stock, run_funnel, serve
 from kuaifan.sim.plan import RoomPlan, moved_price, plan_room, unit_prices
+from kuaifan.sim.regulars import DayAudience, Regulars, place_regulars
 from kuaifan.sim.table import EventTable, RoomEvents, RoomIdentity
 
 I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+B = npt.NDArray[np.bool_]
 HOUR_MS = 3_600_000
 # Gift values in fen (1 抖币 = 0.1 yuan) and how often each is sent.
 GIFT_FEN = np.array([10, 20, 90, 150, 520, 990, 2990, 29990], dtype=np.int64)
@@ -46,11 +50,27 @@ class RoomResult:
     truth_variants: pl.DataFrame
     catalogue: pl.DataFrame
     viewers: int  # distinct viewers (UV) of the stream
+    plan: RoomPlan | None = None  # several-days runs: what aired, who watched, followed and bought
+    gids: U64 | None = None
+    followers: U64 | None = None
+    buyers: U64 | None = None
 
 
-def simulate_room(world: World, config: SimConfig, index: int, seq: np.random.SeedSequence) -> RoomResult:
+def simulate_room(
+    world: World,
+    config: SimConfig,
+    index: int,
+    seq: np.random.SeedSequence,
+    day: DayAudience | None = None,
+) -> RoomResult:
+    """One stream of room ``index``; ``day`` (several-days runs) brings the room's returning audience."""
     s_plan, s_aud, s_funnel, s_stock, s_orders, s_social, s_chat, s_text = seq.spawn(8)
-    plan = plan_room(world, config, index, np.random.default_rng(s_plan))
+    if day is None:
+        plan = plan_room(world, config, index, np.random.default_rng(s_plan))
+    else:
+        plan = plan_room(
+            world, config, index, np.random.default_rng(s_plan), day=day.day, keep=day.history.keep
+        )
     ident = RoomIdentity(config.tenant, plan.room_id, plan.stream_id, plan.channel, plan.author_id)
 
     rng = np.random.default_rng(s_aud)
@@ -63,11 +83,23 @@ def simulate_room(world: World, config: SimConfig, index: int, seq: np.random.Se
     visits = sample_visits(rng, plan.n_viewers, plan.duration_s, intensity)
     bodies = sample_bodies(rng, plan.n_viewers, config.audience)
     pools = [int(b.brand_id[1:]) for b in plan.brands]
-    keys = user_keys(config.seed, viewer_ids(rng, plan.n_viewers, index, pools, 3 * config.viewers))
+    gids = viewer_ids(rng, plan.n_viewers, index, pools, 3 * config.viewers)
+    regulars: Regulars | None = None
+    if day is not None:
+        regulars = place_regulars(np.random.default_rng(seq.spawn(1)[0]), gids, day)
+        gids = regulars.gids
+    keys = user_keys(config.seed, gids)
 
     vidx = VariantIndex.of(plan.products)
     skus = SkuColumns.of(plan, vidx)
-    funnel = run_funnel(np.random.default_rng(s_funnel), plan, visits, bodies, vidx)
+    funnel = run_funnel(
+        np.random.default_rng(s_funnel),
+        plan,
+        visits,
+        bodies,
+        vidx,
+        buy_boost=None if regulars is None else regulars.buy_boost,
+    )
     demand_by_product = np.bincount(
         vidx.product[funnel.intent_variant], weights=funnel.intent_qty, minlength=len(plan.products)
     ).astype(np.int64)
@@ -77,7 +109,14 @@ def simulate_room(world: World, config: SimConfig, index: int, seq: np.random.Se
     table = EventTable(plan.stream_id, plan.start_ms)
     table.add("stream_start", np.zeros(1, np.int64))
     _catalogue_events(table, plan, vidx, skus)
-    _viewer_events(table, np.random.default_rng(s_social), plan, visits, keys)
+    followed = _viewer_events(
+        table,
+        np.random.default_rng(s_social),
+        plan,
+        visits,
+        keys,
+        following=None if regulars is None else regulars.following,
+    )
     order_rows = _order_events(
         table, np.random.default_rng(s_orders), plan, vidx, skus, funnel, sales, visits, keys
     )
@@ -109,13 +148,22 @@ def simulate_room(world: World, config: SimConfig, index: int, seq: np.random.Se
         .hstack(truth)
         .sort("msg_id")
     )
-    return RoomResult(
+    result = RoomResult(
         ident=ident,
         events=events,
         truth_comments=truth_comments,
         truth_variants=_variant_truth(plan, vidx, stock, funnel, sales),
         catalogue=_catalogue(plan, stock),
         viewers=plan.n_viewers,
+    )
+    if day is None:
+        return result
+    return dataclasses.replace(
+        result,
+        plan=plan,
+        gids=gids,
+        followers=np.unique(gids[followed]),
+        buyers=np.unique(gids[order_rows.buyer]),
     )
 
 
@@ -210,9 +258,15 @@ def _stock_events(
 
 
 def _viewer_events(
-    table: EventTable, rng: np.random.Generator, plan: RoomPlan, visits: Visits, keys: pl.Series
-) -> None:
-    """enter, online_count, like (aggregated per user per 2 s), gift, follow, share."""
+    table: EventTable,
+    rng: np.random.Generator,
+    plan: RoomPlan,
+    visits: Visits,
+    keys: pl.Series,
+    following: B | None = None,
+) -> I64:
+    """enter, online_count, like (aggregated per user per 2 s), gift, follow, share; returns the
+    viewers who followed. ``following`` (per viewer): who already follows, and so does not again."""
     vkeys = keys.gather(visits.viewer)
     table.add("enter", visits.arrive_ms, user_key=vkeys)
     ts, online = online_samples(rng, visits, plan.duration_s)
@@ -247,14 +301,19 @@ def _viewer_events(
         amount_fen=(unit * gift_qty)[o],
     )
 
+    first = visits.first if following is None else visits.first & ~following[visits.viewer]
+    followed = np.zeros(0, np.int64)
     for kind, pool, p in (
-        ("follow", np.flatnonzero(visits.first), 0.03),
+        ("follow", np.flatnonzero(first), 0.03),
         ("share", np.arange(dur.size), 0.012),
     ):
         who = pool[rng.random(pool.size) < p]
         at = visits.arrive_ms[who] + (rng.random(who.size) * dur[who]).astype(np.int64)
         o = np.lexsort((who, at))
         table.add(kind, at[o], user_key=vkeys.gather(who[o]))
+        if kind == "follow":
+            followed = visits.viewer[who]
+    return followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +322,7 @@ class OrderRows:
 
     intent: I64  # index into the funnel's intents
     paid_ms: I64
+    buyer: I64  # the room viewer who paid
 
 
 def _order_events(
@@ -331,7 +391,7 @@ def _order_events(
         amount_fen=amount[r_rows],
         **skus.take(variant[r_rows]),
     )
-    return OrderRows(intent=served, paid_ms=paid_ms)
+    return OrderRows(intent=served, paid_ms=paid_ms, buyer=buyer)
 
 
 def _variant_truth(

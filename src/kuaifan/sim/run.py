@@ -22,7 +22,7 @@ from kuaifan.errors import InputError
 from kuaifan.events import EventKind, now_ms
 from kuaifan.sim.catalogue import World, build_world
 from kuaifan.sim.config import SimConfig, SimSummary
-from kuaifan.sim.room import simulate_room
+from kuaifan.sim.room import RoomResult, simulate_room
 from kuaifan.sim.writer import write_jsonl, write_manifest, write_parquet, write_table
 
 MANIFEST_VERSION = 1
@@ -40,6 +40,17 @@ class RoomOutcome:
     truth_variants: pl.DataFrame
     catalogue: pl.DataFrame
     truth_comments: int
+    day: int = 0  # several-days runs: the day of this stream, and its paid GMV per brand (fen)
+    brand_gmv: dict[str, int] | None = None
+
+
+def room_outcomes(config: SimConfig, world: World, index: int, out_dir: Path) -> list[RoomOutcome]:
+    """Room ``index``: one stream, or (several-days runs) one per day it is on air."""
+    if not config.extended:
+        return [run_room(config, world, index, out_dir)]
+    from kuaifan.sim.run_days import run_room_days
+
+    return run_room_days(config, world, index, out_dir)
 
 
 def room_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -53,7 +64,11 @@ def world_seed(seed: int) -> np.random.SeedSequence:
 def run_room(config: SimConfig, world: World, index: int, out_dir: Path) -> RoomOutcome:
     """Simulate room ``index`` and write its event and comment-truth files."""
     result = simulate_room(world, config, index, room_seed(config.seed, index))
-    name = result.ident.room_id
+    return write_room(config, index, result, out_dir, str(result.ident.room_id))
+
+
+def write_room(config: SimConfig, index: int, result: RoomResult, out_dir: Path, name: str) -> RoomOutcome:
+    """Write one stream's event files (``events/NAME.*``) and comment truth; its outcome."""
     files: list[tuple[str, int]] = []
     if config.format in ("jsonl", "both"):
         path = out_dir / "events" / f"{name}.jsonl"
@@ -70,7 +85,7 @@ def run_room(config: SimConfig, world: World, index: int, out_dir: Path) -> Room
     counts = result.events.counts()
     first, last = result.events.ts_range()
     room = {
-        "room_id": name,
+        "room_id": result.ident.room_id,
         "stream_id": result.ident.stream_id,
         "channel": result.ident.channel,
         "author_id": result.ident.author_id,
@@ -94,6 +109,11 @@ def run_room(config: SimConfig, world: World, index: int, out_dir: Path) -> Room
 
 def _check_start(config: SimConfig, now: int) -> None:
     latest = config.start_ms + config.minutes * 60_000 + _TAIL_MS
+    if config.extended:  # the last day's stream, and shelf orders until that day's midnight + refunds
+        from kuaifan.sim.shelf import DAY_MS, first_day_start_ms
+
+        shelf_end = first_day_start_ms(config) + config.days * DAY_MS + 48 * 3_600_000
+        latest = max(latest + (config.days - 1) * DAY_MS, shelf_end)
     if latest > now:
         hours = -(-(latest - config.start_ms) // 3_600_000)
         raise InputError(
@@ -126,6 +146,11 @@ def _prepare(out_dir: Path, overwrite: bool) -> None:
                     if f.is_file() and f.suffix in _OWN_SUFFIXES:
                         f.unlink()
         (out_dir / "manifest.json").unlink(missing_ok=True)
+        (out_dir / "truth" / "growth.json").unlink(missing_ok=True)
+        if (out_dir / "growth").is_dir():
+            for f in (out_dir / "growth").iterdir():
+                if f.is_file() and f.suffix in (".csv", ".tmp"):
+                    f.unlink()
     for sub in ("events", "truth/comments"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
 
@@ -138,13 +163,13 @@ def simulate(config: SimConfig, out_dir: Path, *, overwrite: bool = False) -> Si
     world = build_world(world_seed(config.seed), config.tenant)
     workers = min(config.workers, config.rooms)
     if workers <= 1:
-        outcomes = [run_room(config, world, i, out_dir) for i in range(config.rooms)]
+        outcomes = [o for i in range(config.rooms) for o in room_outcomes(config, world, i, out_dir)]
     else:
         ctx = multiprocessing.get_context("spawn")  # polars and threads do not survive fork
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(run_room, config, world, i, out_dir) for i in range(config.rooms)]
-            outcomes = [f.result() for f in futures]
-    outcomes.sort(key=lambda o: o.index)
+            futures = [pool.submit(room_outcomes, config, world, i, out_dir) for i in range(config.rooms)]
+            outcomes = [o for f in futures for o in f.result()]
+    outcomes.sort(key=lambda o: (o.index, o.day))
 
     variants = pl.concat([o.truth_variants for o in outcomes])
     catalogue = pl.concat([o.catalogue for o in outcomes])
@@ -153,9 +178,18 @@ def simulate(config: SimConfig, out_dir: Path, *, overwrite: bool = False) -> Si
     files = [f for o in outcomes for f in o.files]
     for name in ("truth/variants.parquet", "truth/catalogue.parquet"):
         files.append((name, (out_dir / name).stat().st_size))
+    extra_counts: dict[str, int] = {}
+    if config.extended:
+        from kuaifan.sim.run_days import write_growth
+
+        growth_files, extra_counts = write_growth(config, world, outcomes, out_dir)
+        files += growth_files
     files.sort()
 
-    counts = {k.value: sum(o.counts.get(k.value, 0) for o in outcomes) for k in EventKind}
+    counts = {
+        k.value: sum(o.counts.get(k.value, 0) for o in outcomes) + extra_counts.get(k.value, 0)
+        for k in EventKind
+    }
     events = sum(counts.values())
     n_truth = sum(o.truth_comments for o in outcomes)
     manifest = {
@@ -173,8 +207,9 @@ def simulate(config: SimConfig, out_dir: Path, *, overwrite: bool = False) -> Si
     }
     write_manifest(out_dir / "manifest.json", manifest)
     channels: dict[str, int] = {}
-    for o in outcomes:
-        channels[o.room["channel"]] = channels.get(o.room["channel"], 0) + 1
+    room_channel = {o.room["room_id"]: o.room["channel"] for o in outcomes}  # a room streams on many days
+    for channel in room_channel.values():
+        channels[channel] = channels.get(channel, 0) + 1
     return SimSummary(
         out_dir=out_dir,
         seed=config.seed,
@@ -190,4 +225,7 @@ def simulate(config: SimConfig, out_dir: Path, *, overwrite: bool = False) -> Si
         variants=variants.height,
         sold_out_variants=int(variants["sellout_ts_ms"].is_not_null().sum()),
         unmet_units=int(variants["unmet_units"].sum()),
+        days=config.days,
+        streams=len(outcomes),
+        shelf_orders=extra_counts.get("order_paid", 0),
     )

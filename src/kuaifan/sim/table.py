@@ -27,8 +27,8 @@ Column = npt.NDArray[Any] | pl.Series | list[Any] | str | int
 @dataclass(frozen=True, slots=True)
 class RoomIdentity:
     tenant: str
-    room_id: str
-    stream_id: str
+    room_id: str | None  # None: shelf orders (货架), outside any live room
+    stream_id: str | None
     channel: str
     author_id: str | None
     platform: str = "sim"
