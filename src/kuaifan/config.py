@@ -54,6 +54,8 @@ class TenantConfig(BaseModel):
     text: dict[str, Any] = Field(default_factory=dict)
     # Group-bot targets for alerts: [{platform, url, secret?, format?, lang?}] (kuaifan.live.webhooks).
     webhooks: list[dict[str, Any]] = Field(default_factory=list)
+    # Platform pushes and order APIs, one table per platform (kuaifan.sources.platforms).
+    platforms: dict[str, Any] = Field(default_factory=dict)
 
 
 class FileConfig(BaseModel):
@@ -170,6 +172,7 @@ def _check_tenant_parts(path: Path, file: FileConfig) -> None:
     """Validate the tables that later packages own, so a bad value still fails at start-up."""
     from kuaifan.live.alerts import AlertThresholds
     from kuaifan.live.webhooks import WebhookTarget
+    from kuaifan.sources.platforms import tenant_platforms
 
     for name, tenant in file.tenants.items():
         try:
@@ -181,6 +184,10 @@ def _check_tenant_parts(path: Path, file: FileConfig) -> None:
                 WebhookTarget.model_validate(target)
             except ValidationError as err:
                 raise _first_error_line(f"{path}: tenants.{name}.webhooks[{i}]", err) from None
+        try:
+            tenant_platforms(tenant, name)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc.zh}", f"{path}: {exc.en}", **exc.details) from None
 
 
 def _env_kwargs(environ: dict[str, str]) -> dict[str, Any]:
