@@ -20,7 +20,11 @@ def test_douyin_official_vector_live_gift() -> None:
 
 
 def test_douyin_signature_ignores_other_headers() -> None:
-    headers = DOUYIN_HEADERS | {"x-msg-type": "live_gift", "content-type": "application/json", "x-signature": "x"}
+    headers = DOUYIN_HEADERS | {
+        "x-msg-type": "live_gift",
+        "content-type": "application/json",
+        "x-signature": "x",
+    }
     assert douyin_live.sign(headers, "abc123你好".encode(), "123abc") == "PDcKhdlsrKEJif6uMKD2dw=="
 
 
@@ -59,7 +63,7 @@ def test_doudian_platforms_md_example() -> None:
 
 def test_kuaishou_round_trip_with_zero_iv() -> None:
     key = base64.b64encode(bytes(range(16))).decode()
-    plain = '{"eventId":"267_2345_147402","event":"kwaishop_order_paySuccess"}'.encode()
+    plain = b'{"eventId":"267_2345_147402","event":"kwaishop_order_paySuccess"}'
     cipher = kuaishou.encrypt(plain, key)
     assert kuaishou.decrypt(cipher, key) == plain
     # AES-CBC with a zero IV: the first block is plain AES-ECB of the first 16 bytes.

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from kuaifan.api.context import ApiContext
 from kuaifan.api.deps import TOKEN_TTL_S, StreamTokens
 from kuaifan.api.errors import install_error_handlers
+from kuaifan.api.hooks import router as hooks_router
 from kuaifan.api.hub import LiveHub, default_classify
 from kuaifan.api.pollbook import PollBook
 from kuaifan.api.responses import JsonResponse
@@ -173,5 +174,6 @@ def create_app(
     install_error_handlers(app, settings.lang)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(hooks_router)
     app.mount("/static", static_files(), name="static")
     return app

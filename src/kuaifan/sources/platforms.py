@@ -52,6 +52,10 @@ class _Base(BaseModel):
     # The shop's own accounts (author ids / anchor ids): an order or room of one of them is 店播.
     own_author_ids: frozenset[str] = frozenset()
 
+    def ready(self) -> bool:
+        """Every key the platform needs is set."""
+        return True
+
     @field_validator("own_author_ids", mode="before")
     @classmethod
     def _ids(cls, v: Any) -> Any:
