@@ -73,7 +73,7 @@ def _line_items(
     if sub is None:
         yield "sku order: order_id is missing"
         return
-    pay_time = as_int(line.get("pay_time")) or as_int(order.get("pay_time"))
+    pay_time = as_int(line["pay_time"] if "pay_time" in line else order.get("pay_time"))
     if not pay_time:
         return  # not paid: no sale
     sku, qty, amount = as_id(line.get("sku_id")), as_int(line.get("item_num")), as_int(line.get("pay_amount"))
