@@ -290,6 +290,7 @@ def _mount_optional() -> None:
     else:
         text_app.command("report")(text_report)
         app.add_typer(text_app, name="text", help=both("评论理解", "comment understanding"))
+    app.add_typer(importlib.import_module("kuaifan.cli_hooks").app, name="hooks")
     for module, function, name in _OPTIONAL_COMMANDS:
         try:
             command = getattr(importlib.import_module(module), function)

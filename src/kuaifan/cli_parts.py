@@ -27,9 +27,10 @@ from kuaifan.store.log import EventStore, StoreStats, open_store
 def default_sources(mapping: Path | None = None) -> list[FileSource]:
     """Every file format `kuaifan ingest` understands, tried in this order."""
     from kuaifan.sources.jsonl import JsonlSource, ParquetSource
+    from kuaifan.sources.order_pages import OrderPagesSource
     from kuaifan.sources.orders_export import OrderExportSource
 
-    return [JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping)]
+    return [JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping), OrderPagesSource()]
 
 
 def run_sim(

@@ -41,8 +41,9 @@ class OrderPagesSource:
 
     name = NAME
 
-    def __init__(self, own_author_ids: Iterable[str] = ()) -> None:
-        self.own_author_ids = frozenset(own_author_ids)
+    def __init__(self, own_author_ids: Iterable[str] | None = None) -> None:
+        # None: the tenant's own accounts from kuaifan.toml ([tenants.NAME.platforms.doudian]).
+        self.own_author_ids = None if own_author_ids is None else frozenset(own_author_ids)
 
     def sniff(self, path: Path) -> bool:
         if path.suffix.lower() != ".json":
@@ -76,7 +77,8 @@ class OrderPagesSource:
             )
             return
         ctx = Normaliser(tenant, salt, store_nicknames, source, now_ms())
-        yield page_batch(_pages(value), ctx, self.own_author_ids)
+        own = self.own_author_ids if self.own_author_ids is not None else configured_own_ids(tenant)
+        yield page_batch(_pages(value), ctx, own)
 
 
 def page_batch(pages: list[Any], ctx: Normaliser, own_author_ids: frozenset[str]) -> Batch:
@@ -114,6 +116,22 @@ def page_batch(pages: list[Any], ctx: Normaliser, own_author_ids: frozenset[str]
     for line, reason in refused.select(_LINE, "reason").iter_rows():
         bad.append(DeadLetter(ctx.source, reason, raw_text(raws.get(line)), line, ctx.tenant))
     return Batch(good, bad, names)
+
+
+def configured_own_ids(tenant: str) -> frozenset[str]:
+    """The shop's own author ids of a tenant in kuaifan.toml (none configured, or no config: empty)."""
+    from kuaifan.config import load_settings
+    from kuaifan.errors import KuaifanError
+    from kuaifan.sources.platforms import tenant_platforms
+
+    try:
+        cfg = load_settings().tenants.get(tenant)
+        platforms = tenant_platforms(cfg, tenant) if cfg is not None else None
+    except KuaifanError:
+        return frozenset()
+    if platforms is None:
+        return frozenset()
+    return frozenset().union(*(p.own_author_ids for _, p in platforms.enabled()))
 
 
 def _kind(page: Any) -> str | None:
