@@ -19,7 +19,7 @@ from starlette.responses import Response
 from kuaifan.api.deps import get_ctx
 from kuaifan.api.responses import JsonResponse, dumps
 from kuaifan.api.routes import read_body
-from kuaifan.app.hooks import HookGuards, acknowledge, check_push, receipt
+from kuaifan.app.hooks import HookGuards, acknowledge, prepare_push, receipt
 from kuaifan.events import now_ms
 from kuaifan.sources.platforms import PlatformName
 from kuaifan.sources.push import MAX_PUSH_BODY, Reply
@@ -46,7 +46,9 @@ async def _take(request: Request, tenant: str, name: PlatformName) -> Response:
     ctx = get_ctx(request)
     received = now_ms()
     body = await read_body(request, min(ctx.max_body * 4, MAX_PUSH_BODY))
-    checked = check_push(ctx.settings, tenant, name, request.headers, body, received, _guards(request))
+    checked = await prepare_push(
+        ctx.settings, tenant, name, request.headers, body, received, _guards(request)
+    )
     try:
         result = await ctx.service.ingest(tenant, checked.intake)
     except Exception:  # the store failed: nothing acknowledged, the platform sends again

@@ -13,6 +13,7 @@ items pass the one tenant-and-privacy gate. The face then hands the result to th
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Mapping
@@ -23,11 +24,17 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from kuaifan.api.intake import Intake, intake  # the gate; moving to kuaifan.sources.gate
-from kuaifan.config import Settings
+from kuaifan.config import Settings, TenantConfig
 from kuaifan.errors import ConfigError, KuaifanError
 from kuaifan.sources.adapters import HOOK_PATHS, push_source, replay_window_ms
 from kuaifan.sources.errors import BadSignature, HookNotFound, ReplayedPush
-from kuaifan.sources.platforms import PLATFORM_NAMES, PlatformName, tenant_platforms
+from kuaifan.sources.platforms import (
+    PLATFORM_NAMES,
+    DoudianSettings,
+    PlatformName,
+    TenantPlatforms,
+    tenant_platforms,
+)
 from kuaifan.sources.push import (
     PushBatch,
     PushRejected,
@@ -120,6 +127,9 @@ def _missing_keys(platform: str) -> Problem:
 # ---- taking one push --------------------------------------------------------------------------------
 
 
+DOUDIAN_LOOKUP_TIMEOUT_S = 1.5  # the push wants its answer within a few seconds
+
+
 class HookGuards:
     """One replay guard per (tenant, platform), with that tenant's window; lives as long as the server."""
 
@@ -178,6 +188,48 @@ def check_push(
     guards: HookGuards,
 ) -> CheckedPush:
     """Verify, parse and gate one push (see the module doc); raises KuaifanError subclasses only."""
+    accepted = _accept(settings, tenant, name, headers, body, received_ms, guards)
+    return _gated(accepted)
+
+
+async def prepare_push(
+    settings: Settings,
+    tenant: str,
+    name: PlatformName,
+    headers: Mapping[str, str],
+    body: bytes,
+    received_ms: int,
+    guards: HookGuards,
+) -> CheckedPush:
+    """``check_push``, plus the 抖店 order-detail lookup of paid notices when the tenant configured
+    an ``access_token`` (in a worker thread: the lookups are HTTP calls to the open API)."""
+    accepted = _accept(settings, tenant, name, headers, body, received_ms, guards)
+    doudian = accepted.platforms.doudian
+    if name == "doudian" and doudian is not None and doudian.access_token is not None and accepted.batch.dead:
+        await asyncio.to_thread(_enrich_doudian, accepted, doudian)
+    return _gated(accepted)
+
+
+@dataclass(slots=True)
+class _Accepted:
+    tenant: str
+    cfg: TenantConfig
+    platforms: TenantPlatforms
+    source: PushSource
+    verified: Verified
+    batch: PushBatch
+    guard: ReplayGuard
+
+
+def _accept(
+    settings: Settings,
+    tenant: str,
+    name: PlatformName,
+    headers: Mapping[str, str],
+    body: bytes,
+    received_ms: int,
+    guards: HookGuards,
+) -> _Accepted:
     cfg = settings.tenants.get(tenant)
     if cfg is None:
         raise HookNotFound(f"没有这个租户：{tenant}", f"no such tenant: {tenant}", tenant=tenant)
@@ -193,12 +245,28 @@ def check_push(
         verified, batch = accept_push(source, request, guard, scope=f"{tenant}/{name}")
     except PushRejected as exc:
         raise _rejection(name, exc) from None
-    gated = intake(batch.items, tenant, cfg)
+    return _Accepted(tenant, cfg, platforms, source, verified, batch, guard)
+
+
+def _enrich_doudian(accepted: _Accepted, doudian: DoudianSettings) -> None:
+    import httpx
+
+    from kuaifan.sources.doudian_api import DoudianApi, enrich
+
+    with httpx.Client(timeout=DOUDIAN_LOOKUP_TIMEOUT_S) as http:
+        items, kept = enrich(accepted.batch.dead, DoudianApi(doudian, http), doudian.own_author_ids)
+    accepted.batch.items.extend(items)
+    accepted.batch.dead = kept
+
+
+def _gated(accepted: _Accepted) -> CheckedPush:
+    tenant, name = accepted.tenant, accepted.source.name
+    gated = intake(accepted.batch.items, tenant, accepted.cfg)
     # The gate names its dead letters "api"; these came from the platform's adapter.
     gated.dead = [dataclasses.replace(d, source=name) for d in gated.dead] + [
-        dataclasses.replace(d, tenant=tenant) for d in batch.dead
+        dataclasses.replace(d, tenant=tenant) for d in accepted.batch.dead
     ]
-    return CheckedPush(tenant, source, verified, batch, gated, guard)
+    return CheckedPush(tenant, accepted.source, accepted.verified, accepted.batch, gated, accepted.guard)
 
 
 def acknowledge(checked: CheckedPush, now_ms: int) -> None:
