@@ -178,3 +178,13 @@ def test_nicknames_kept_only_when_the_tenant_says_so(tmp_path: Path) -> None:
         row = hooked.store.read("acme").row(0, named=True)
         assert row["nickname"] == "测试用户" and row["kind"] == "gift" and row["amount_fen"] == 200
         assert OWN_AUTHOR  # the doudian own accounts are configured for the same tenant
+
+
+def test_body_over_4_mb_is_413_and_empty_body_a_dead_letter(hooked: Hooked) -> None:
+    headers, body = douyin_request(b"[" + b" " * (4 << 20) + b"]")
+    r = hooked.http.post("/hooks/douyin/live/acme", headers=headers, content=body)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+    headers, body = douyin_request(b"")
+    assert hooked.http.post("/hooks/douyin/live/acme", headers=headers, content=body).status_code == 200
+    assert hooked.store.dead_letters("acme")["reason"].to_list() == ["empty body"]
+    assert hooked.store.stats("acme")["events"] == 0
