@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,3 +189,25 @@ def test_body_over_4_mb_is_413_and_empty_body_a_dead_letter(hooked: Hooked) -> N
     assert hooked.http.post("/hooks/douyin/live/acme", headers=headers, content=body).status_code == 200
     assert hooked.store.dead_letters("acme")["reason"].to_list() == ["empty body"]
     assert hooked.store.stats("acme")["events"] == 0
+
+
+def test_the_live_stream_shows_a_pushed_room_like_any_other(hooked: Hooked) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+    from apihelpers import SseReader
+
+    first, body = douyin_request([douyin_message("live_comment", 0)], room="room-live")
+    assert hooked.http.post("/hooks/douyin/live/acme", headers=first, content=body).status_code == 200
+    url = str(hooked.api.base_url) + "/v1/rooms/room-live/live"
+    sse = SseReader(url, {"X-API-Key": API_KEY})
+    try:
+        snap = sse.next("snapshot")
+        assert snap["room_id"] == "room-live" and snap["state"]["overall"]["comments"] == 1
+        gifts = [douyin_message("live_gift", i) for i in range(1, 4)]
+        headers, body = douyin_request(gifts, msg_type="live_gift", room="room-live")
+        assert hooked.http.post("/hooks/douyin/live/acme", headers=headers, content=body).status_code == 200
+        likes, body = douyin_request([douyin_message("live_like", 9)], msg_type="live_like", room="room-live")
+        assert hooked.http.post("/hooks/douyin/live/acme", headers=likes, content=body).status_code == 200
+        delta = sse.next("metrics", where=lambda d: d["overall"].get("likes", 0) >= 3)
+        assert delta["overall"]["comments"] == 1
+    finally:
+        sse.close()

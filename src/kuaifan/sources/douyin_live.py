@@ -37,6 +37,7 @@ from kuaifan.sources.push import (
     PushBatch,
     PushRejected,
     PushRequest,
+    RejectKind,
     Reply,
     Verified,
     as_id,
@@ -73,8 +74,9 @@ class DouyinLiveSource:
         if missing:
             raise PushRejected("signature", f"missing headers: {', '.join(missing)}")
         secret = self.settings.secret_for(h["x-msg-type"])
-        if secret is None:
-            raise PushRejected("config", f"no secret configured for x-msg-type {h['x-msg-type'][:40]!r}")
+        if secret is None:  # none at all is a config gap; none for this type cannot be verified
+            kind: RejectKind = "signature" if self.settings.ready() else "config"
+            raise PushRejected(kind, f"no secret configured for x-msg-type {h['x-msg-type'][:40]!r}")
         expected = sign(h, request.body, secret.get_secret_value())
         if not hmac.compare_digest(expected.encode(), h["x-signature"].strip().encode()):
             raise PushRejected("signature", "x-signature does not match the body and the secret")
