@@ -13,7 +13,7 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, Request
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kuaifan.api.server import BackgroundServer, free_port
@@ -69,6 +69,7 @@ def test_codec_round_trip_and_batches() -> None:
         bilibili.unpack(bomb)
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.binary(max_size=512))
 def test_unpack_of_any_bytes_raises_only_protocol_errors(data: bytes) -> None:
     try:
@@ -79,6 +80,7 @@ def test_unpack_of_any_bytes_raises_only_protocol_errors(data: bytes) -> None:
         bilibili.message_items(p, "g1")
 
 
+@settings(deadline=None, max_examples=60)
 @given(
     st.sampled_from(["DM", "SEND_GIFT", "LIKE", "LIVE_ROOM_ENTER", "LIVE_START", "GUARD"]),
     st.dictionaries(

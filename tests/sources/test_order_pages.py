@@ -9,13 +9,15 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_orders_export import order, write_csv
 
 from kuaifan.events import now_ms
-from kuaifan.sources.jsonl import JsonlSource, ParquetSource
-from kuaifan.sources.order_pages import OrderPagesSource
+from kuaifan.sources.jsonl import JsonlSource, Normaliser, ParquetSource
+from kuaifan.sources.order_pages import OrderPagesSource, page_batch
 from kuaifan.sources.orders_export import OrderExportSource
-from kuaifan.testing.sources import CONTRACT_SALT, CONTRACT_TENANT, check_source
+from kuaifan.testing.sources import CONTRACT_SALT, CONTRACT_TENANT, _as_event, check_source
 
 PAY_S = now_ms() // 1000 - 3600
 
@@ -198,3 +200,35 @@ def test_file_source_contract(name: str, tmp_path: Path) -> None:
     check_source(
         source, good, expected_rows=expected, bad=bad, raw_user_ids=raw_ids, fuzz_dir=tmp_path / "fuzz"
     )
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.sampled_from(sorted(sku_order("1"))), _json)
+def test_any_value_in_any_sku_order_field_is_a_row_or_a_dead_letter(key: str, value: Any) -> None:
+    ctx = Normaliser(CONTRACT_TENANT, CONTRACT_SALT, False, "fuzz", now_ms())
+    batch = page_batch([doudian_page(sku_order("6917000000000000001", **{key: value}))], ctx, frozenset())
+    assert batch.good.height + len(batch.bad) >= 1 or key in ("pay_time", "order_id")
+    for row in batch.good.to_dicts():
+        _as_event("fuzz", row)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.sampled_from(["orderBaseInfo", "orderItemInfo", "oid", "payTime", "skuId", "num", "totalFee"]), _json)  # noqa: E501
+def test_any_value_in_a_kuaishou_order_never_crashes(key: str, value: Any) -> None:
+    order = ks_order(1001)
+    if key in order:
+        order[key] = value
+    elif key in order["orderBaseInfo"]:
+        order["orderBaseInfo"][key] = value
+    else:
+        order["orderItemInfo"][key] = value
+    ctx = Normaliser(CONTRACT_TENANT, CONTRACT_SALT, False, "fuzz", now_ms())
+    for row in page_batch([kuaishou_page(order)], ctx, frozenset()).good.to_dicts():
+        _as_event("fuzz", row)

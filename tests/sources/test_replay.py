@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kuaifan.sources.replay import ReplayGuard, stale_reason
@@ -36,6 +36,7 @@ def test_pairs_expire_after_the_window_and_memory_is_bounded() -> None:
     assert len(guard) == 3 and guard.repeated("s", "n", ["1"], W + 3) is None
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.integers(0, 10**12), st.integers(0, 2 * W))
 def test_a_remembered_pair_is_refused_exactly_within_the_window(t0: int, later: int) -> None:
     guard = ReplayGuard(W)

@@ -19,7 +19,7 @@ import orjson
 import polars as pl
 
 from kuaifan.errors import InputError
-from kuaifan.events import now_ms, spec_text
+from kuaifan.events import INT_FIELDS, now_ms, spec_text
 from kuaifan.sources import doudian_orders, kuaishou_orders
 from kuaifan.sources.base import Batch, DeadLetter
 from kuaifan.sources.jsonl import Normaliser, normalise
@@ -112,7 +112,10 @@ def page_batch(pages: list[Any], ctx: Normaliser, own_author_ids: frozenset[str]
                     rows.append(item | {"spec": spec_text(spec) if spec else None, _LINE: position})
     if not rows:
         return Batch(_empty(), bad, names)
-    good, refused = normalise(pl.DataFrame(rows, infer_schema_length=None), ctx)
+    columns = dict.fromkeys(k for row in rows for k in row)
+    # Typed up front: a column that is null in every row (no spec anywhere) must still be a String.
+    schema = {c: pl.Int64() if c in INT_FIELDS or c == _LINE else pl.String() for c in columns}
+    good, refused = normalise(pl.DataFrame(rows, schema=schema), ctx)
     for line, reason in refused.select(_LINE, "reason").iter_rows():
         bad.append(DeadLetter(ctx.source, reason, raw_text(raws.get(line)), line, ctx.tenant))
     return Batch(good, bad, names)
