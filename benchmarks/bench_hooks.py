@@ -295,9 +295,14 @@ def write_path_ceiling(rows: list[dict[str, Any]], concurrency: int = 32, second
         return len(latencies) * BATCH / elapsed, np.array(latencies) * 1000
 
     with tempfile.TemporaryDirectory() as tmp, DuckStore(Path(tmp) / "w.duckdb", threads=1) as store:
+        me = psutil.Process()
+        cpu0 = me.cpu_times()
         rate, lat = asyncio.run(run(store))
+        cpu1 = me.cpu_times()
+    cpu_us = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1.0, rate * seconds) * 1e6
     print(f"   write path alone (IngestService, {concurrency} callers, no HTTP): {rate:,.0f} messages/s, "
-          f"p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms")  # fmt: skip
+          f"p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, "
+          f"CPU {cpu_us:.0f} µs per message")  # fmt: skip
 
 
 def main() -> None:
