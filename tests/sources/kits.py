@@ -77,6 +77,8 @@ class DouyinKit:
                 douyin_message("live_fansclub", 3),
                 douyin_message("live_fansclub", 4, fansclub_reason_type=1, fansclub_level=5),
             ]), Expected(1, 0, 1), {"x-msg-type": "live_fansclub"}),
+            Example("timestamp in seconds",
+                    orjson.dumps([douyin_message("live_comment", 6, ts_ms=now_ms() // 1000)]), Expected(1)),
             Example("comment without content", orjson.dumps([douyin_message("live_like", 5)]),
                     Expected(0, 1)),
         ]  # fmt: skip

@@ -71,3 +71,11 @@ def test_kuaishou_round_trip_with_zero_iv() -> None:
 
     enc = Cipher(algorithms.AES(bytes(range(16))), modes.ECB()).encryptor()
     assert base64.b64decode(cipher)[:16] == enc.update(plain[:16]) + enc.finalize()
+
+
+def test_event_times_in_either_unit() -> None:
+    from kuaifan.sources.push import epoch_ms
+
+    assert epoch_ms(1767225600) == 1767225600000
+    assert epoch_ms("1767225600000") == 1767225600000
+    assert epoch_ms(0) is None and epoch_ms("soon") is None and epoch_ms(True) is None

@@ -8,7 +8,7 @@ A version 2/3 body decompresses into one or more whole packets. Flow: send op 7 
 → op 5 messages, each one JSON command ``{cmd, data}``.
 
 Commands → raw items (``platform`` bilibili, ``room_id`` = ``data.room_id``, ``stream_id`` = the
-game session, user id = ``open_id``; ``timestamp`` is in **seconds**):
+game session, user id = ``open_id``; ``timestamp`` is in **seconds**, a value in ms is accepted too):
 
 - ``LIVE_OPEN_PLATFORM_DM`` → ``comment``; ``_SUPER_CHAT`` → ``comment`` (a paid one);
 - ``_SEND_GIFT`` → ``gift`` with qty = ``gift_num`` and amount_fen = ``r_price`` × ``gift_num`` / 10
@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import orjson
 
-from kuaifan.sources.push import as_id, as_int
+from kuaifan.sources.push import as_id, as_int, epoch_ms
 
 HEADER: Final = struct.Struct(">IHHII")
 HEADER_LEN: Final = 16
@@ -142,19 +142,19 @@ def command_item(command: Any, stream_id: str) -> dict[str, Any] | str | None:
     if not isinstance(data, dict):
         return f"{cmd}: data is missing"
     room = as_id(data.get("room_id"))
-    ts_s = as_int(data.get("timestamp")) or as_int(data.get("start_time"))
+    ts_ms = epoch_ms(data.get("timestamp")) or epoch_ms(data.get("start_time"))
     if room is None:
         return f"{cmd}: room_id is missing"
-    if ts_s is None:
+    if ts_ms is None:
         return f"{cmd}: timestamp is missing"
     info = data.get("user_info")
     user: dict[str, Any] = info if isinstance(info, dict) else data
     open_id = user.get("open_id") if isinstance(user.get("open_id"), str) and user.get("open_id") else None
     msg = as_id(data.get("msg_id")) or as_id(data.get("message_id"))
-    msg_id = f"{short.lower()}:{msg}" if msg else f"{short.lower()}:{room}:{ts_s}:{open_id or '-'}"
+    msg_id = f"{short.lower()}:{msg}" if msg else f"{short.lower()}:{room}:{ts_ms}:{open_id or '-'}"
     item: dict[str, Any] = {
         "kind": kind, "platform": "bilibili", "room_id": room, "stream_id": stream_id,
-        "ts_ms": ts_s * 1000, "msg_id": msg_id,
+        "ts_ms": ts_ms, "msg_id": msg_id,
     }  # fmt: skip
     if open_id is not None:
         item["user_id"] = open_id

@@ -19,7 +19,8 @@ Douyin gives every broadcast its own room id):
   a level-up (1) and other reasons (16 = leave is **unconfirmed**) are ignored
 
 ``msg_id`` is ``<x-msg-type>:<msg_id>`` (ids are documented unique per type only), the user id is
-``sec_openid``. ``timestamp`` is ms; a message without one takes x-timestamp. Unknown message
+``sec_openid``. ``timestamp`` is ms (a value in seconds is accepted too); a message without one
+takes x-timestamp. Unknown message
 types and malformed messages become dead letters. Tolerant where the documentation is: ids and
 numbers are accepted as strings or numbers, unknown extra fields are ignored.
 """
@@ -43,6 +44,7 @@ from kuaifan.sources.push import (
     as_id,
     as_int,
     dead,
+    epoch_ms,
     json_body,
 )
 
@@ -133,7 +135,7 @@ def _item(
     if msg_id is None:
         return "msg_id is missing"
     ts = message.get("timestamp")
-    ts_ms = as_int(ts) if ts is not None else sent_ms
+    ts_ms = epoch_ms(ts) if ts is not None else sent_ms
     if ts_ms is None:
         return "timestamp: expected epoch milliseconds"
     item: dict[str, Any] = {

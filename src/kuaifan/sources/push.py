@@ -183,3 +183,14 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
     return None
+
+
+SECONDS_BELOW: Final = 100_000_000_000  # epoch values below this (year 5138 in s, 1973 in ms) are seconds
+
+
+def epoch_ms(value: Any) -> int | None:
+    """An event time in ms from a field documented in ms or in s: tolerant of the other unit."""
+    number = as_int(value)
+    if number is None or number <= 0:
+        return None
+    return number * 1000 if number < SECONDS_BELOW else number
