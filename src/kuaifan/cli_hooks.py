@@ -108,7 +108,7 @@ def bilibili(
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """接入 bilibili 直播间 / Receive a bilibili room's messages into a running kuaifan serve."""
-    from kuaifan.app.hooks import bilibili_session
+    from kuaifan.app.hook_ops import bilibili_session
 
     s = load_settings()
     stop = threading.Event()
@@ -131,3 +131,34 @@ def bilibili(
             f"{run.duplicates} duplicates, {run.rejected + run.dead} refused",
         )
     )
+
+
+@app.command("probe")
+def probe(
+    platform: Annotated[str, typer.Argument(help="douyin_live | doudian | kuaishou | tiktok_shop")],
+    base_url: Annotated[
+        str,
+        typer.Option(
+            help=both("平台能访问到的本服务地址", "this server's address as the platforms reach it")
+        ),
+    ] = "http://127.0.0.1:8000",
+    tenant: Annotated[str | None, typer.Option(help=both("租户", "tenant"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
+) -> None:
+    """发送一条签名的探测推送 / Send a signed probe to a deployed hook (stores nothing)."""
+    from kuaifan.app.hook_ops import ProbeFailed, probe_hook
+    from kuaifan.errors import InputError
+    from kuaifan.sources.platforms import PLATFORM_NAMES
+
+    s = load_settings()
+    if platform not in PLATFORM_NAMES or platform == "bilibili":
+        raise InputError(f"未知的回调平台：{platform}", f"unknown hook platform: {platform}")
+    result = probe_hook(s, platform, base_url, tenant)
+    if as_json:
+        sys.stdout.write(orjson.dumps(result.model_dump(mode="json")).decode() + "\n")
+    else:
+        out.print(f"{result.url}: HTTP {result.status} {result.answer[:200]}", markup=False, highlight=False)
+    if not result.ok:
+        problem = result.problem
+        zh, en = (problem.zh, problem.en) if problem else ("探测失败", "probe failed")
+        raise ProbeFailed(f"{result.platform}：{zh}", f"{result.platform}: {en}")

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clirun import run_cli
 from kuaifan.api import create_app
 from kuaifan.api.server import BackgroundServer
-from kuaifan.app.hooks import bilibili_session
+from kuaifan.app.hook_ops import bilibili_session, probe_hook
 from kuaifan.store.duckdb import DuckStore
 
 
@@ -96,3 +96,22 @@ def test_bilibili_session_feeds_a_running_server(tmp_path: Path, live_open: tupl
     assert kinds == ["comment", "enter", "gift", "like"]
     assert fake.calls[0] == "start" and fake.calls[-1] == "end"
     assert API_KEY  # the posts went through the tenant's API key
+
+
+def test_probe_checks_every_deployed_hook_and_stores_nothing(tmp_path: Path) -> None:
+    settings = write_settings(tmp_path)
+    store = DuckStore(tmp_path / "kuaifan.duckdb", threads=1)
+    with BackgroundServer(create_app(settings, store=store, use_text_classifier=False)) as server:
+        for platform in ("douyin_live", "doudian", "kuaishou", "tiktok_shop"):
+            result = probe_hook(settings, platform, server.url, "acme")
+            assert result.ok and result.status == 200, (platform, result)
+        assert store.stats("acme") == {"events": 0, "by_kind": {}, "dead_letter": 0}
+        other = tmp_path / "other"  # a machine whose kuaifan.toml has another Douyin secret
+        write_settings(other)
+        toml = (other / "kuaifan.toml").read_text(encoding="utf-8")
+        toml = toml.replace(DOUYIN_SECRET, "a-different-secret")
+        (other / "kuaifan.toml").write_text(toml, encoding="utf-8")
+        proc = run_cli(other, "hooks", "probe", "douyin_live", "--base-url", server.url, "--json", code=69)
+        assert orjson.loads(proc.stdout)["status"] == 401
+        assert "the server's secret differs" in proc.stderr
+    store.close()

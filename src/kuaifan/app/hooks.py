@@ -18,9 +18,7 @@ import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict
 
 from kuaifan.api.intake import Intake, intake  # the gate; moving to kuaifan.sources.gate
@@ -294,99 +292,3 @@ def _rejection(name: str, exc: PushRejected) -> KuaifanError:
     if exc.kind == "stale":
         return BadSignature(f"{name}：时间戳超出允许窗口，已拒绝", f"{name}: {exc.reason}")
     return BadSignature(f"{name}：签名校验失败，已拒绝", f"{name}: {exc.reason}")
-
-
-# ---- bilibili: a long connection kuaifan opens, feeding a running server -----------------------------
-
-
-class BilibiliRun(BaseModel):
-    """What one bilibili game session delivered (``kuaifan hooks bilibili --json``)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    tenant: str
-    game_id: str
-    room_id: str | None
-    items: int
-    accepted: int
-    duplicates: int
-    rejected: int
-    dead: int
-    ignored: int
-    heartbeats_answered: int
-    dead_reasons: list[str]
-
-
-def bilibili_session(
-    settings: Settings,
-    tenant: str | None,
-    code: str,
-    server_url: str,
-    stop: threading.Event,
-    *,
-    ws_heartbeat_s: float = 30.0,
-) -> BilibiliRun:
-    """Start a game session with the anchor's 身份码 ``code``, post its messages to the running server's
-    ``POST /v1/events`` (the server's gate pseudonymises them) until ``stop`` is set or the platform
-    closes the connection, keep the session alive with HTTP heartbeats, and always end it."""
-    import asyncio
-
-    import httpx
-
-    from kuaifan.sources.bilibili_client import BilibiliClient, run_session
-
-    name, cfg = settings.tenant(tenant)
-    bili = tenant_platforms(cfg, name).bilibili
-    if bili is None or not bili.enabled:
-        raise HookNotFound(f"租户 {name} 未启用 bilibili", f"bilibili is not enabled for tenant {name}")
-    totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
-    reasons: list[str] = []
-
-    async def main() -> BilibiliRun:
-        with httpx.Client(timeout=10.0) as http:
-            client = BilibiliClient(bili, http)
-            session = await asyncio.to_thread(client.start, code)
-            try:
-                async with httpx.AsyncClient(
-                    base_url=server_url, headers={"X-API-Key": cfg.api_key}, timeout=30.0
-                ) as api:
-
-                    async def post(items: list[dict[str, Any]], dead: list[Any]) -> None:
-                        reasons.extend(d.reason for d in dead)
-                        if items:
-                            r = await api.post("/v1/events", content=orjson.dumps(items))
-                            if r.status_code != 200:
-                                raise KuaifanError(
-                                    f"服务器拒收：HTTP {r.status_code}",
-                                    f"server refused: HTTP {r.status_code}",
-                                )
-                            for key in totals:
-                                totals[key] += int(r.json()[key])
-
-                    async def keep_alive() -> None:
-                        while True:
-                            await asyncio.sleep(bili.heartbeat_s)
-                            await asyncio.to_thread(client.heartbeat, session.game_id)
-
-                    stopped = asyncio.Event()
-
-                    async def watch() -> None:
-                        while not stop.is_set():
-                            await asyncio.sleep(0.05)
-                        stopped.set()
-
-                    helpers = [asyncio.create_task(keep_alive()), asyncio.create_task(watch())]
-                    try:
-                        stats = await run_session(session, post, stopped, ws_heartbeat_s=ws_heartbeat_s)
-                    finally:
-                        for task in helpers:
-                            task.cancel()
-            finally:
-                await asyncio.to_thread(client.end, session.game_id)
-        return BilibiliRun(
-            tenant=name, game_id=session.game_id, room_id=session.room_id, items=stats.items,
-            dead=stats.dead, ignored=stats.ignored, heartbeats_answered=stats.heartbeats_answered,
-            dead_reasons=reasons[:20], **totals,
-        )  # fmt: skip
-
-    return asyncio.run(main())
