@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[text,plan,api,forecast,dev]'
+	$(PY) -m pip install -q -e '.[text,plan,api,forecast,platforms,dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -118,8 +118,9 @@ def main() -> None:
     import duckdb
     import pyarrow as pa
 
+    from kuaifan.app.ingest import ingest_paths
     from kuaifan.config import TenantConfig
-    from kuaifan.ingest import ingest_paths
+    from kuaifan.sources.gate import TenantGate
     from kuaifan.sources.jsonl import JsonlSource, ParquetSource
     from kuaifan.store.duckdb import DuckStore
 
@@ -147,7 +148,9 @@ def main() -> None:
             con.close()
 
         def ingest(store: DuckStore, expect: dict[str, int]) -> None:
-            report = ingest_paths(store, [src], tenant="demo", tenant_config=tenant, sources=sources)
+            report = ingest_paths(
+                store, store.names, [src], gate=TenantGate.of("demo", tenant), sources=sources
+            )
             assert report.summary() == expect, report.summary()
 
         n = args.events

@@ -39,7 +39,8 @@ INGEST = (
 import sys, time
 from pathlib import Path
 from kuaifan.config import TenantConfig
-from kuaifan.ingest import ingest_paths
+from kuaifan.app.ingest import ingest_paths
+from kuaifan.sources.gate import TenantGate
 from kuaifan.sources.jsonl import JsonlSource, ParquetSource
 from kuaifan.store.duckdb import DuckStore
 src, db, limit = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
@@ -47,7 +48,7 @@ tenant = TenantConfig(api_key="bench-api-key-0123456789", salt="bench-salt-01234
 t = time.perf_counter()
 with DuckStore(db, memory_limit=limit) as store:
     sources = [JsonlSource(), ParquetSource()]
-    report = ingest_paths(store, [src], tenant="demo", tenant_config=tenant, sources=sources)
+    report = ingest_paths(store, store.names, [src], gate=TenantGate.of("demo", tenant), sources=sources)
 print(report.accepted, report.duplicates, report.rejected, time.perf_counter() - t, PEAK())
 """
 )

@@ -133,6 +133,9 @@ class TenantConfig(BaseModel):
     # Growth economics (kuaifan.growth.settings.GrowthSettings): commission rates, cost share, brands;
     # checked by the application layer when the settings load.
     growth: dict[str, Any] = Field(default_factory=dict)
+    # Platform pushes and order APIs, one table per platform (kuaifan.sources.platforms): which are on,
+    # app keys and secrets, the shop's own author ids; checked by the application layer at start-up.
+    platforms: dict[str, Any] = Field(default_factory=dict)
 
 
 class FileConfig(BaseModel):

@@ -34,8 +34,10 @@ def cn(n: int) -> str:
 
 def height_forms(cm: int) -> list[str]:
     m, rest = divmod(cm, 100)
-    meters = f"{DIGITS[m]}米{''.join(DIGITS[int(d)] for d in f'{rest:02d}')}" if rest % 10 else (
-        f"{DIGITS[m]}米{DIGITS[rest // 10]}"
+    meters = (
+        f"{DIGITS[m]}米{''.join(DIGITS[int(d)] for d in f'{rest:02d}')}"
+        if rest % 10
+        else (f"{DIGITS[m]}米{DIGITS[rest // 10]}")
     )
     return [meters, f"{m}米{rest:02d}" if rest % 10 else f"{m}米{rest // 10}", f"{cm}cm", f"身高{cm}",
             f"{cm / 100:.2f}".rstrip("0")]  # fmt: skip

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from kuaifan.api.context import ApiContext
 from kuaifan.api.deps import TOKEN_TTL_S, StreamTokens
 from kuaifan.api.errors import install_error_handlers
+from kuaifan.api.hooks import router as hooks_router
 from kuaifan.api.responses import JsonResponse
 from kuaifan.api.routes import MAX_BODY
 from kuaifan.api.routes import router as api_router
@@ -77,5 +78,6 @@ def create_app(
     app.include_router(api_router)
     app.include_router(growth_router)
     app.include_router(web_router)
+    app.include_router(hooks_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -392,13 +392,18 @@ class IngestSummary(BaseModel):
         return [f for f in self.files if f.failed]
 
 
-def default_sources(mapping: Path | None = None) -> list[FileSource]:
-    """Every file format ``kuaifan ingest`` understands, tried in this order."""
+def default_sources(mapping: Path | None = None, own_author_ids: Iterable[str] = ()) -> list[FileSource]:
+    """Every file format ``kuaifan ingest`` understands, tried in this order (``own_author_ids``: the
+    shop's own accounts, whose rooms are 店播, for order files that name the author)."""
     from kuaifan.sources.jsonl import JsonlSource, ParquetSource
+    from kuaifan.sources.order_pages import OrderPagesSource
     from kuaifan.sources.orders_export import OrderExportSource
     from kuaifan.sources.reviews_export import ReviewExportSource
 
-    return [JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping), ReviewExportSource()]
+    return [
+        JsonlSource(), ParquetSource(), OrderExportSource(mapping=mapping), ReviewExportSource(),
+        OrderPagesSource(own_author_ids),
+    ]  # fmt: skip
 
 
 def ingest_files(
@@ -412,11 +417,14 @@ def ingest_files(
 ) -> IngestSummary:
     """Ingest files for a tenant (the default one when None), then tag the comments they brought."""
     from kuaifan.app.tagging import tag_new
+    from kuaifan.sources.platforms import tenant_platforms
 
     name, cfg = settings.tenant(tenant)
+    platforms = tenant_platforms(cfg, name)
+    own = frozenset().union(*(p.own_author_ids for _, p in platforms.enabled())) if platforms else frozenset()
     started = now_ms()
     report = ingest_paths(
-        store, store.names, paths, gate=TenantGate.of(name, cfg), sources=default_sources(mapping),
+        store, store.names, paths, gate=TenantGate.of(name, cfg), sources=default_sources(mapping, own),
         on_progress=on_progress,
     )  # fmt: skip
     tagged = tag_new(store, name, cfg.text, since_ms=started).texts if report.accepted else 0

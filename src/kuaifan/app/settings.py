@@ -18,14 +18,16 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def check_tenants(settings: Settings) -> None:
-    """Build each tenant's comment classifier and read its growth settings once: a bad category,
-    lexicon entry or commission rate fails here."""
+    """Build each tenant's comment classifier and read its growth and platform settings once: a bad
+    category, lexicon entry, commission rate or platform key fails here."""
     from kuaifan.growth.settings import GrowthSettings
+    from kuaifan.sources.platforms import tenant_platforms
     from kuaifan.text.classifier import classifier_from_config
 
     for name, tenant in settings.tenants.items():
         try:
             GrowthSettings.of(tenant.growth, f"tenants.{name}.growth")
+            tenant_platforms(tenant, name)
         except ConfigError as exc:
             where = f"{settings.config_path}: "
             raise ConfigError(where + exc.zh, where + exc.en, **exc.details) from None

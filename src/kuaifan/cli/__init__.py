@@ -12,7 +12,21 @@ import sys
 import click
 import typer
 
-from kuaifan.cli import backtest, core, demo, fit, forecast, growth, ingest, plan, serve, signals, sim, text
+from kuaifan.cli import (
+    backtest,
+    core,
+    demo,
+    fit,
+    forecast,
+    growth,
+    hooks,
+    ingest,
+    plan,
+    serve,
+    signals,
+    sim,
+    text,
+)
 from kuaifan.cli.output import err, lang
 from kuaifan.errors import KuaifanError
 from kuaifan.i18n import both
@@ -45,6 +59,7 @@ app.add_typer(
     help=both("增长：店播与达播、新客、增量", "growth: channels, new buyers, incrementality"),
 )
 app.command()(serve.serve)
+app.add_typer(hooks.app, name="hooks")
 app.command()(serve.replay)
 app.command()(backtest.backtest)
 app.command()(demo.demo)

@@ -55,7 +55,15 @@ def detect_encoding(path: Path) -> str:
     with path.open("rb") as fh:
         bom = _bom_encoding(fh.read(4))
         if bom is not None:
-            return bom
+            fh.seek(0)
+            if decodes_cleanly(fh, bom):
+                return bom
+            raise InputError(
+                f"{path}: 文件以 {bom} 的 BOM 开头，但内容不是有效的 {bom}（文件损坏或被截断？）",
+                f"{path}: the file starts with a {bom} byte-order mark but is not valid {bom} "
+                "(damaged or cut short?)",
+                path=str(path),
+            )
         for encoding in CANDIDATES:
             fh.seek(0)
             if decodes_cleanly(fh, encoding):
