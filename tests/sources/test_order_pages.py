@@ -225,7 +225,7 @@ def test_any_value_in_any_sku_order_field_is_a_row_or_a_dead_letter(key: str, va
 @settings(deadline=None, max_examples=60)
 @given(
     st.sampled_from(["orderBaseInfo", "orderItemInfo", "oid", "payTime", "skuId", "num", "totalFee"]), _json
-)  # noqa: E501
+)
 def test_any_value_in_a_kuaishou_order_never_crashes(key: str, value: Any) -> None:
     order = ks_order(1001)
     if key in order:
