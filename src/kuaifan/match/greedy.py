@@ -37,6 +37,11 @@ def best_placement(inst: Instance, p: int, book: FactoryBook, units: int) -> Pla
     return Placement(p, got, by_day)
 
 
+def _floor_cost(inst: Instance, p: int, units: int) -> float:
+    pair = inst.pairs[p]
+    return units * (pair.tier_of(units).unit + pair.risk) + pair.setup
+
+
 def book_placement(inst: Instance, books: list[FactoryBook], pl: Placement) -> None:
     pair = inst.pairs[pl.pair]
     for day, units in pl.by_day:
@@ -44,13 +49,16 @@ def book_placement(inst: Instance, books: list[FactoryBook], pl: Placement) -> N
 
 
 def greedy_plan(inst: Instance, orders: list[int] | None = None, free: F64 | None = None,
-                books: list[FactoryBook] | None = None) -> MatchPlan:  # fmt: skip
-    """The greedy plan of ``orders`` (default all) on ``books`` (default: the free capacity)."""
+                books: list[FactoryBook] | None = None, allowed: set[int] | None = None) -> MatchPlan:  # fmt: skip
+    """The greedy plan of ``orders`` (default all) on ``books`` (default: the free capacity), using
+    only the pairs in ``allowed`` (default all)."""
     base = inst.free if free is None else free
     books = books if books is not None else [FactoryBook(base[j].copy()) for j in range(len(inst.factories))]
     todo = list(range(len(inst.orders))) if orders is None else list(orders)
     todo.sort(key=lambda i: (int(inst.due[i]), -int(inst.qty[i]), i))
     pairs_of = inst.pairs_of_order()
+    if allowed is not None:
+        pairs_of = [[p for p in ps if p in allowed] for ps in pairs_of]
     placements: list[Placement] = []
     unmet = inst.qty.copy()
     for i in todo:
@@ -59,9 +67,11 @@ def greedy_plan(inst: Instance, orders: list[int] | None = None, free: F64 | Non
         while remaining > 0 and len(used) < inst.settings.max_factories_per_order:
             whole: tuple[float, Placement] | None = None
             part: tuple[float, Placement] | None = None
-            for p in pairs_of[i]:
-                if p in used:
-                    continue
+            # cheapest first by a lower bound of the whole cost (no lateness): stop once it cannot win
+            floors = sorted((_floor_cost(inst, p, remaining), p) for p in pairs_of[i] if p not in used)
+            for floor, p in floors:
+                if whole is not None and floor >= whole[0]:
+                    break
                 pl = best_placement(inst, p, books[inst.pairs[p].factory], remaining)
                 if pl is None:
                     continue

@@ -114,11 +114,11 @@ def free_capacity(factory: Factory, start: date, default_start: date | None, hor
     return out
 
 
-def capability(order: MatchOrder, f: Factory) -> Reason | None:
-    """Why ``f`` cannot make ``order`` whatever its load (None: it can)."""
+def capability(order: MatchOrder, f: Factory, processes: frozenset[str] | None = None) -> Reason | None:
+    """Why ``f`` cannot make ``order`` whatever its load (None: it can); ``processes``: f's, if known."""
     if order.category not in f.categories:
         return "category"
-    if not set(order.processes) <= set(f.processes):
+    if not (processes if processes is not None else frozenset(f.processes)).issuperset(order.processes):
         return "process"
     if order.quick_response and not f.takes_quick_response:
         return "quick_response"
@@ -149,21 +149,24 @@ def build_instance(orders: OrderSet, factories: FactorySet, settings: MatchSetti
     for j, f in enumerate(factories.factories):
         for c in f.categories:
             by_category.setdefault(c, []).append(j)
+    cums = [row.tolist() for row in cum]
+    runs = [frozenset(f.processes) for f in factories.factories]
     for i, o in enumerate(orders.orders):
+        q, w, d, r, pen = int(qty[i]), float(work[i]), int(due[i]), int(release[i]), float(penalty[i])
         # factories of another category only say "category" (kept short: one refusal for all of them)
         makers = by_category.get(o.category, [])
         if len(makers) < len(factories.factories):
             refusals[i].append(Refusal(-1, "category", {"factories": len(factories.factories) - len(makers)}))
         for j in makers:
             f = factories.factories[j]
-            reason = capability(o, f)
+            reason = capability(o, f, runs[j])
             if reason is None and f.moq_per_style > o.qty:
                 refusals[i].append(Refusal(j, "moq", {"moq": f.moq_per_style, "qty": int(qty[i])}))
                 continue
             if reason is not None:
                 refusals[i].append(Refusal(j, reason))
                 continue
-            made = _pair(i, j, o, f, cum[j], qty[i], work[i], due[i], release[i], penalty[i], settings)
+            made = _pair(i, j, o, f, cums[j], q, w, d, r, pen, settings)
             if isinstance(made, Refusal):
                 refusals[i].append(made)
                 continue
@@ -184,38 +187,39 @@ def build_instance(orders: OrderSet, factories: FactorySet, settings: MatchSetti
     )  # fmt: skip
 
 
-def _pair(i: int, j: int, o: MatchOrder, f: Factory, cum: F64, qty: np.int64, work: np.float64,
-          due: np.int64, release: np.int64, penalty: np.float64, settings: MatchSettings) -> Pair | Refusal:  # fmt: skip
-    start = int(release) + f.prep_days
-    deadline = int(due) - f.ship_days
+def _pair(i: int, j: int, o: MatchOrder, f: Factory, cum: list[float], qty: int, work: float,
+          due: int, release: int, penalty: float, settings: MatchSettings) -> Pair | Refusal:  # fmt: skip
+    # plain Python on purpose: a pair has a handful of days, and there are ~10⁵ pairs in a large problem
+    start = release + f.prep_days
+    deadline = due - f.ship_days
     last = deadline + o.max_late_days
     horizon = len(cum) - 1
     if last < start or start >= horizon:
         earliest = start + f.ship_days  # the first day it could deliver anything
-        return Refusal(j, "date", {"earliest_day": earliest, "due_day": int(due), "max_late_days": o.max_late_days})
-    first = max(deadline, start)
-    days = np.arange(first, last + 1, dtype=np.int64)
-    rooms = cum[np.minimum(days, horizon - 1) + 1] - cum[start]  # free capacity from start to each day
-    # a later day only where it adds free capacity: finishing later without more capacity buys nothing
-    keep = np.concatenate([[rooms[0] > 1e-9], rooms[1:] > rooms[:-1] + 1e-9])
-    days, rooms = days[keep], rooms[keep]
-    if not len(days):
-        return Refusal(j, "capacity", {"max_units": 0, "moq": f.moq_per_style, "qty": int(qty), "by_day": last})
-    max_units = int(math.floor(rooms[-1] / float(work) + 1e-9))
-    floor_units = max(f.moq_per_style, 1)
-    if max_units < floor_units:
-        return Refusal(j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": int(qty),
-                                       "by_day": int(days[-1])})  # fmt: skip
-    late = float(penalty) * np.maximum(days - deadline, 0).astype(np.float64)
+        return Refusal(j, "date", {"earliest_day": earliest, "due_day": due, "max_late_days": o.max_late_days})
+    days: list[int] = []
+    rooms: list[float] = []
+    before = cum[start]
+    for d in range(max(deadline, start), last + 1):
+        room = cum[min(d, horizon - 1) + 1] - before  # free capacity from start to d
+        # a later day only where it adds free capacity: finishing later without more capacity buys nothing
+        if room > (rooms[-1] if rooms else 0.0) + 1e-9:
+            days.append(d)
+            rooms.append(room)
+    max_units = int(math.floor(rooms[-1] / work + 1e-9)) if rooms else 0
+    if max_units < max(f.moq_per_style, 1):
+        return Refusal(j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": qty,
+                                       "by_day": days[-1] if days else last})  # fmt: skip
     tiers: list[Tier] = []
     bounds = [t.min_qty for t in f.price_tiers[1:]] + [10**12]
     for t, upper in zip(f.price_tiers, bounds, strict=True):
         lo = max(t.min_qty, f.moq_per_style, 1)
-        hi = min(upper - 1, int(qty), max_units)
+        hi = min(upper - 1, qty, max_units)
         if lo <= hi:
             tiers.append(Tier(lo, hi, t.factor, o.unit_cost * t.factor))
     if not tiers:  # every reachable tier is above what capacity allows
-        return Refusal(j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": int(qty),
-                                       "by_day": int(days[-1])})  # fmt: skip
+        return Refusal(j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": qty,
+                                       "by_day": days[-1]})  # fmt: skip
     risk = settings.risk_per_unit(o.unit_cost, f.quality_score, f.on_time_rate)
-    return Pair(i, j, start, deadline, days, late, tuple(tiers), risk, f.setup_cost, max_units)
+    late = np.array([penalty * max(d - deadline, 0) for d in days], dtype=np.float64)
+    return Pair(i, j, start, deadline, np.array(days, dtype=np.int64), late, tuple(tiers), risk, f.setup_cost, max_units)

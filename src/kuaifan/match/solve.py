@@ -21,9 +21,12 @@ from kuaifan.match.instance import Instance
 from kuaifan.match.milp import Model, build_model, plan_of, rounded_down, values_of
 from kuaifan.match.plan import MatchPlan, Placement, plan_cost
 from kuaifan.match.greedy import greedy_plan
+from kuaifan.match.large import coarse_bound, solve_large
 from kuaifan.plan.solver import new_highs
 
 MIN_PART_S = 0.2  # the least time a part is given
+MIN_SHARE_S = 2.0  # a part gets at least this (or its fair share of the time left) for a bound
+LARGE_PART = 2500  # pairs: above this a part is relaxed, bounded and fixed first (large.py)
 SEARCH_SHARE = 0.85  # of a part's time: the search over tiers; the rest: whole units
 
 
@@ -71,7 +74,8 @@ def solve(inst: Instance, time_limit_s: float | None = None, mip_rel_gap: float 
     limit = float(inst.settings.time_limit_s if time_limit_s is None else time_limit_s)
     gap = float(inst.settings.mip_rel_gap if mip_rel_gap is None else mip_rel_gap)
     greedy = greedy_plan(inst)
-    parts = [c for c in components(inst) if c[1]]
+    # small parts first: they usually finish early and leave their time to the large ones
+    parts = sorted((c for c in components(inst) if c[1]), key=lambda c: len(c[1]))
     placements: list[Placement] = []
     unmet = greedy.unmet.copy()
     # orders no factory can make at all cost the same in every plan: outside the objective and the gap
@@ -82,12 +86,29 @@ def solve(inst: Instance, time_limit_s: float | None = None, mip_rel_gap: float 
     statuses: list[str] = []
     for k, (orders, pair_ids) in enumerate(parts):
         left = limit - (time.perf_counter() - t0)
-        budget = max(MIN_PART_S, left * sizes[k] / max(1, sum(sizes[k:])))
+        fair = left / (len(parts) - k)
+        budget = max(MIN_PART_S, min(fair, MIN_SHARE_S), left * sizes[k] / max(1, sum(sizes[k:])))
+        part_greedy = plan_cost(inst, greedy, orders).total
+        if len(pair_ids) > LARGE_PART:
+            big = solve_large(inst, orders, pair_ids, budget, gap, _solve_part)
+            stats += [big.n_cols, big.n_binary, 0, big.n_rows]
+            trial = MatchPlan(big.placements, _with(unmet, big.unmet))
+            if plan_cost(inst, trial, orders).total <= part_greedy + 1e-6:
+                placements += big.placements
+                unmet = trial.unmet
+                statuses.append(big.status)
+            else:
+                placements += [pl for pl in greedy.placements if pl.pair in set(pair_ids)]
+                statuses.append("greedy")
+            bound += big.bound
+            continue
         model = build_model(inst, orders, pair_ids)
         stats += [model.n_cols, model.n_binary, model.n_integer, model.n_rows]
         start = values_of(model, inst, greedy)
         found, part_bound, status = _solve_part(inst, model, start, budget, gap)
-        part_greedy = plan_cost(inst, greedy, orders).total
+        if part_bound <= 0.0:  # stopped before a bound: the coarse relaxation's (large.py) is one
+            coarse = coarse_bound(inst, orders, pair_ids, max(MIN_PART_S, limit - (time.perf_counter() - t0)))
+            part_bound = coarse.bound if coarse is not None else 0.0
         chosen: list[Placement]
         if found is not None:
             chosen, unmet_part = plan_of(model, inst, found)
@@ -139,7 +160,8 @@ def _solve_part(inst: Instance, model: Model, start: np.ndarray, budget: float, 
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
-    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else 0.0
+    # a valid bound even when stopped by the time limit (0: none known, costs are never negative)
+    bound = max(0.0, float(info.mip_dual_bound)) if math.isfinite(info.mip_dual_bound) else 0.0
     text = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
     if info.primal_solution_status != 2:
         return None, bound, text
