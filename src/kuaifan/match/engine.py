@@ -122,5 +122,5 @@ def _assignment(inst: Instance, o: MatchOrder, pl: Placement, lines: list[LineOu
         unit_price=round(tier.unit, 4), price_factor=tier.factor, tier_min_qty=tier.lo, amount=round(pl.qty * tier.unit, 2),
         setup_cost=round(c.setup, 2), risk_cost=round(c.risk, 2), late_cost=round(c.late, 2), total_cost=round(c.total, 2),
         production_start=inst.start_date + timedelta(days=pair.start), delivery_date=deliveries[-1].date,
-        deliveries=deliveries, late_units=late, on_time=late == 0, lines=lines,
+        deliveries=deliveries, late_units=late, on_time=late == 0, work_factor=o.work_factor, lines=lines,
     )  # fmt: skip

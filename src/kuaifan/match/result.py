@@ -54,6 +54,7 @@ class Assignment(_Out):
     deliveries: list[Delivery] = Field(description="partial deliveries by date (分批交货)")
     late_units: int
     on_time: bool
+    work_factor: float = Field(default=1.0, description="capacity a unit takes at the factory")
     lines: list[LineOut] = Field(description="colour × size lines made here")
 
 

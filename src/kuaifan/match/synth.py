@@ -261,3 +261,17 @@ def _size_curve(n: int) -> np.ndarray:
     w = np.exp(-0.5 * (x / max(1.0, n / 3)) ** 2)
     out: np.ndarray = w / w.sum()
     return out
+
+
+def belts_json(seed: int, n: int) -> str:
+    """The shipped ``belts.json``: ``synthetic_factories(seed, n)`` with loads counted from the day the
+    orders are placed (no start_date), one array of numbers per line."""
+    import json
+    import re
+
+    fs = synthetic_factories(seed, n)
+    data = fs.model_dump(mode="json")
+    data["start_date"] = None
+    data["meta"]["note"] = "synthetic; every figure is an assumption (see README.md); load_by_day counts from the day the orders are placed"
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return re.sub(r"\[\s*([-\d.,\s]+?)\s*\]", lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text) + "\n"

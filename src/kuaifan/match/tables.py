@@ -261,3 +261,40 @@ def orders_from_table(path: Path, start_date: date | None = None) -> OrderSet:
     start = next(iter(starts)) if starts else (start_date or date.today()).isoformat()
     line_of = {i: first_line[k] for i, k in enumerate(orders)}
     return validate(OrderSet, {"start_date": start, "orders": list(orders.values())}, str(path), line_of)
+
+
+def factories_to_rows(factories: FactorySet) -> list[list[str]]:
+    """The factories as a sourcing sheet (header first), as ``factories_from_table`` reads it back."""
+    from kuaifan.match.vocab import CATEGORIES, PROCESSES
+
+    fields = list(FACTORY_COLUMNS)
+    rows = [[FACTORY_COLUMNS[f][0] for f in fields]]
+    for f in factories.factories:
+        data = f.model_dump(mode="json")
+        row: list[str] = []
+        for field in fields:
+            v = data.get(field)
+            if field == "categories":
+                row.append("、".join(CATEGORIES[c][0] for c in f.categories))
+            elif field == "processes":
+                row.append("、".join(PROCESSES[p][0] for p in f.processes))
+            elif field == "price_tiers":
+                row.append(";".join(f"{t.min_qty}:{t.factor:g}" for t in f.price_tiers))
+            elif field == "load_by_day":
+                row.append(";".join(f"{x:g}" for x in f.load_by_day))
+            elif isinstance(v, bool):
+                row.append("是" if v else "否")
+            elif v is None:
+                row.append("")
+            elif isinstance(v, float):
+                row.append(f"{v:g}")
+            else:
+                row.append(str(v))
+        rows.append(row)
+    return rows
+
+
+def write_factories_csv(factories: FactorySet, path: Path) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
+        csv.writer(fh).writerows(factories_to_rows(factories))
+    return path
