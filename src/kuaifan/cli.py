@@ -278,6 +278,7 @@ _OPTIONAL_COMMANDS: Final = (
     ("kuaifan.signals.cli", "signals", "signals"),
     ("kuaifan.plan.forecast_cli", "forecast", "forecast"),
     ("kuaifan.backtest.cli", "backtest", "backtest"),
+    ("kuaifan.cli_match", "match", "match"),
 )
 
 

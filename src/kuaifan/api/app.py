@@ -26,6 +26,7 @@ from kuaifan.api.pollbook import PollBook
 from kuaifan.api.responses import JsonResponse
 from kuaifan.api.routes import MAX_BODY
 from kuaifan.api.routes import router as api_router
+from kuaifan.api.routes_match import router as match_router
 from kuaifan.api.service import IngestService
 from kuaifan.api.web import router as web_router
 from kuaifan.api.web import static_files
@@ -172,6 +173,7 @@ def create_app(
     )
     install_error_handlers(app, settings.lang)
     app.include_router(api_router)
+    app.include_router(match_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import json
 
+from pydantic import BaseModel
+
 from kuaifan.match.engine import match
 from kuaifan.match.factories import Factory, FactorySet, PriceTier
 from kuaifan.match.factory_view import FactoryView, factory_view
-from kuaifan.match.loop import book_result, orders_from_plan, rematch, reorders_from_plan, write_purchase_orders
+from kuaifan.match.loop import (
+    book_result,
+    orders_from_plan,
+    rematch,
+    reorders_from_plan,
+    write_purchase_orders,
+)
 from kuaifan.match.orders import MatchOrder, MatchSettings, OrderSet, Sharing, SkuLine
 from kuaifan.match.parse import load_factories, load_orders
 from kuaifan.match.result import MatchResult
 
-SCHEMAS = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "match_factories.schema.json": FactorySet,
     "match_orders.schema.json": OrderSet,
     "match_result.schema.json": MatchResult,

@@ -96,7 +96,11 @@ class FactoryBook:
     def fits(self, tolerance: float = EPS) -> bool:
         """Every interval has the capacity its jobs need."""
         s = self.slack_matrix()
-        return bool((s >= -tolerance * np.maximum(1.0, np.where(np.isfinite(self._capacity), self._capacity, 1.0))).all())
+        return bool(
+            (
+                s >= -tolerance * np.maximum(1.0, np.where(np.isfinite(self._capacity), self._capacity, 1.0))
+            ).all()
+        )
 
     def schedule(self) -> F64:
         """Production per job (rows follow ``self.jobs``) and day, earliest end first among the jobs

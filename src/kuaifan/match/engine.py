@@ -24,8 +24,9 @@ from kuaifan.match.solve import SolveReport, solve
 EXPLAIN_LIMIT = 2_000  # orders explained at most (each prices its alternatives)
 
 
-def match(orders: OrderSet, factories: FactorySet, settings: MatchSettings | None = None,
-          explain: bool = True) -> MatchResult:  # fmt: skip
+def match(
+    orders: OrderSet, factories: FactorySet, settings: MatchSettings | None = None, explain: bool = True
+) -> MatchResult:
     """Assign the orders to factories (see :mod:`kuaifan.match.solve`), explain every order."""
     settings = settings or MatchSettings()
     inst = build_instance(orders, factories, settings)
@@ -60,7 +61,9 @@ def split_lines(lines: list[SkuLine], parts: list[int]) -> list[list[LineOut]]:
     return out
 
 
-def describe(inst: Instance, plan: MatchPlan, report: SolveReport, tenant: str | None, explain: bool = True) -> MatchResult:  # fmt: skip
+def describe(
+    inst: Instance, plan: MatchPlan, report: SolveReport, tenant: str | None, explain: bool = True
+) -> MatchResult:
     explainer = Explainer(inst, plan) if explain else None
     assignments: list[Assignment] = []
     outcomes: list[OrderOutcome] = []
@@ -76,14 +79,32 @@ def describe(inst: Instance, plan: MatchPlan, report: SolveReport, tenant: str |
             totals = [totals[0] + c.purchase, totals[1] + c.setup, totals[2] + c.risk, totals[3] + c.late]
             cost += c.total
         made = sum(pl.qty for pl in mine)
-        status = "unmatched" if made == 0 else "partial" if made < o.qty else "split" if len(mine) > 1 else "matched"
+        status = (
+            "unmatched"
+            if made == 0
+            else "partial"
+            if made < o.qty
+            else "split"
+            if len(mine) > 1
+            else "matched"
+        )
         explanation = explainer.explain(i) if explainer is not None and mine and i < EXPLAIN_LIMIT else None
-        outcomes.append(OrderOutcome(
-            order_id=o.id, tenant=o.tenant or tenant, style=o.style, product_name=o.product_name, qty=o.qty,
-            due_date=inst.start_date + timedelta(days=int(inst.due[i])), status=status, made_qty=made,
-            unmet_qty=o.qty - made, cost=round(cost, 2),
-            factories=[inst.factories[inst.pairs[pl.pair].factory].id for pl in mine], explanation=explanation,
-        ))  # fmt: skip
+        outcomes.append(
+            OrderOutcome(
+                order_id=o.id,
+                tenant=o.tenant or tenant,
+                style=o.style,
+                product_name=o.product_name,
+                qty=o.qty,
+                due_date=inst.start_date + timedelta(days=int(inst.due[i])),
+                status=status,
+                made_qty=made,
+                unmet_qty=o.qty - made,
+                cost=round(cost, 2),
+                factories=[inst.factories[inst.pairs[pl.pair].factory].id for pl in mine],
+                explanation=explanation,
+            )
+        )
     made_units = sum(oc.made_qty for oc in outcomes)
     total_units = sum(o.qty for o in inst.orders)
     saving = (report.greedy_cost - report.objective) / report.greedy_cost if report.greedy_cost > 0 else 0.0
@@ -94,33 +115,71 @@ def describe(inst: Instance, plan: MatchPlan, report: SolveReport, tenant: str |
         orders=outcomes,
         unmatched=unmatched_reasons(inst, plan),
         totals=Totals(
-            purchase=round(totals[0], 2), setup=round(totals[1], 2), risk=round(totals[2], 2), late=round(totals[3], 2),
-            total=round(sum(totals), 2), units=total_units, units_made=made_units, units_unmet=total_units - made_units,
-            orders=len(outcomes), orders_matched=sum(oc.unmet_qty == 0 for oc in outcomes),
+            purchase=round(totals[0], 2),
+            setup=round(totals[1], 2),
+            risk=round(totals[2], 2),
+            late=round(totals[3], 2),
+            total=round(sum(totals), 2),
+            units=total_units,
+            units_made=made_units,
+            units_unmet=total_units - made_units,
+            orders=len(outcomes),
+            orders_matched=sum(oc.unmet_qty == 0 for oc in outcomes),
             orders_split=sum(oc.status == "split" for oc in outcomes),
-        ),  # fmt: skip
+        ),
         solver=SolverOut(
-            status=report.status, optimal=report.optimal, gap=round(report.gap, 6), objective=round(report.objective, 2),
-            bound=round(report.bound, 2), greedy_cost=round(report.greedy_cost, 2), saving_vs_greedy=round(saving, 6),
-            time_s=round(report.time_s, 3), parts=report.parts, n_vars=report.n_vars, n_binary=report.n_binary,
+            status=report.status,
+            optimal=report.optimal,
+            gap=round(report.gap, 6),
+            objective=round(report.objective, 2),
+            bound=round(report.bound, 2),
+            greedy_cost=round(report.greedy_cost, 2),
+            saving_vs_greedy=round(saving, 6),
+            time_s=round(report.time_s, 3),
+            parts=report.parts,
+            n_vars=report.n_vars,
+            n_binary=report.n_binary,
             n_rows=report.n_rows,
-        ),  # fmt: skip
+        ),
         settings=inst.settings,
     )
 
 
-def _assignment(inst: Instance, o: MatchOrder, pl: Placement, lines: list[LineOut], tenant: str | None) -> Assignment:
+def _assignment(
+    inst: Instance, o: MatchOrder, pl: Placement, lines: list[LineOut], tenant: str | None
+) -> Assignment:
     pair = inst.pairs[pl.pair]
     f = inst.factories[pair.factory]
     tier = pair.tier_of(pl.qty)
     c = placement_cost(inst, pl)
-    deliveries = [Delivery(date=inst.start_date + timedelta(days=d + f.ship_days), qty=u) for d, u in pl.by_day]
+    deliveries = [
+        Delivery(date=inst.start_date + timedelta(days=d + f.ship_days), qty=u) for d, u in pl.by_day
+    ]
     late = sum(u for d, u in pl.by_day if d > pair.deadline)
     return Assignment(
-        order_id=o.id, tenant=o.tenant or tenant, style=o.style, product_name=o.product_name, category=o.category,
-        factory_id=f.id, factory_name=f.name, belt=f.belt, city=f.city, qty=pl.qty,
-        unit_price=round(tier.unit, 4), price_factor=tier.factor, tier_min_qty=tier.lo, amount=round(pl.qty * tier.unit, 2),
-        setup_cost=round(c.setup, 2), risk_cost=round(c.risk, 2), late_cost=round(c.late, 2), total_cost=round(c.total, 2),
-        production_start=inst.start_date + timedelta(days=pair.start), delivery_date=deliveries[-1].date,
-        deliveries=deliveries, late_units=late, on_time=late == 0, work_factor=o.work_factor, lines=lines,
-    )  # fmt: skip
+        order_id=o.id,
+        tenant=o.tenant or tenant,
+        style=o.style,
+        product_name=o.product_name,
+        category=o.category,
+        factory_id=f.id,
+        factory_name=f.name,
+        belt=f.belt,
+        city=f.city,
+        qty=pl.qty,
+        unit_price=round(tier.unit, 4),
+        price_factor=tier.factor,
+        tier_min_qty=tier.lo,
+        amount=round(pl.qty * tier.unit, 2),
+        setup_cost=round(c.setup, 2),
+        risk_cost=round(c.risk, 2),
+        late_cost=round(c.late, 2),
+        total_cost=round(c.total, 2),
+        production_start=inst.start_date + timedelta(days=pair.start),
+        delivery_date=deliveries[-1].date,
+        deliveries=deliveries,
+        late_units=late,
+        on_time=late == 0,
+        work_factor=o.work_factor,
+        lines=lines,
+    )

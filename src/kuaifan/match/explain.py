@@ -45,15 +45,29 @@ class Explainer:
         made = sum(u for _, u in by_day)
         tier = pair.tier_of(q)
         if made < q or q > max(t.hi for t in pair.tiers):
-            option = CostOption(factory_id=f.id, factory_name=f.name, belt=f.belt, total_cost=None,
-                                unit_price=round(tier.unit, 2), late_units=0, makes_units=made,
-                                blocked_by="capacity")  # fmt: skip
+            option = CostOption(
+                factory_id=f.id,
+                factory_name=f.name,
+                belt=f.belt,
+                total_cost=None,
+                unit_price=round(tier.unit, 2),
+                late_units=0,
+                makes_units=made,
+                blocked_by="capacity",
+            )
             return option, None
         pl = Placement(p, q, by_day)
         cost = placement_cost(inst, pl)
         late = sum(u for d, u in by_day if d > pair.deadline)
-        option = CostOption(factory_id=f.id, factory_name=f.name, belt=f.belt, total_cost=round(cost.total, 2),
-                            unit_price=round(tier.unit, 2), late_units=late, makes_units=made)  # fmt: skip
+        option = CostOption(
+            factory_id=f.id,
+            factory_name=f.name,
+            belt=f.belt,
+            total_cost=round(cost.total, 2),
+            unit_price=round(tier.unit, 2),
+            late_units=late,
+            makes_units=made,
+        )
         return option, pl
 
     def explain(self, i: int) -> Explanation | None:
@@ -71,7 +85,6 @@ class Explainer:
 
     def _explain(self, i: int, mine: list[Placement]) -> Explanation:
         inst = self.inst
-        o = inst.orders[i]
         q = int(inst.qty[i])
         chosen_cost = sum(placement_cost(inst, pl).total for pl in mine)
         chosen_factories = {inst.pairs[pl.pair].factory for pl in mine}
@@ -101,25 +114,46 @@ class Explainer:
             if blocked is not None:
                 zh += f"（最接近的 {blocked.factory_name} 只能做 {blocked.makes_units} 件）"
                 en += f" (the closest, {blocked.factory_name}, can make {blocked.makes_units})"
-            return Explanation(zh=zh, en=en, chosen_cost=round(chosen_cost, 2), runner_up=blocked,
-                               cost_difference=None, to_win=self._capacity_to_win(i, blocked))  # fmt: skip
+            return Explanation(
+                zh=zh,
+                en=en,
+                chosen_cost=round(chosen_cost, 2),
+                runner_up=blocked,
+                cost_difference=None,
+                to_win=self._capacity_to_win(i, blocked),
+            )
         option, alt = best
         diff = (option.total_cost or 0.0) - chosen_cost
         to_win = self._to_win(i, alt, diff, f.name)
-        return Explanation(zh=why_zh, en=why_en, chosen_cost=round(chosen_cost, 2), runner_up=option,
-                           cost_difference=round(diff, 2), to_win=to_win)  # fmt: skip
+        return Explanation(
+            zh=why_zh,
+            en=why_en,
+            chosen_cost=round(chosen_cost, 2),
+            runner_up=option,
+            cost_difference=round(diff, 2),
+            to_win=to_win,
+        )
 
     def _why(self, i: int, mine: list[Placement], alt: Placement | None, split: bool) -> tuple[str, str]:
         inst = self.inst
         q = int(inst.qty[i])
         if split:
-            names = "、".join(f"{inst.factories[inst.pairs[pl.pair].factory].name} {pl.qty} 件" for pl in mine)
-            names_en = ", ".join(f"{inst.factories[inst.pairs[pl.pair].factory].name} {pl.qty}" for pl in mine)
+            names = "、".join(
+                f"{inst.factories[inst.pairs[pl.pair].factory].name} {pl.qty} 件" for pl in mine
+            )
+            names_en = ", ".join(
+                f"{inst.factories[inst.pairs[pl.pair].factory].name} {pl.qty}" for pl in mine
+            )
             if alt is None:
-                return (f"拆单：{names}——没有一家能按期做完 {q} 件",
-                        f"split: {names_en} — no single factory can make all {q} units in time")  # fmt: skip
-            return (f"拆单：{names}——比整单交给 {inst.factories[inst.pairs[alt.pair].factory].name} 更省",
-                    f"split: {names_en} — cheaper than all of it at {inst.factories[inst.pairs[alt.pair].factory].name}")  # fmt: skip
+                return (
+                    f"拆单：{names}——没有一家能按期做完 {q} 件",
+                    f"split: {names_en} — no single factory can make all {q} units in time",
+                )
+            rival = inst.factories[inst.pairs[alt.pair].factory].name
+            return (
+                f"拆单：{names}——比整单交给 {rival} 更省",
+                f"split: {names_en} — cheaper than all of it at {rival}",
+            )
         pl = mine[0]
         pair = inst.pairs[pl.pair]
         f = inst.factories[pair.factory]
@@ -129,7 +163,9 @@ class Explainer:
         parts_en = [f"{f.name} ({f.belt}) quotes ¥{tier.unit:.2f}/unit (tier from {tier.lo})"]
         late = sum(u for d, u in pl.by_day if d > pair.deadline)
         parts_zh.append("按期交货" if late == 0 else f"{late} 件晚交（延期成本 {_money(mine_cost.late)}）")
-        parts_en.append("on time" if late == 0 else f"{late} units late (lateness cost {_money(mine_cost.late)})")
+        parts_en.append(
+            "on time" if late == 0 else f"{late} units late (lateness cost {_money(mine_cost.late)})"
+        )
         if alt is not None:
             other = inst.pairs[alt.pair]
             g = inst.factories[other.factory]
@@ -161,13 +197,25 @@ class Explainer:
         extra, by = None, None
         if late_units > 0 and cost.late >= diff:
             extra, by = late_units, _date(inst, pair.deadline)
-            zh += f"；或在 {by.isoformat()} 前多出 {late_units} 件产能（按期交货，省下延期成本 {_money(cost.late)}）"
-            en += f"; or {late_units} more units of capacity by {by.isoformat()} (on time, saving {_money(cost.late)} of lateness)"
+            zh += (
+                f"；或在 {by.isoformat()} 前多出 {late_units} 件产能"
+                f"（按期交货，省下延期成本 {_money(cost.late)}）"
+            )
+            en += (
+                f"; or {late_units} more units of capacity by {by.isoformat()} "
+                f"(on time, saving {_money(cost.late)} of lateness)"
+            )
         if diff <= 0.5:
             zh = f"{g.name} 的成本与当前方案几乎相同（差 {_money(diff)}）：" + zh
             en = f"{g.name} costs about the same as the plan (difference {_money(diff)}): " + en
-        return ToWin(zh=zh, en=en, price_cut_per_unit=round(cut, 2), price_cut_share=round(share, 4),
-                     extra_capacity_units=extra, by_date=by)  # fmt: skip
+        return ToWin(
+            zh=zh,
+            en=en,
+            price_cut_per_unit=round(cut, 2),
+            price_cut_share=round(share, 4),
+            extra_capacity_units=extra,
+            by_date=by,
+        )
 
     def _capacity_to_win(self, i: int, blocked: CostOption | None) -> ToWin | None:
         if blocked is None:
@@ -175,11 +223,15 @@ class Explainer:
         inst = self.inst
         q = int(inst.qty[i])
         short = q - blocked.makes_units
-        p = next(p for p in self.pairs_of[i] if inst.factories[inst.pairs[p].factory].id == blocked.factory_id)
+        p = next(
+            p for p in self.pairs_of[i] if inst.factories[inst.pairs[p].factory].id == blocked.factory_id
+        )
         pair = inst.pairs[p]
         last = _date(inst, int(pair.days[-1]))
         return ToWin(
             zh=f"{blocked.factory_name} 要在 {last.isoformat()} 前多出 {short} 件产能才能接下整单",
-            en=f"{blocked.factory_name} would need {short} more units of capacity by {last.isoformat()} to take all of it",
-            extra_capacity_units=short, by_date=last,
-        )  # fmt: skip
+            en=f"{blocked.factory_name} would need {short} more units of capacity by {last.isoformat()} "
+            "to take all of it",
+            extra_capacity_units=short,
+            by_date=last,
+        )

@@ -10,6 +10,7 @@ units a day; an order whose units take longer than the factory's standard produc
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -39,9 +40,10 @@ def normalise_categories(values: list[str]) -> list[str]:
         key = category_key(v)
         if key is None:
             raise PydanticCustomError(
-                "unknown_category", "unknown category {value!r}; known: {known}",
+                "unknown_category",
+                "unknown category {value!r}; known: {known}",
                 {"value": v, "known": known_categories()},
-            )  # fmt: skip
+            )
         if key not in out:
             out.append(key)
     return out
@@ -53,9 +55,10 @@ def normalise_processes(values: list[str]) -> list[str]:
         key = process_key(v)
         if key is None:
             raise PydanticCustomError(
-                "unknown_process", "unknown process {value!r}; known: {known}",
+                "unknown_process",
+                "unknown process {value!r}; known: {known}",
                 {"value": v, "known": known_processes()},
-            )  # fmt: skip
+            )
         if key not in out:
             out.append(key)
     return out
@@ -86,13 +89,18 @@ class Factory(BaseModel):
     price_tiers: list[PriceTier] = Field(min_length=1, description="ascending min_qty, the first 0")
     setup_cost: NonNeg = Field(default=0.0, description="per style order: pattern, sample, line change (元)")
     cost_factor: float = Field(
-        default=0.85, gt=0, le=10, allow_inf_nan=False,
+        default=0.85,
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
         description="its own variable cost per unit as a share of the reference cost (factory view margin)",
-    )  # fmt: skip
+    )
     quality_score: Share = Field(default=0.85, description="inspection pass rate / QC score, 0..1")
     on_time_rate: Share = Field(default=0.9, description="share of past orders delivered on time")
     export_experience: bool = Field(default=False, description="has made export orders (外贸)")
-    takes_quick_response: bool = Field(default=True, description="takes small quick-response orders (小单快反)")
+    takes_quick_response: bool = Field(
+        default=True, description="takes small quick-response orders (小单快反)"
+    )
     account: str | None = Field(
         default=None, max_length=64, description="the kuaifan tenant that operates this factory's profile"
     )
@@ -112,7 +120,7 @@ class Factory(BaseModel):
     def _tiers(cls, v: list[PriceTier]) -> list[PriceTier]:
         if v[0].min_qty != 0:
             raise PydanticCustomError("tier_start", "the first price tier must start at min_qty 0")
-        for a, b in zip(v, v[1:], strict=False):
+        for a, b in pairwise(v):
             if b.min_qty <= a.min_qty:
                 raise PydanticCustomError("tier_order", "price tiers must have strictly ascending min_qty")
         return v
@@ -146,7 +154,9 @@ class FactorySet(BaseModel):
         for i, f in enumerate(self.factories):
             if f.id in seen:
                 raise PydanticCustomError(
-                    "duplicate_id", "factories[{index}]: duplicate factory id {value!r}", {"index": i, "value": f.id}
+                    "duplicate_id",
+                    "factories[{index}]: duplicate factory id {value!r}",
+                    {"index": i, "value": f.id},
                 )
             seen.add(f.id)
         return self

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-import highspy
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,7 +22,7 @@ from kuaifan.errors import NotFoundError
 from kuaifan.match.book import FactoryBook
 from kuaifan.match.factories import Factory, FactorySet
 from kuaifan.match.greedy import fill
-from kuaifan.match.instance import build_instance
+from kuaifan.match.instance import Instance, build_instance
 from kuaifan.match.milp import _capacity_rows, _Cols, _lp, _Rows
 from kuaifan.match.orders import MatchOrder, MatchSettings, OrderSet
 from kuaifan.plan.solver import new_highs
@@ -34,6 +33,8 @@ class _Out(BaseModel):
 
 
 class DemandFit(_Out):
+    """One shared order (or forecast re-order) as this factory sees it."""
+
     rank: int = Field(description="by expected margin among the demand that fits; 0: does not fit")
     order_id: str
     brand: str = Field(description="the tenant, or an alias when it does not show its name")
@@ -51,7 +52,9 @@ class DemandFit(_Out):
     expected_margin: float = Field(description="margin × probability, less lateness if late (元)")
     capacity_days: float = Field(description="days of its full capacity the units take")
     in_best_set: bool
-    not_fit: Literal["process", "quick_response", "export", "belt", "excluded", "moq", "date", "capacity"] | None = None
+    not_fit: (
+        Literal["process", "quick_response", "export", "belt", "excluded", "moq", "date", "capacity"] | None
+    ) = None
 
 
 class FactoryInfo(_Out):
@@ -115,9 +118,16 @@ def pooled(demand: list[OrderSet], f: Factory, start: date) -> tuple[OrderSet | 
         for o in ds.orders:
             due = ds.start_date + timedelta(days=ds.due_day(o))
             release = max(0, o.release_day + shift)
-            renamed = o.model_copy(update={"id": f"{k}:{o.id}", "due_date": due, "due_day": None,
-                                           "release_day": release, "tenant": o.tenant or ds.tenant,
-                                           "exclude_factories": []})  # fmt: skip
+            renamed = o.model_copy(
+                update={
+                    "id": f"{k}:{o.id}",
+                    "due_date": due,
+                    "due_day": None,
+                    "release_day": release,
+                    "tenant": o.tenant or ds.tenant,
+                    "exclude_factories": [],
+                }
+            )
             orders.append(renamed)
             items.append(_Item(o, brand_name(ds, o)))
             brands.add(o.tenant or ds.tenant or "-")
@@ -126,38 +136,53 @@ def pooled(demand: list[OrderSet], f: Factory, start: date) -> tuple[OrderSet | 
     return OrderSet(start_date=start, orders=orders), items, len(brands)
 
 
-def factory_view(factory_id: str, factories: FactorySet, demand: list[OrderSet], settings: MatchSettings | None = None,
-                 start: date | None = None) -> FactoryView:  # fmt: skip
+def factory_view(
+    factory_id: str,
+    factories: FactorySet,
+    demand: list[OrderSet],
+    settings: MatchSettings | None = None,
+    start: date | None = None,
+) -> FactoryView:
     settings = settings or MatchSettings()
     f = factories.by_id().get(factory_id)
     if f is None:
-        raise NotFoundError(f"没有这个工厂：{factory_id}", f"no such factory: {factory_id}", factory_id=factory_id)
+        raise NotFoundError(
+            f"没有这个工厂：{factory_id}", f"no such factory: {factory_id}", factory_id=factory_id
+        )
     start = start or min((d.start_date for d in demand), default=date.today())
     pool, items, n_brands = pooled(demand, f, start)
     horizon_free = FactorySet(start_date=factories.start_date, factories=[f])
     info = _info(f, factories, start)
     if pool is None:
-        return FactoryView(factory=info, start_date=start, brands_sharing=0, items=[],
-                           best_set=BestSet(orders=[], units=0, margin=0, expected_margin=0, capacity_share=0),
-                           other_categories=0)  # fmt: skip
+        return FactoryView(
+            factory=info,
+            start_date=start,
+            brands_sharing=0,
+            items=[],
+            best_set=BestSet(orders=[], units=0, margin=0, expected_margin=0, capacity_share=0),
+            other_categories=0,
+        )
     inst = build_instance(pool, horizon_free, settings)
     book = FactoryBook(inst.free[0].copy())
     pair_of = {p.order: k for k, p in enumerate(inst.pairs)}
-    fits: list[dict[str, object]] = []
+    fits: list[DemandFit] = []
+    pairs: list[int] = []  # the pair of each fitting item (parallel to the fitting ones in fits)
     other = 0
     for i, item in enumerate(items):
         o = item.order
         k = pair_of.get(i)
-        due = start + timedelta(days=int(inst.due[i]))
-        base = {"order_id": o.id, "brand": item.brand, "kind": o.kind, "probability": o.probability,
-                "product_name": o.product_name, "category": o.category, "qty": o.qty, "due_date": due}  # fmt: skip
+        base = DemandFit(
+            rank=0, order_id=o.id, brand=item.brand, kind=o.kind, probability=o.probability,
+            product_name=o.product_name, category=o.category, qty=o.qty,
+            due_date=start + timedelta(days=int(inst.due[i])), fit_qty=0, delivery_date=None, late_units=0,
+            unit_price=0.0, margin=0.0, expected_margin=0.0, capacity_days=0.0, in_best_set=False,
+        )  # fmt: skip
         if k is None:
             reason = next((r.reason for r in inst.refusals[i] if r.factory == 0), "category")
             if reason == "category":
                 other += 1
-                continue
-            fits.append({**base, "fit_qty": 0, "delivery_date": None, "late_units": 0, "unit_price": 0.0,
-                         "margin": 0.0, "expected_margin": 0.0, "capacity_days": 0.0, "not_fit": reason})  # fmt: skip
+            else:
+                fits.append(base.model_copy(update={"not_fit": reason}))
             continue
         pair = inst.pairs[k]
         by_day = fill(pair, book, float(inst.work[i]), min(o.qty, max(t.hi for t in pair.tiers)))
@@ -166,60 +191,74 @@ def factory_view(factory_id: str, factories: FactorySet, demand: list[OrderSet],
         late = [(d, u) for d, u in by_day if d > pair.deadline]
         margin = qty * o.unit_cost * (tier.factor - f.cost_factor)
         late_cost = sum(u * float(inst.penalty[i]) * (d - pair.deadline) for d, u in late)
-        fits.append({**base, "fit_qty": qty,
-                     "delivery_date": start + timedelta(days=by_day[-1][0] + f.ship_days),
-                     "late_units": sum(u for _, u in late), "unit_price": round(tier.unit, 2),
-                     "margin": round(margin, 2),
-                     "expected_margin": round(o.probability * margin - late_cost, 2),
-                     "capacity_days": round(qty * float(inst.work[i]) / f.capacity_per_day, 2),
-                     "_pair": k, "_by_day": by_day, "not_fit": None})  # fmt: skip
-    chosen = _best_set(inst, fits)
-    ranked = sorted((x for x in fits if x["not_fit"] is None), key=lambda x: -float(x["expected_margin"]))  # type: ignore[arg-type]
-    rank = {id(x): n + 1 for n, x in enumerate(ranked)}
+        fits.append(
+            base.model_copy(
+                update={
+                    "fit_qty": qty,
+                    "delivery_date": start + timedelta(days=by_day[-1][0] + f.ship_days),
+                    "late_units": sum(u for _, u in late),
+                    "unit_price": round(tier.unit, 2),
+                    "margin": round(margin, 2),
+                    "expected_margin": round(o.probability * margin - late_cost, 2),
+                    "capacity_days": round(qty * float(inst.work[i]) / f.capacity_per_day, 2),
+                }
+            )
+        )
+        pairs.append(k)
+    fitting = [x for x in fits if x.not_fit is None]
+    chosen = _best_set(inst, fitting, pairs)
+    order = sorted(range(len(fitting)), key=lambda n: -fitting[n].expected_margin)
     out = [
-        DemandFit(rank=rank.get(id(x), 0), in_best_set=id(x) in chosen,
-                  **{k: v for k, v in x.items() if not k.startswith("_")})  # type: ignore[arg-type]
-        for x in ranked + [x for x in fits if x["not_fit"] is not None]
-    ]  # fmt: skip
+        fitting[n].model_copy(update={"rank": r + 1, "in_best_set": n in chosen}) for r, n in enumerate(order)
+    ] + [x for x in fits if x.not_fit is not None]
     best = [x for x in out if x.in_best_set]
     last_due = max((x.due_date for x in best), default=start)
     free_to = float(inst.free[0][: (last_due - start).days + 1].sum()) or 1.0
     return FactoryView(
-        factory=info, start_date=start, brands_sharing=n_brands, items=out,
-        best_set=BestSet(orders=[f"{x.brand}/{x.order_id}" for x in best], units=sum(x.fit_qty for x in best),
-                         margin=round(sum(x.margin for x in best), 2),
-                         expected_margin=round(sum(x.expected_margin for x in best), 2),
-                         capacity_share=round(sum(x.capacity_days for x in best) * f.capacity_per_day / free_to, 4)),
+        factory=info,
+        start_date=start,
+        brands_sharing=n_brands,
+        items=out,
+        best_set=BestSet(
+            orders=[f"{x.brand}/{x.order_id}" for x in best],
+            units=sum(x.fit_qty for x in best),
+            margin=round(sum(x.margin for x in best), 2),
+            expected_margin=round(sum(x.expected_margin for x in best), 2),
+            capacity_share=round(sum(x.capacity_days for x in best) * f.capacity_per_day / free_to, 4),
+        ),
         other_categories=other,
-    )  # fmt: skip
+    )
 
 
 def _info(f: Factory, factories: FactorySet, start: date) -> FactoryInfo:
     from kuaifan.match.instance import free_capacity
 
     free = free_capacity(f, start, factories.start_date, 30)
-    return FactoryInfo(id=f.id, name=f.name, belt=f.belt, capacity_per_day=f.capacity_per_day,
-                       moq_per_style=f.moq_per_style, spare_units_14d=float(free[:14].sum()),
-                       spare_units_30d=float(free.sum()))  # fmt: skip
+    return FactoryInfo(
+        id=f.id,
+        name=f.name,
+        belt=f.belt,
+        capacity_per_day=f.capacity_per_day,
+        moq_per_style=f.moq_per_style,
+        spare_units_14d=float(free[:14].sum()),
+        spare_units_30d=float(free.sum()),
+    )
 
 
-def _best_set(inst: object, fits: list[dict[str, object]]) -> set[int]:
-    """The fitting items to take together for the most expected margin within the capacity: each at
-    its fit quantity or not at all; its units may finish on any of its candidate days."""
-    from kuaifan.match.instance import Instance
-
-    assert isinstance(inst, Instance)
-    cand = [x for x in fits if x["not_fit"] is None and float(x["expected_margin"]) > 0]  # type: ignore[arg-type]
+def _best_set(inst: Instance, fitting: list[DemandFit], pairs: list[int]) -> set[int]:
+    """Indices of the fitting items to take together for the most expected margin within the
+    capacity: each at its fit quantity or not at all, its units finishing on any of its days."""
+    cand = [n for n, x in enumerate(fitting) if x.expected_margin > 0]
     if not cand:
         return set()
     cols, rows = _Cols(), _Rows()
     entries: list[tuple[int, int, int, float]] = []
     ys: list[int] = []
-    for x in cand:
-        pair = inst.pairs[int(x["_pair"])]  # type: ignore[call-overload]
-        qty = float(x["fit_qty"])  # type: ignore[arg-type]
+    for n in cand:
+        pair = inst.pairs[pairs[n]]
+        qty = float(fitting[n].fit_qty)
         w = float(inst.work[pair.order])
-        y = cols.add(-float(x["expected_margin"]), 0.0, 1.0, True)  # type: ignore[arg-type]
+        y = cols.add(-fitting[n].expected_margin, 0.0, 1.0, True)
         xs = [cols.add(0.0, 0.0, qty, False) for _ in pair.days]
         rows.add([*xs, y], [1.0] * len(xs) + [-qty], 0.0, 0.0)
         entries += [(pair.start, int(d), c, w) for d, c in zip(pair.days.tolist(), xs, strict=True)]
@@ -233,5 +272,4 @@ def _best_set(inst: object, fits: list[dict[str, object]]) -> set[int]:
     if h.getInfo().primal_solution_status != 2:
         return set()
     values = np.asarray(h.getSolution().col_value)
-    _ = highspy  # the solver's types are used through new_highs
-    return {id(x) for x, y in zip(cand, ys, strict=True) if values[y] > 0.5}
+    return {n for n, y in zip(cand, ys, strict=True) if values[y] > 0.5}

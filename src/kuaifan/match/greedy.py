@@ -48,8 +48,13 @@ def book_placement(inst: Instance, books: list[FactoryBook], pl: Placement) -> N
         books[pair.factory].add(Job(pl.pair, pair.start, day, units * float(inst.work[pair.order])))
 
 
-def greedy_plan(inst: Instance, orders: list[int] | None = None, free: F64 | None = None,
-                books: list[FactoryBook] | None = None, allowed: set[int] | None = None) -> MatchPlan:  # fmt: skip
+def greedy_plan(
+    inst: Instance,
+    orders: list[int] | None = None,
+    free: F64 | None = None,
+    books: list[FactoryBook] | None = None,
+    allowed: set[int] | None = None,
+) -> MatchPlan:
     """The greedy plan of ``orders`` (default all) on ``books`` (default: the free capacity), using
     only the pairs in ``allowed`` (default all)."""
     base = inst.free if free is None else free

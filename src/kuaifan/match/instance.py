@@ -25,7 +25,9 @@ from kuaifan.match.orders import MatchOrder, MatchSettings, OrderSet
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-Reason = Literal["category", "process", "quick_response", "export", "belt", "excluded", "moq", "date", "capacity"]
+Reason = Literal[
+    "category", "process", "quick_response", "export", "belt", "excluded", "moq", "date", "capacity"
+]
 UNMET_FACTOR = 20.0  # an unmade unit costs this many times its dearest way of being made
 
 
@@ -140,7 +142,9 @@ def build_instance(orders: OrderSet, factories: FactorySet, settings: MatchSetti
     penalty = np.array([settings.late_penalty(o) for o in orders.orders], dtype=np.float64)
     late_days = np.array([o.max_late_days for o in orders.orders], dtype=np.int64)
     horizon = int((due + late_days).max()) + 1 if n else 1
-    free = np.stack([free_capacity(f, orders.start_date, factories.start_date, horizon) for f in factories.factories])
+    free = np.stack(
+        [free_capacity(f, orders.start_date, factories.start_date, horizon) for f in factories.factories]
+    )
     cum = np.concatenate([np.zeros((len(free), 1)), np.cumsum(free, axis=1)], axis=1)
     pairs: list[Pair] = []
     refusals: list[list[Refusal]] = [[] for _ in range(n)]
@@ -181,14 +185,36 @@ def build_instance(orders: OrderSet, factories: FactorySet, settings: MatchSetti
         most[i] = sum(sorted(by_order[i], reverse=True)[: settings.max_factories_per_order])
     shortfall = np.maximum(qty - most, 0)
     return Instance(
-        orders=list(orders.orders), factories=list(factories.factories), settings=settings,
-        start_date=orders.start_date, qty=qty, work=work, due=due, release=release, penalty=penalty,
-        unmet=unmet, free=free, pairs=pairs, refusals=refusals, shortfall=shortfall,
-    )  # fmt: skip
+        orders=list(orders.orders),
+        factories=list(factories.factories),
+        settings=settings,
+        start_date=orders.start_date,
+        qty=qty,
+        work=work,
+        due=due,
+        release=release,
+        penalty=penalty,
+        unmet=unmet,
+        free=free,
+        pairs=pairs,
+        refusals=refusals,
+        shortfall=shortfall,
+    )
 
 
-def _pair(i: int, j: int, o: MatchOrder, f: Factory, cum: list[float], qty: int, work: float,
-          due: int, release: int, penalty: float, settings: MatchSettings) -> Pair | Refusal:  # fmt: skip
+def _pair(
+    i: int,
+    j: int,
+    o: MatchOrder,
+    f: Factory,
+    cum: list[float],
+    qty: int,
+    work: float,
+    due: int,
+    release: int,
+    penalty: float,
+    settings: MatchSettings,
+) -> Pair | Refusal:
     # plain Python on purpose: a pair has a handful of days, and there are ~10⁵ pairs in a large problem
     start = release + f.prep_days
     deadline = due - f.ship_days
@@ -196,7 +222,9 @@ def _pair(i: int, j: int, o: MatchOrder, f: Factory, cum: list[float], qty: int,
     horizon = len(cum) - 1
     if last < start or start >= horizon:
         earliest = start + f.ship_days  # the first day it could deliver anything
-        return Refusal(j, "date", {"earliest_day": earliest, "due_day": due, "max_late_days": o.max_late_days})
+        return Refusal(
+            j, "date", {"earliest_day": earliest, "due_day": due, "max_late_days": o.max_late_days}
+        )
     days: list[int] = []
     rooms: list[float] = []
     before = cum[start]
@@ -206,10 +234,18 @@ def _pair(i: int, j: int, o: MatchOrder, f: Factory, cum: list[float], qty: int,
         if room > (rooms[-1] if rooms else 0.0) + 1e-9:
             days.append(d)
             rooms.append(room)
-    max_units = int(math.floor(rooms[-1] / work + 1e-9)) if rooms else 0
+    max_units = math.floor(rooms[-1] / work + 1e-9) if rooms else 0
     if max_units < max(f.moq_per_style, 1):
-        return Refusal(j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": qty,
-                                       "by_day": days[-1] if days else last})  # fmt: skip
+        return Refusal(
+            j,
+            "capacity",
+            {
+                "max_units": max_units,
+                "moq": f.moq_per_style,
+                "qty": qty,
+                "by_day": days[-1] if days else last,
+            },
+        )
     tiers: list[Tier] = []
     bounds = [t.min_qty for t in f.price_tiers[1:]] + [10**12]
     for t, upper in zip(f.price_tiers, bounds, strict=True):
@@ -218,8 +254,20 @@ def _pair(i: int, j: int, o: MatchOrder, f: Factory, cum: list[float], qty: int,
         if lo <= hi:
             tiers.append(Tier(lo, hi, t.factor, o.unit_cost * t.factor))
     if not tiers:  # every reachable tier is above what capacity allows
-        return Refusal(j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": qty,
-                                       "by_day": days[-1]})  # fmt: skip
+        return Refusal(
+            j, "capacity", {"max_units": max_units, "moq": f.moq_per_style, "qty": qty, "by_day": days[-1]}
+        )
     risk = settings.risk_per_unit(o.unit_cost, f.quality_score, f.on_time_rate)
     late = np.array([penalty * max(d - deadline, 0) for d in days], dtype=np.float64)
-    return Pair(i, j, start, deadline, np.array(days, dtype=np.int64), late, tuple(tiers), risk, f.setup_cost, max_units)
+    return Pair(
+        i,
+        j,
+        start,
+        deadline,
+        np.array(days, dtype=np.int64),
+        late,
+        tuple(tiers),
+        risk,
+        f.setup_cost,
+        max_units,
+    )

@@ -50,7 +50,7 @@ def candidates(inst: Instance, orders: list[int], pair_ids: list[int]) -> list[i
     for i, ps in by_order.items():
         q = int(inst.qty[i])
 
-        def alone(p: int) -> float:
+        def alone(p: int, q: int = q) -> float:
             pair = inst.pairs[p]
             units = min(q, pair.max_units)
             return pair.tier_of(units).unit + pair.risk + pair.setup / units + float(pair.late[0])
@@ -113,13 +113,13 @@ def coarse_bound(inst: Instance, orders: list[int], pair_ids: list[int], budget:
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    values = np.asarray(h.getSolution().col_value)[len(u):]
+    values = np.asarray(h.getSolution().col_value)[len(u) :]
     on_time: dict[int, float] = {}
-    late: dict[int, float] = {}
+    late_units: dict[int, float] = {}
     for (p, kind), v in zip(col_of, values.tolist(), strict=True):
         if v > 1e-9:
-            (late if kind else on_time)[p] = v
-    return Coarse(float(h.getInfo().objective_function_value), on_time, late)
+            (late_units if kind else on_time)[p] = v
+    return Coarse(float(h.getInfo().objective_function_value), on_time, late_units)
 
 
 def _fixed(inst: Instance, orders: list[int], coarse: Coarse) -> tuple[list[Placement], list[int]]:
@@ -142,15 +142,18 @@ def _fixed(inst: Instance, orders: list[int], coarse: Coarse) -> tuple[list[Plac
     return fixed, undecided
 
 
-def solve_large(inst: Instance, orders: list[int], pair_ids: list[int], budget: float, gap: float,
-                solve_part: object) -> LargeResult:  # fmt: skip
+def solve_large(
+    inst: Instance, orders: list[int], pair_ids: list[int], budget: float, gap: float, solve_part: object
+) -> LargeResult:
     """See the module doc; ``solve_part`` is solve._solve_part (the two-stage MIP of one model)."""
     t0 = time.perf_counter()
     books = [FactoryBook(inst.free[j].copy()) for j in range(len(inst.factories))]
     coarse = coarse_bound(inst, orders, pair_ids, BOUND_SHARE * budget)
     if coarse is None:  # no relaxation in time: the greedy plan, no bound
         plan = greedy_plan(inst, orders, books=books)
-        return LargeResult(plan.placements, {i: int(plan.unmet[i]) for i in orders}, 0.0, "time_limit", 0, 0, 0)
+        return LargeResult(
+            plan.placements, {i: int(plan.unmet[i]) for i in orders}, 0.0, "time_limit", 0, 0, 0
+        )
     fixed, undecided = _fixed(inst, orders, coarse)
     for pl in fixed:
         _book(inst, books, pl)
@@ -160,7 +163,9 @@ def solve_large(inst: Instance, orders: list[int], pair_ids: list[int], budget: 
     placements = list(fixed)
     unmet = {inst.pairs[pl.pair].order: 0 for pl in fixed}
     used = set(coarse.on_time) | set(coarse.late)
-    chosen = [p for p in candidates(inst, undecided, [p for p in pair_ids if inst.pairs[p].order in set(undecided)])]
+    chosen = [
+        p for p in candidates(inst, undecided, [p for p in pair_ids if inst.pairs[p].order in set(undecided)])
+    ]
     chosen = sorted(set(chosen) | {p for p in used if inst.pairs[p].order in set(undecided)})
     allowed = set(chosen)
     undecided.sort(key=lambda i: (int(inst.due[i]), i))

@@ -20,7 +20,7 @@ from kuaifan.match.book import FactoryBook, Job
 from kuaifan.match.engine import match
 from kuaifan.match.factories import FactorySet
 from kuaifan.match.instance import free_capacity
-from kuaifan.match.orders import MatchOrder, MatchSettings, OrderSet
+from kuaifan.match.orders import MatchOrder, MatchSettings, OrderSet, SkuLine
 from kuaifan.match.result import MatchResult
 from kuaifan.match.vocab import category_key, process_key
 from kuaifan.plan.model import OrderLine, PlanResult
@@ -28,24 +28,44 @@ from kuaifan.plan.purchase_orders import PoLine, PurchaseOrder, write_pos
 
 # product-name words -> category (first match wins) and processes (every match adds)
 _CATEGORY_WORDS = (
-    (("鞋",), "shoes"),
+    (("鞋", "靴"), "shoes"),
     (("童", "儿童", "宝宝", "婴"), "kidswear"),
     (("口红", "面霜", "精华", "粉底", "眼影", "唇", "乳液", "面膜"), "cosmetics"),
     (("玩具", "积木", "公仔", "遥控", "毛绒"), "toys"),
     (("发夹", "耳环", "项链", "手链", "饰"), "accessories"),
     (("收纳", "杯", "餐具", "毛巾"), "home"),
     (("运动套装", "运动服"), "sportswear"),
-    (("男",), "menswear"),
-    (("裙", "衣", "裤", "衫", "T恤", "外套", "羽绒服", "大衣", "西装", "风衣", "套装", "打底"), "womenswear"),
+    (("男", "商务", "工装"), "menswear"),
+    (
+        ("裙", "衣", "裤", "衫", "T恤", "外套", "羽绒服", "大衣", "西装", "风衣", "套装", "打底", "夹克"),
+        "womenswear",
+    ),
 )
 _PROCESS_WORDS = (
     (("针织", "开衫", "T恤", "卫衣", "打底", "polo"), "knit"),
     (("毛衣", "毛衫", "羊毛针织"), "sweater"),
     (("牛仔",), "denim"),
-    (("羽绒",), "down"),
+    (("羽绒", "棉服"), "down"),
     (("碎花", "印花"), "print"),
     (("刺绣", "绣花"), "embroidery"),
-    (("衬衫", "连衣裙", "裤", "西装", "外套", "风衣", "夹克", "大衣", "雪纺", "半身裙"), "woven"),
+    (
+        (
+            "衬衫",
+            "连衣裙",
+            "裤",
+            "西装",
+            "外套",
+            "风衣",
+            "夹克",
+            "大衣",
+            "雪纺",
+            "半身裙",
+            "羽绒服",
+            "棉服",
+            "冲锋衣",
+        ),
+        "woven",
+    ),
 )
 
 
@@ -59,12 +79,20 @@ def guess_category(name: str | None) -> tuple[str | None, list[str]]:
         processes = []
     if "sweater" in processes and "knit" in processes:
         processes.remove("knit")
+    if "denim" in processes and "woven" in processes:  # denim is its own line
+        processes.remove("woven")
     return category, processes
 
 
-def orders_from_plan(plan: PlanResult, *, tenant: str | None = None, category: str | None = None,
-                     processes: list[str] | None = None, max_late_days: int = 7,
-                     start_date: date | None = None) -> OrderSet:  # fmt: skip
+def orders_from_plan(
+    plan: PlanResult,
+    *,
+    tenant: str | None = None,
+    category: str | None = None,
+    processes: list[str] | None = None,
+    max_late_days: int = 7,
+    start_date: date | None = None,
+) -> OrderSet:
     """The plan's orders to place now, one match order per style, due on the plan's delivery date.
 
     The category and processes come from ``category`` / ``processes`` if given, else from the product
@@ -93,17 +121,36 @@ def orders_from_plan(plan: PlanResult, *, tenant: str | None = None, category: s
         due = min(ln.delivery_date or start + timedelta(days=ln.delivery_day) for ln in lines)
         merged: dict[str, OrderLine] = {}
         for ln in lines:  # one line per variant (the planner may order it at two factories)
-            merged[ln.variant] = ln.model_copy(update={"qty": merged[ln.variant].qty + ln.qty}) if ln.variant in merged else ln
-        orders.append(MatchOrder(
-            id=f"{style}-{start:%Y%m%d}", style=style, product_name=name, category=cat, processes=procs,
-            lines=[{"sku": v.variant, "color": v.color, "size": v.size, "qty": v.qty} for v in merged.values()],
-            unit_cost=round(amount / qty, 4), due_date=max(due, start), max_late_days=max_late_days, tenant=tenant,
-        ))  # type: ignore[arg-type]  # fmt: skip
+            merged[ln.variant] = (
+                ln.model_copy(update={"qty": merged[ln.variant].qty + ln.qty}) if ln.variant in merged else ln
+            )
+        orders.append(
+            MatchOrder(
+                id=f"{style}-{start:%Y%m%d}",
+                style=style,
+                product_name=name,
+                category=cat,
+                processes=procs,
+                lines=[
+                    SkuLine(sku=v.variant, color=v.color, size=v.size, qty=v.qty) for v in merged.values()
+                ],
+                unit_cost=round(amount / qty, 4),
+                due_date=max(due, start),
+                max_late_days=max_late_days,
+                tenant=tenant,
+            )
+        )
     return OrderSet(start_date=start, tenant=tenant, orders=orders, meta={"from": "kuaifan plan"})
 
 
-def reorders_from_plan(plan: PlanResult, *, tenant: str | None = None, category: str | None = None,
-                       processes: list[str] | None = None, unit_cost: dict[str, float] | None = None) -> list[MatchOrder]:  # fmt: skip
+def reorders_from_plan(
+    plan: PlanResult,
+    *,
+    tenant: str | None = None,
+    category: str | None = None,
+    processes: list[str] | None = None,
+    unit_cost: dict[str, float] | None = None,
+) -> list[MatchOrder]:
     """The plan's re-order rules as forecast demand: one per rule with orders, with its probability,
     placed on the rule's day, due on its delivery day (days of the plan)."""
     start = plan.start_date or date.today()
@@ -119,12 +166,24 @@ def reorders_from_plan(plan: PlanResult, *, tenant: str | None = None, category:
         cost = (unit_cost or {}).get(rule.style, price.get(rule.style))
         if cat is None or cost is None:
             continue  # nothing to tell a factory: no category or no price known
-        out.append(MatchOrder(
-            id=f"{rule.style}-R{rule.day}-{k}", style=rule.style, product_name=names.get(rule.style), category=cat,
-            processes=[process_key(p) or p for p in processes] if processes is not None else guessed_processes,
-            qty=qty, unit_cost=cost, due_date=start + timedelta(days=max(o.delivery_day for o in rule.orders)),
-            release_day=rule.day, kind="forecast_reorder", probability=max(rule.probability, 1e-6), tenant=tenant,
-        ))  # fmt: skip
+        out.append(
+            MatchOrder(
+                id=f"{rule.style}-R{rule.day}-{k}",
+                style=rule.style,
+                product_name=names.get(rule.style),
+                category=cat,
+                processes=[process_key(p) or p for p in processes]
+                if processes is not None
+                else guessed_processes,
+                qty=qty,
+                unit_cost=cost,
+                due_date=start + timedelta(days=max(o.delivery_day for o in rule.orders)),
+                release_day=rule.day,
+                kind="forecast_reorder",
+                probability=max(rule.probability, 1e-6),
+                tenant=tenant,
+            )
+        )
     return out
 
 
@@ -133,18 +192,38 @@ def purchase_orders(result: MatchResult) -> list[PurchaseOrder]:
     by_factory: dict[str, list[PoLine]] = defaultdict(list)
     header: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for a in result.assignments:
-        header[a.factory_id] = (a.factory_name, [("工厂编号 Factory id", a.factory_id), ("产业带 Belt", f"{a.belt} {a.city}")])
+        header[a.factory_id] = (
+            a.factory_name,
+            [("工厂编号 Factory id", a.factory_id), ("产业带 Belt", f"{a.belt} {a.city}")],
+        )
         price = a.unit_price
         lines = a.lines or []
         if not lines:
-            by_factory[a.factory_id].append(PoLine(a.style, a.style, a.qty, price, a.qty * price, a.delivery_date, a.product_name))
+            by_factory[a.factory_id].append(
+                PoLine(a.style, a.style, a.qty, price, a.qty * price, a.delivery_date, a.product_name)
+            )
         for ln in lines:
             by_factory[a.factory_id].append(
-                PoLine(a.style, ln.sku, ln.qty, price, ln.qty * price, a.delivery_date, a.product_name, ln.color, ln.size)
+                PoLine(
+                    a.style,
+                    ln.sku,
+                    ln.qty,
+                    price,
+                    ln.qty * price,
+                    a.delivery_date,
+                    a.product_name,
+                    ln.color,
+                    ln.size,
+                )
             )
     return [
-        PurchaseOrder(factory_id=fid, factory=header[fid][0], order_date=result.start_date,
-                      lines=sorted(lines, key=lambda ln: (ln.style, ln.variant)), header=header[fid][1])  # fmt: skip
+        PurchaseOrder(
+            factory_id=fid,
+            factory=header[fid][0],
+            order_date=result.start_date,
+            lines=sorted(lines, key=lambda ln: (ln.style, ln.variant)),
+            header=header[fid][1],
+        )
         for fid, lines in sorted(by_factory.items())
     ]
 
@@ -188,8 +267,12 @@ def book_result(factories: FactorySet, result: MatchResult) -> FactorySet:
     return factories.model_copy(update={"factories": updated})
 
 
-def rematch(previous: list[MatchResult], factories: FactorySet, orders: OrderSet,
-            settings: MatchSettings | None = None) -> tuple[MatchResult, FactorySet]:  # fmt: skip
+def rematch(
+    previous: list[MatchResult],
+    factories: FactorySet,
+    orders: OrderSet,
+    settings: MatchSettings | None = None,
+) -> tuple[MatchResult, FactorySet]:
     """A re-order round: match ``orders`` against the factories' load plus what ``previous`` rounds
     booked; also returns that booked factory set (for the next round)."""
     booked = factories

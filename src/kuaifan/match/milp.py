@@ -93,8 +93,13 @@ class Model:
         return int(self.lp.num_row_)
 
 
-def build_model(inst: Instance, orders: list[int], pair_ids: list[int], free: F64 | None = None,
-                booked: dict[int, list[Job]] | None = None) -> Model:  # fmt: skip
+def build_model(
+    inst: Instance,
+    orders: list[int],
+    pair_ids: list[int],
+    free: F64 | None = None,
+    booked: dict[int, list[Job]] | None = None,
+) -> Model:
     """The MIP over ``orders`` and their pairs ``pair_ids``; ``free`` (J, H) overrides the free
     capacity; ``booked`` jobs per factory (fixed placements of other orders) take their share of it."""
     free = inst.free if free is None else free
@@ -131,15 +136,29 @@ def build_model(inst: Instance, orders: list[int], pair_ids: list[int], free: F6
         order_rows[i] = rows.add([*ns, u[i]], [1.0] * (len(ns) + 1), q, q)
         zs = [c for k in by_order[i] for c in pcs[k].z]
         if len(by_order[i]) > inst.settings.max_factories_per_order:
-            split_rows[i] = rows.add(zs, [1.0] * len(zs), -np.inf, float(inst.settings.max_factories_per_order))
+            split_rows[i] = rows.add(
+                zs, [1.0] * len(zs), -np.inf, float(inst.settings.max_factories_per_order)
+            )
     capacity_rows = {
-        j: _capacity_rows(rows, cums[j], entries, (booked or {}).get(j, [])) for j, entries in at_factory.items()
+        j: _capacity_rows(rows, cums[j], entries, (booked or {}).get(j, []))
+        for j, entries in at_factory.items()
     }
-    return Model(_lp(cols, rows), orders, pcs, u, order_rows, split_rows, capacity_rows,
-                 sum(len(pc.z) for pc in pcs), sum(len(pc.n) for pc in pcs))  # fmt: skip
+    return Model(
+        _lp(cols, rows),
+        orders,
+        pcs,
+        u,
+        order_rows,
+        split_rows,
+        capacity_rows,
+        sum(len(pc.z) for pc in pcs),
+        sum(len(pc.n) for pc in pcs),
+    )
 
 
-def _capacity_rows(rows: _Rows, cum: F64, entries: list[tuple[int, int, int, float]], booked: list[Job]) -> list[tuple[int, int, int]]:  # fmt: skip
+def _capacity_rows(
+    rows: _Rows, cum: F64, entries: list[tuple[int, int, int, float]], booked: list[Job]
+) -> list[tuple[int, int, int]]:
     """One row per interval [a, b] (a: a start, b: a completion day of a column or a booked job) that
     holds a column; its capacity is the free capacity of a..b less the booked jobs inside it."""
     starts = np.array([e[0] for e in entries])
@@ -160,7 +179,9 @@ def _capacity_rows(rows: _Rows, cum: F64, entries: list[tuple[int, int, int, flo
                 continue
             capacity = float(cum[min(b, horizon - 1) + 1] - cum[min(a, horizon)])
             capacity -= float(b_units[(b_start >= a) & (b_end <= b)].sum())
-            out.append((a, b, rows.add([col[k] for k in inside], w[inside].tolist(), -np.inf, max(capacity, 0.0))))
+            out.append(
+                (a, b, rows.add([col[k] for k in inside], w[inside].tolist(), -np.inf, max(capacity, 0.0)))
+            )
     return out
 
 
@@ -183,7 +204,9 @@ def _lp(cols: _Cols, rows: _Rows) -> highspy.HighsLp:
     lp.a_matrix_.start_ = start
     lp.a_matrix_.index_ = c[order].astype(np.int32)
     lp.a_matrix_.value_ = v[order]
-    lp.integrality_ = [highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous for k in cols.integer]
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous for k in cols.integer
+    ]
     lp.sense_ = highspy.ObjSense.kMinimize
     return lp
 
@@ -214,7 +237,7 @@ def plan_of(model: Model, inst: Instance, values: F64) -> tuple[list[Placement],
     placements: list[Placement] = []
     unmet: dict[int, int] = {}
     for pc in model.pairs:
-        qty = int(round(sum(values[c] for c in pc.n)))
+        qty = round(sum(values[c] for c in pc.n))
         if qty <= 0:
             continue
         pair = inst.pairs[pc.pair]

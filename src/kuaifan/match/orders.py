@@ -49,10 +49,14 @@ class MatchOrder(BaseModel):
     release_day: int = Field(default=0, ge=0, le=730, description="first day the order can be placed")
     max_late_days: int = Field(default=7, ge=0, le=60, description="later than this it is worth nothing")
     late_penalty_per_day: float | None = Field(
-        default=None, ge=0, allow_inf_nan=False,
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
         description="元 per unit per day late; default settings.late_share_per_day × unit_cost",
-    )  # fmt: skip
-    work_factor: float = Field(default=1.0, gt=0, le=100, allow_inf_nan=False, description="capacity per unit")
+    )
+    work_factor: float = Field(
+        default=1.0, gt=0, le=100, allow_inf_nan=False, description="capacity per unit"
+    )
     quick_response: bool = Field(default=True, description="a 小单快反 order: only factories that take them")
     needs_export_experience: bool = False
     belts: list[str] | None = Field(default=None, description="only factories of these belts")
@@ -77,9 +81,10 @@ class MatchOrder(BaseModel):
             total = sum(line.qty for line in self.lines)
             if self.qty and self.qty != total:
                 raise PydanticCustomError(
-                    "qty_lines", "qty {qty} differs from the sum of the lines {total}",
+                    "qty_lines",
+                    "qty {qty} differs from the sum of the lines {total}",
                     {"qty": self.qty, "total": total},
-                )  # fmt: skip
+                )
             object.__setattr__(self, "qty", total)
         if self.qty < 1:
             raise PydanticCustomError("qty_missing", "give qty or lines")
@@ -122,14 +127,17 @@ class OrderSet(BaseModel):
         for i, o in enumerate(self.orders):
             if o.id in seen:
                 raise PydanticCustomError(
-                    "duplicate_id", "orders[{index}]: duplicate order id {value!r}", {"index": i, "value": o.id}
+                    "duplicate_id",
+                    "orders[{index}]: duplicate order id {value!r}",
+                    {"index": i, "value": o.id},
                 )
             seen.add(o.id)
             if o.due_date is not None and o.due_date < self.start_date:
                 raise PydanticCustomError(
-                    "due_past", "orders[{index}]: due_date {due} is before start_date {start}",
+                    "due_past",
+                    "orders[{index}]: due_date {due} is before start_date {start}",
                     {"index": i, "due": o.due_date.isoformat(), "start": self.start_date.isoformat()},
-                )  # fmt: skip
+                )
         return self
 
     def due_day(self, order: MatchOrder) -> int:
@@ -148,19 +156,25 @@ class MatchSettings(BaseModel):
         default=0.05, ge=0, le=10, description="default lateness cost per unit and day, share of unit_cost"
     )
     quality_weight: float = Field(
-        default=0.5, ge=0, le=10,
+        default=0.5,
+        ge=0,
+        le=10,
         description="risk cost per unit = unit_cost × (quality_weight × (1 − quality_score) + "
         "on_time_weight × (1 − on_time_rate))",
-    )  # fmt: skip
+    )
     on_time_weight: float = Field(default=0.3, ge=0, le=10)
-    max_factories_per_order: int = Field(default=3, ge=1, le=20, description="most factories one order is split over")
+    max_factories_per_order: int = Field(
+        default=3, ge=1, le=20, description="most factories one order is split over"
+    )
     time_limit_s: float = Field(default=15.0, gt=0, le=3600)
     mip_rel_gap: float = Field(default=0.005, ge=0, le=1)
     max_candidates: int = Field(
-        default=0, ge=0, le=10_000,
+        default=0,
+        ge=0,
+        le=10_000,
         description="factories considered per order, cheapest first (0: all capable); the gap stays "
         "against the bound of all of them",
-    )  # fmt: skip
+    )
 
     def late_penalty(self, order: MatchOrder) -> float:
         if order.late_penalty_per_day is not None:

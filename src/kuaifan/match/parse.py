@@ -119,7 +119,9 @@ def read_text(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{path}：无法识别的编码（应为 UTF-8 或 GBK）", f"{path}: unknown encoding (UTF-8 or GBK)")
+    raise InputError(
+        f"{path}：无法识别的编码（应为 UTF-8 或 GBK）", f"{path}: unknown encoding (UTF-8 or GBK)"
+    )
 
 
 def load_factories(path: Path) -> FactorySet:
@@ -131,9 +133,10 @@ def load_factories(path: Path) -> FactorySet:
     return validate(FactorySet, read_json(path), str(path))
 
 
-def load_orders(path: Path, tenant: str | None = None) -> OrderSet:
+def load_orders(path: Path, tenant: str | None = None, category: str | None = None) -> OrderSet:
     """An orders file: JSON (the schema's shape), a CSV / Excel sheet with one colour × size a row, or
-    the JSON of ``kuaifan plan --json`` (its orders to place now)."""
+    the JSON of ``kuaifan plan --json`` (its orders to place now; ``category`` for styles whose
+    product name does not tell it)."""
     if path.suffix.lower() in (".csv", ".tsv", ".xlsx", ".xlsm"):
         from kuaifan.match.tables import orders_from_table
 
@@ -144,7 +147,7 @@ def load_orders(path: Path, tenant: str | None = None) -> OrderSet:
             from kuaifan.match.loop import orders_from_plan
             from kuaifan.plan.model import PlanResult
 
-            found = orders_from_plan(validate(PlanResult, data, str(path)), tenant=tenant)
+            found = orders_from_plan(validate(PlanResult, data, str(path)), tenant=tenant, category=category)
         else:
             found = validate(OrderSet, data, str(path))
     if tenant is not None and found.tenant is None:

@@ -44,8 +44,13 @@ class CostParts:
         return self.purchase + self.setup + self.risk + self.late + self.unmet
 
     def __add__(self, other: CostParts) -> CostParts:
-        return CostParts(self.purchase + other.purchase, self.setup + other.setup, self.risk + other.risk,
-                         self.late + other.late, self.unmet + other.unmet)  # fmt: skip
+        return CostParts(
+            self.purchase + other.purchase,
+            self.setup + other.setup,
+            self.risk + other.risk,
+            self.late + other.late,
+            self.unmet + other.unmet,
+        )
 
 
 def placement_cost(inst: Instance, pl: Placement) -> CostParts:

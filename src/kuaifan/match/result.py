@@ -87,7 +87,9 @@ class Explanation(_Out):
     en: str
     chosen_cost: float
     runner_up: CostOption | None
-    cost_difference: float | None = Field(description="runner-up's cost − the plan's cost for this order (元)")
+    cost_difference: float | None = Field(
+        description="runner-up's cost − the plan's cost for this order (元)"
+    )
     to_win: ToWin | None
 
 
@@ -134,7 +136,9 @@ class Totals(_Out):
 class SolverOut(_Out):
     status: Literal["optimal", "time_limit", "greedy"]
     optimal: bool
-    gap: float = Field(description="(cost − lower bound) / cost; the cost includes unmet units at their penalty")
+    gap: float = Field(
+        description="(cost − lower bound) / cost; the cost includes unmet units at their penalty"
+    )
     objective: float
     bound: float
     greedy_cost: float = Field(description="the greedy cheapest-feasible plan's cost, same terms")

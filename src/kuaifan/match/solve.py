@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from kuaifan.match.greedy import greedy_plan
 from kuaifan.match.instance import Instance
+from kuaifan.match.large import coarse_bound, solve_large
 from kuaifan.match.milp import Model, build_model, plan_of, rounded_down, values_of
 from kuaifan.match.plan import MatchPlan, Placement, plan_cost
-from kuaifan.match.greedy import greedy_plan
-from kuaifan.match.large import coarse_bound, solve_large
 from kuaifan.plan.solver import new_highs
 
 MIN_PART_S = 0.2  # the least time a part is given
@@ -69,7 +69,9 @@ def components(inst: Instance) -> list[tuple[list[int], list[int]]]:
     return sorted(groups.values(), key=lambda g: -len(g[1]))
 
 
-def solve(inst: Instance, time_limit_s: float | None = None, mip_rel_gap: float | None = None) -> tuple[MatchPlan, SolveReport]:  # fmt: skip
+def solve(
+    inst: Instance, time_limit_s: float | None = None, mip_rel_gap: float | None = None
+) -> tuple[MatchPlan, SolveReport]:
     t0 = time.perf_counter()
     limit = float(inst.settings.time_limit_s if time_limit_s is None else time_limit_s)
     gap = float(inst.settings.mip_rel_gap if mip_rel_gap is None else mip_rel_gap)
@@ -130,10 +132,23 @@ def solve(inst: Instance, time_limit_s: float | None = None, mip_rel_gap: float 
     bound = min(bound, cost)
     rel = (cost - bound) / max(abs(cost), 1e-9) if cost > 0 else 0.0
     optimal = rel <= gap + 1e-9
-    status = "optimal" if optimal else ("time_limit" if "time_limit" in statuses else statuses[-1] if statuses else "optimal")
+    status = (
+        "optimal"
+        if optimal
+        else ("time_limit" if "time_limit" in statuses else statuses[-1] if statuses else "optimal")
+    )
     greedy_cost = plan_cost(inst, greedy, matchable).total - floor
-    return plan, SolveReport(status, optimal, max(0.0, rel), cost, bound, greedy_cost, time.perf_counter() - t0,
-                             len(parts), *(int(x) for x in stats))  # fmt: skip
+    return plan, SolveReport(
+        status,
+        optimal,
+        max(0.0, rel),
+        cost,
+        bound,
+        greedy_cost,
+        time.perf_counter() - t0,
+        len(parts),
+        *(int(x) for x in stats),
+    )
 
 
 def _with(unmet: np.ndarray, part: dict[int, int]) -> np.ndarray:
@@ -143,7 +158,9 @@ def _with(unmet: np.ndarray, part: dict[int, int]) -> np.ndarray:
     return out
 
 
-def _solve_part(inst: Instance, model: Model, start: np.ndarray, budget: float, gap: float) -> tuple[np.ndarray | None, float, str]:
+def _solve_part(
+    inst: Instance, model: Model, start: np.ndarray, budget: float, gap: float
+) -> tuple[np.ndarray | None, float, str]:
     """(column values or None, lower bound, status) of one part within ``budget`` seconds.
 
     1. Tiers binary, units continuous, from ``start``: the search, and the bound (a relaxation of

@@ -50,45 +50,251 @@ class Belt:
     on_time: tuple[float, float]
 
 
-def _t(w: float, cats: tuple[str, ...], core: tuple[str, ...], opt: tuple[tuple[str, float], ...], word: str) -> FactoryType:  # fmt: skip
+def _t(
+    w: float, cats: tuple[str, ...], core: tuple[str, ...], opt: tuple[tuple[str, float], ...], word: str
+) -> FactoryType:
     return FactoryType(w, cats, core, opt, word)
 
 
 BELTS: tuple[Belt, ...] = (
-    Belt("HZ", "杭州女装", "杭州", "浙江", 0.17,
-         (_t(0.6, ("womenswear",), ("woven", "sewing"), (("print", 0.5), ("embroidery", 0.3), ("knit", 0.3), ("down", 0.2)), "服饰"),
-          _t(0.4, ("womenswear",), ("knit", "sewing"), (("print", 0.4), ("sweater", 0.2)), "针织")),
-         (100, 300), (200, 1200), (2, 5), 1, (1.00, 1.12), (0.08, 0.18), (300, 800), 0.9, 0.2, (0.82, 0.95), (0.85, 0.97)),
-    Belt("GZ", "广州十三行", "广州", "广东", 0.17,
-         (_t(0.7, ("womenswear",), ("woven", "sewing"), (("print", 0.6), ("knit", 0.4), ("denim", 0.3), ("wash", 0.2)), "制衣"),
-          _t(0.3, ("womenswear", "kidswear"), ("knit", "sewing"), (("print", 0.5),), "服饰")),
-         (50, 200), (150, 900), (1, 4), 2, (0.95, 1.08), (0.10, 0.22), (200, 600), 0.95, 0.35, (0.75, 0.92), (0.80, 0.95)),
-    Belt("CS", "常熟男装", "苏州常熟", "江苏", 0.12,
-         (_t(0.6, ("menswear",), ("woven", "sewing"), (("down", 0.4), ("print", 0.3), ("knit", 0.3)), "服装"),
-          _t(0.4, ("menswear", "womenswear", "sportswear"), ("knit", "woven", "sewing"), (("down", 0.5), ("print", 0.4)), "制衣")),
-         (300, 1000), (600, 3000), (4, 8), 1, (0.92, 1.04), (0.05, 0.12), (500, 1200), 0.4, 0.5, (0.85, 0.96), (0.88, 0.98)),
-    Belt("PY", "濮院毛衫", "嘉兴桐乡", "浙江", 0.08,
-         (_t(1.0, ("womenswear", "menswear"), ("sweater", "knit"), (("embroidery", 0.2),), "毛织"),),
-         (150, 500), (300, 1500), (3, 6), 1, (0.95, 1.08), (0.06, 0.15), (300, 700), 0.7, 0.3, (0.82, 0.94), (0.85, 0.96)),
-    Belt("ZL", "织里童装", "湖州织里", "浙江", 0.10,
-         (_t(1.0, ("kidswear",), ("knit", "woven", "sewing"), (("print", 0.6), ("embroidery", 0.4)), "童装"),),
-         (100, 300), (300, 1500), (2, 5), 1, (0.95, 1.08), (0.08, 0.18), (200, 600), 0.85, 0.3, (0.80, 0.94), (0.84, 0.96)),
-    Belt("JJ", "晋江鞋服", "泉州晋江", "福建", 0.12,
-         (_t(0.65, ("shoes",), ("shoes",), (("leather", 0.3), ("print", 0.2)), "鞋业"),
-          _t(0.35, ("sportswear", "menswear"), ("knit", "sewing"), (("print", 0.6), ("woven", 0.4)), "体育用品")),
-         (500, 2000), (1000, 6000), (7, 12), 2, (0.90, 1.02), (0.04, 0.10), (1000, 3000), 0.3, 0.8, (0.86, 0.97), (0.88, 0.98)),
-    Belt("YW", "义乌小商品", "金华义乌", "浙江", 0.08,
-         (_t(0.5, ("small_goods", "home"), ("injection_molding", "assembly"), (("packaging", 0.7), ("print", 0.3)), "日用品"),
-          _t(0.5, ("accessories", "small_goods"), ("metal", "assembly"), (("sewing", 0.3), ("packaging", 0.6)), "饰品")),
-         (500, 3000), (2000, 10000), (3, 8), 1, (0.90, 1.05), (0.05, 0.12), (300, 1500), 0.5, 0.85, (0.78, 0.92), (0.82, 0.95)),
-    Belt("ST", "汕头玩具", "汕头澄海", "广东", 0.10,
-         (_t(0.7, ("toys",), ("injection_molding", "assembly", "packaging"), (("electronics", 0.4),), "玩具"),
-          _t(0.3, ("toys",), ("plush", "sewing", "packaging"), (), "毛绒玩具")),
-         (500, 3000), (1000, 8000), (7, 15), 3, (0.90, 1.04), (0.05, 0.12), (1500, 5000), 0.3, 0.9, (0.82, 0.95), (0.85, 0.97)),
-    Belt("BY", "广州美妆", "广州白云", "广东", 0.06,
-         (_t(1.0, ("cosmetics",), ("cosmetics_filling", "packaging"), (), "化妆品"),),
-         (1000, 5000), (3000, 20000), (10, 20), 2, (0.92, 1.05), (0.05, 0.12), (800, 2500), 0.3, 0.4, (0.85, 0.97), (0.86, 0.97)),
-)  # fmt: skip
+    Belt(
+        "HZ",
+        "杭州女装",
+        "杭州",
+        "浙江",
+        0.17,
+        (
+            _t(
+                0.6,
+                ("womenswear",),
+                ("woven", "sewing"),
+                (("print", 0.5), ("embroidery", 0.3), ("knit", 0.3), ("down", 0.2)),
+                "服饰",
+            ),
+            _t(0.4, ("womenswear",), ("knit", "sewing"), (("print", 0.4), ("sweater", 0.2)), "针织"),
+        ),
+        (100, 300),
+        (200, 1200),
+        (2, 5),
+        1,
+        (1.00, 1.12),
+        (0.08, 0.18),
+        (300, 800),
+        0.9,
+        0.2,
+        (0.82, 0.95),
+        (0.85, 0.97),
+    ),
+    Belt(
+        "GZ",
+        "广州十三行",
+        "广州",
+        "广东",
+        0.17,
+        (
+            _t(
+                0.7,
+                ("womenswear",),
+                ("woven", "sewing"),
+                (("print", 0.6), ("knit", 0.4), ("denim", 0.3), ("wash", 0.2)),
+                "制衣",
+            ),
+            _t(0.3, ("womenswear", "kidswear"), ("knit", "sewing"), (("print", 0.5),), "服饰"),
+        ),
+        (50, 200),
+        (150, 900),
+        (1, 4),
+        2,
+        (0.95, 1.08),
+        (0.10, 0.22),
+        (200, 600),
+        0.95,
+        0.35,
+        (0.75, 0.92),
+        (0.80, 0.95),
+    ),
+    Belt(
+        "CS",
+        "常熟男装",
+        "苏州常熟",
+        "江苏",
+        0.12,
+        (
+            _t(
+                0.6,
+                ("menswear",),
+                ("woven", "sewing"),
+                (("down", 0.4), ("print", 0.3), ("knit", 0.3)),
+                "服装",
+            ),
+            _t(
+                0.4,
+                ("menswear", "womenswear", "sportswear"),
+                ("knit", "woven", "sewing"),
+                (("down", 0.5), ("print", 0.4)),
+                "制衣",
+            ),
+        ),
+        (300, 1000),
+        (600, 3000),
+        (4, 8),
+        1,
+        (0.92, 1.04),
+        (0.05, 0.12),
+        (500, 1200),
+        0.4,
+        0.5,
+        (0.85, 0.96),
+        (0.88, 0.98),
+    ),
+    Belt(
+        "PY",
+        "濮院毛衫",
+        "嘉兴桐乡",
+        "浙江",
+        0.08,
+        (_t(1.0, ("womenswear", "menswear"), ("sweater", "knit"), (("embroidery", 0.2),), "毛织"),),
+        (150, 500),
+        (300, 1500),
+        (3, 6),
+        1,
+        (0.95, 1.08),
+        (0.06, 0.15),
+        (300, 700),
+        0.7,
+        0.3,
+        (0.82, 0.94),
+        (0.85, 0.96),
+    ),
+    Belt(
+        "ZL",
+        "织里童装",
+        "湖州织里",
+        "浙江",
+        0.10,
+        (_t(1.0, ("kidswear",), ("knit", "woven", "sewing"), (("print", 0.6), ("embroidery", 0.4)), "童装"),),
+        (100, 300),
+        (300, 1500),
+        (2, 5),
+        1,
+        (0.95, 1.08),
+        (0.08, 0.18),
+        (200, 600),
+        0.85,
+        0.3,
+        (0.80, 0.94),
+        (0.84, 0.96),
+    ),
+    Belt(
+        "JJ",
+        "晋江鞋服",
+        "泉州晋江",
+        "福建",
+        0.12,
+        (
+            _t(0.65, ("shoes",), ("shoes",), (("leather", 0.3), ("print", 0.2)), "鞋业"),
+            _t(
+                0.35,
+                ("sportswear", "menswear"),
+                ("knit", "sewing"),
+                (("print", 0.6), ("woven", 0.4)),
+                "体育用品",
+            ),
+        ),
+        (500, 2000),
+        (1000, 6000),
+        (7, 12),
+        2,
+        (0.90, 1.02),
+        (0.04, 0.10),
+        (1000, 3000),
+        0.3,
+        0.8,
+        (0.86, 0.97),
+        (0.88, 0.98),
+    ),
+    Belt(
+        "YW",
+        "义乌小商品",
+        "金华义乌",
+        "浙江",
+        0.08,
+        (
+            _t(
+                0.5,
+                ("small_goods", "home"),
+                ("injection_molding", "assembly"),
+                (("packaging", 0.7), ("print", 0.3)),
+                "日用品",
+            ),
+            _t(
+                0.5,
+                ("accessories", "small_goods"),
+                ("metal", "assembly"),
+                (("sewing", 0.3), ("packaging", 0.6)),
+                "饰品",
+            ),
+        ),
+        (500, 3000),
+        (2000, 10000),
+        (3, 8),
+        1,
+        (0.90, 1.05),
+        (0.05, 0.12),
+        (300, 1500),
+        0.5,
+        0.85,
+        (0.78, 0.92),
+        (0.82, 0.95),
+    ),
+    Belt(
+        "ST",
+        "汕头玩具",
+        "汕头澄海",
+        "广东",
+        0.10,
+        (
+            _t(
+                0.7,
+                ("toys",),
+                ("injection_molding", "assembly", "packaging"),
+                (("electronics", 0.4),),
+                "玩具",
+            ),
+            _t(0.3, ("toys",), ("plush", "sewing", "packaging"), (), "毛绒玩具"),
+        ),
+        (500, 3000),
+        (1000, 8000),
+        (7, 15),
+        3,
+        (0.90, 1.04),
+        (0.05, 0.12),
+        (1500, 5000),
+        0.3,
+        0.9,
+        (0.82, 0.95),
+        (0.85, 0.97),
+    ),
+    Belt(
+        "BY",
+        "广州美妆",
+        "广州白云",
+        "广东",
+        0.06,
+        (_t(1.0, ("cosmetics",), ("cosmetics_filling", "packaging"), (), "化妆品"),),
+        (1000, 5000),
+        (3000, 20000),
+        (10, 20),
+        2,
+        (0.92, 1.05),
+        (0.05, 0.12),
+        (800, 2500),
+        0.3,
+        0.4,
+        (0.85, 0.97),
+        (0.86, 0.97),
+    ),
+)
 
 _WORDS = "锦华盛鑫嘉瑞丰美雅恒隆佳宏源泰达诚信新利凯欣昌旭晟润航森悦彩织绣衡"
 
@@ -130,11 +336,27 @@ PRODUCTS: tuple[Product, ...] = (
     Product("轻便跑步鞋", "shoes", ("shoes",), (70, 150), 1500, ("黑色", "白色", "灰色"), _SH),
     Product("百搭小白鞋", "shoes", ("shoes",), (60, 120), 1500, ("白色", "米色"), _SH),
     Product("拼装积木", "toys", ("injection_molding", "packaging"), (20, 60), 2000, ("经典款",), ()),
-    Product("遥控越野车", "toys", ("injection_molding", "electronics", "assembly"), (60, 150), 1000, ("红色", "蓝色"), ()),
+    Product(
+        "遥控越野车",
+        "toys",
+        ("injection_molding", "electronics", "assembly"),
+        (60, 150),
+        1000,
+        ("红色", "蓝色"),
+        (),
+    ),
     Product("毛绒公仔", "toys", ("plush",), (15, 40), 2000, ("棕色", "粉色"), ()),
     Product("桌面收纳盒", "home", ("injection_molding",), (6, 15), 3000, ("白色", "灰色"), ()),
     Product("珍珠发夹", "accessories", ("metal", "assembly"), (2, 8), 3000, ("白色", "金色"), ()),
-    Product("丝绒雾面口红", "cosmetics", ("cosmetics_filling", "packaging"), (6, 15), 5000, ("豆沙色", "正红色"), ()),
+    Product(
+        "丝绒雾面口红",
+        "cosmetics",
+        ("cosmetics_filling", "packaging"),
+        (6, 15),
+        5000,
+        ("豆沙色", "正红色"),
+        (),
+    ),
     Product("保湿面霜", "cosmetics", ("cosmetics_filling",), (10, 25), 4000, ("50g",), ()),
 )
 
@@ -144,7 +366,7 @@ def _uniform(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
 
 
 def _round_to(x: float, step: int) -> int:
-    return max(step, int(round(x / step)) * step)
+    return max(step, round(x / step) * step)
 
 
 def synthetic_factories(seed: int, n: int, start: date = date(2025, 6, 2), days: int = 30) -> FactorySet:
@@ -159,11 +381,13 @@ def synthetic_factories(seed: int, n: int, start: date = date(2025, 6, 2), days:
     for belt, count in zip(BELTS, counts.tolist(), strict=True):
         for k in range(count):
             out.append(_factory(rng, belt, k + 1, days, names))
-    return FactorySet.model_validate({
-        "start_date": start.isoformat(),
-        "factories": out,
-        "meta": {"synthetic": True, "seed": seed, "generator": "kuaifan.match.synth.synthetic_factories"},
-    })  # fmt: skip
+    return FactorySet.model_validate(
+        {
+            "start_date": start.isoformat(),
+            "factories": out,
+            "meta": {"synthetic": True, "seed": seed, "generator": "kuaifan.match.synth.synthetic_factories"},
+        }
+    )
 
 
 def _factory(rng: np.random.Generator, belt: Belt, number: int, days: int, names: set[str]) -> dict[str, Any]:
@@ -215,8 +439,15 @@ def _factory(rng: np.random.Generator, belt: Belt, number: int, days: int, names
     }
 
 
-def synthetic_orders(seed: int, n: int, start: date = date(2025, 6, 2), days: int = 30, tenant: str = "demo",
-                     lines: bool = True, products: tuple[Product, ...] = PRODUCTS) -> OrderSet:  # fmt: skip
+def synthetic_orders(
+    seed: int,
+    n: int,
+    start: date = date(2025, 6, 2),
+    days: int = 30,
+    tenant: str = "demo",
+    lines: bool = True,
+    products: tuple[Product, ...] = PRODUCTS,
+) -> OrderSet:
     """``n`` orders due within ``days``: products drawn evenly, batches log-normal around the product's
     usual size, quick response for most apparel."""
     rng = np.random.default_rng(seed)
@@ -244,7 +475,7 @@ def synthetic_orders(seed: int, n: int, start: date = date(2025, 6, 2), days: in
 
 def _lines(rng: np.random.Generator, p: Product, style: str, qty: int) -> list[dict[str, Any]]:
     colors = list(rng.choice(p.colors, size=min(len(p.colors), int(rng.integers(1, 4))), replace=False))
-    sizes = list(p.sizes) or [None]
+    sizes: list[str | None] = list(p.sizes) or [None]
     weights = np.outer(rng.dirichlet(np.ones(len(colors)) * 3), _size_curve(len(sizes))).ravel()
     units = np.floor(weights * qty).astype(int)
     units[np.argsort(-(weights * qty - units))[: qty - units.sum()]] += 1
@@ -272,6 +503,16 @@ def belts_json(seed: int, n: int) -> str:
     fs = synthetic_factories(seed, n)
     data = fs.model_dump(mode="json")
     data["start_date"] = None
-    data["meta"]["note"] = "synthetic; every figure is an assumption (see README.md); load_by_day counts from the day the orders are placed"
+    data["meta"]["note"] = (
+        "synthetic; every figure is an assumption (see README.md); "
+        "load_by_day counts from the day the orders are placed"
+    )
     text = json.dumps(data, ensure_ascii=False, indent=1)
-    return re.sub(r"\[\s*([-\d.,\s]+?)\s*\]", lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text) + "\n"
+    return (
+        re.sub(
+            r"\[\s*([-\d.,\s]+?)\s*\]",
+            lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]",
+            text,
+        )
+        + "\n"
+    )

@@ -68,12 +68,25 @@ ORDER_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "start_date": ("下单日期",),
 }
 _LIST_FIELDS: Final = frozenset({"categories", "processes", "belts"})
-_BOOL_FIELDS: Final = frozenset({"export_experience", "takes_quick_response", "quick_response",
-                                 "needs_export_experience"})  # fmt: skip
+_BOOL_FIELDS: Final = frozenset(
+    {"export_experience", "takes_quick_response", "quick_response", "needs_export_experience"}
+)
 _SHARE_FIELDS: Final = frozenset({"quality_score", "on_time_rate"})
-_ORDER_LEVEL: Final = ("style", "product_name", "category", "processes", "unit_cost", "due_date",
-                       "max_late_days", "late_penalty_per_day", "work_factor", "quick_response",
-                       "needs_export_experience", "belts", "tenant")  # fmt: skip
+_ORDER_LEVEL: Final = (
+    "style",
+    "product_name",
+    "category",
+    "processes",
+    "unit_cost",
+    "due_date",
+    "max_late_days",
+    "late_penalty_per_day",
+    "work_factor",
+    "quick_response",
+    "needs_export_experience",
+    "belts",
+    "tenant",
+)
 _TRUE: Final = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓"})
 _FALSE: Final = frozenset({"否", "无", "没有", "n", "no", "false", "0", "×", ""})
 
@@ -99,7 +112,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
     rows = [(n, c) for n, c in rows if any(_text(x) for x in c)]
     if not rows:
         raise InputError(f"{path}：表格是空的", f"{path}: the sheet is empty", path=str(path))
-    line, header = rows[0]
+    _, header = rows[0]
     return [_text(h) for h in header], rows[1:]
 
 
@@ -138,7 +151,9 @@ def _text(v: Cell) -> str:
     return str(v).strip()
 
 
-def _columns(path: Path, header: list[str], table: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:  # fmt: skip
+def _columns(
+    path: Path, header: list[str], table: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> dict[str, int]:
     position = {header_key(h): i for i, h in reversed(list(enumerate(header))) if h}
     index: dict[str, int] = {}
     for field, names in table.items():
@@ -150,15 +165,28 @@ def _columns(path: Path, header: list[str], table: dict[str, tuple[str, ...]], r
     if missing:
         raise InputError(
             f"{path}：缺少列 {', '.join(missing)}；表头是：{', '.join(h for h in header if h)}",
-            f"{path}: missing columns {', '.join(missing)}; the header is: {', '.join(h for h in header if h)}",
+            f"{path}: missing columns {', '.join(missing)}; "
+            f"the header is: {', '.join(h for h in header if h)}",
             path=str(path),
         )
     return index
 
 
 def _bad(path: Path, line: int, column: str, zh: str, en: str) -> InputError:
-    return InputError(f"{path}：第 {line} 行「{column}」：{zh}", f"{path}: line {line} column {column!r}: {en}",
-                      path=str(path), line=line, field=column)  # fmt: skip
+    return InputError(
+        f"{path}：第 {line} 行「{column}」：{zh}",
+        f"{path}: line {line} column {column!r}: {en}",
+        path=str(path),
+        line=line,
+        field=column,
+    )
+
+
+def _fail_at(path: Path, line: int, column: str) -> Callable[[str, str], InputError]:
+    def fail(zh: str, en: str) -> InputError:
+        return _bad(path, line, column, zh, en)
+
+    return fail
 
 
 def _cell_value(field: str, raw: Cell, fail: Callable[[str, str], InputError]) -> Any:
@@ -200,17 +228,32 @@ def _tiers(text: str, fail: Callable[[str, str], InputError]) -> list[dict[str, 
             continue
         bits = re.split(r"[:：=]", part.replace("件", "").replace("≥", "").replace(">=", ""))
         if len(bits) != 2:
-            raise fail(f"阶梯报价应写成 件数:系数;件数:系数，读到 {part!r}",
-                       f"price tiers are 'qty:factor;qty:factor', got {part!r}")  # fmt: skip
+            raise fail(
+                f"阶梯报价应写成 件数:系数;件数:系数，读到 {part!r}",
+                f"price tiers are 'qty:factor;qty:factor', got {part!r}",
+            )
         out.append({"min_qty": _number(bits[0].strip(), fail), "factor": _number(bits[1].strip(), fail)})
     return out
 
 
 def factories_from_table(path: Path) -> FactorySet:
     header, rows = read_rows(path)
-    cols = _columns(path, header, FACTORY_COLUMNS,
-                    ("id", "name", "belt", "categories", "processes", "moq_per_style", "capacity_per_day",
-                     "prep_days", "price_tiers"))  # fmt: skip
+    cols = _columns(
+        path,
+        header,
+        FACTORY_COLUMNS,
+        (
+            "id",
+            "name",
+            "belt",
+            "categories",
+            "processes",
+            "moq_per_style",
+            "capacity_per_day",
+            "prep_days",
+            "price_tiers",
+        ),
+    )
     factories: list[dict[str, Any]] = []
     line_of: dict[int, int] = {}
     for line, cells in rows:
@@ -219,7 +262,7 @@ def factories_from_table(path: Path) -> FactorySet:
             raw = cells[i] if i < len(cells) else None
             if _text(raw) == "" and field not in _LIST_FIELDS:
                 continue
-            item[field] = _cell_value(field, raw, lambda zh, en, f=field, n=line: _bad(path, n, header[cols[f]], zh, en))
+            item[field] = _cell_value(field, raw, _fail_at(path, line, header[cols[field]]))
         line_of[len(factories)] = line
         factories.append(item)
     return validate(FactorySet, {"factories": factories}, str(path), line_of)
@@ -238,7 +281,7 @@ def orders_from_table(path: Path, start_date: date | None = None) -> OrderSet:
             raw = cells[i] if i < len(cells) else None
             if _text(raw) == "":
                 continue
-            values[field] = _cell_value(field, raw, lambda zh, en, f=field, n=line: _bad(path, n, header[cols[f]], zh, en))
+            values[field] = _cell_value(field, raw, _fail_at(path, line, header[cols[field]]))
         order_id = str(values.get("id", ""))
         if not order_id:
             raise _bad(path, line, header[cols["id"]], "订单号为空", "the order id is empty")
@@ -248,16 +291,26 @@ def orders_from_table(path: Path, start_date: date | None = None) -> OrderSet:
         first_line.setdefault(order_id, line)
         for field in _ORDER_LEVEL:
             if field in values and field in order and order[field] != values[field]:
-                raise _bad(path, line, header[cols[field]],
-                           f"同一订单 {order_id} 的各行不一致（{order[field]!r} / {values[field]!r}）",
-                           f"rows of order {order_id} disagree ({order[field]!r} / {values[field]!r})")  # fmt: skip
+                raise _bad(
+                    path,
+                    line,
+                    header[cols[field]],
+                    f"同一订单 {order_id} 的各行不一致（{order[field]!r} / {values[field]!r}）",
+                    f"rows of order {order_id} disagree ({order[field]!r} / {values[field]!r})",
+                )
             if field in values:
                 order[field] = values[field]
-        qty = _number(str(values["qty"]), lambda zh, en: _bad(path, line, header[cols["qty"]], zh, en))
-        sku = values.get("sku") or "-".join(str(values.get(k, "")) for k in ("style", "color", "size")).strip("-")
-        order["lines"].append({"sku": sku, "color": values.get("color"), "size": values.get("size"), "qty": qty})
+        qty = _number(str(values["qty"]), _fail_at(path, line, header[cols["qty"]]))
+        sku = values.get("sku") or "-".join(str(values.get(k, "")) for k in ("style", "color", "size")).strip(
+            "-"
+        )
+        order["lines"].append(
+            {"sku": sku, "color": values.get("color"), "size": values.get("size"), "qty": qty}
+        )
     if len(starts) > 1:
-        raise InputError(f"{path}：下单日期不一致：{sorted(starts)}", f"{path}: different 下单日期: {sorted(starts)}")
+        raise InputError(
+            f"{path}：下单日期不一致：{sorted(starts)}", f"{path}: different 下单日期: {sorted(starts)}"
+        )
     start = next(iter(starts)) if starts else (start_date or date.today()).isoformat()
     line_of = {i: first_line[k] for i, k in enumerate(orders)}
     return validate(OrderSet, {"start_date": start, "orders": list(orders.values())}, str(path), line_of)

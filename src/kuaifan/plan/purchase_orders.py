@@ -47,8 +47,17 @@ class PoLine:
     size: str | None = None
 
     def row(self) -> list[Any]:
-        return [self.style, self.variant, self.qty, round(self.unit_price, 2), round(self.amount, 2),
-                self.delivery.isoformat(), self.product_name or "", self.color or "", self.size or ""]  # fmt: skip
+        return [
+            self.style,
+            self.variant,
+            self.qty,
+            round(self.unit_price, 2),
+            round(self.amount, 2),
+            self.delivery.isoformat(),
+            self.product_name or "",
+            self.color or "",
+            self.size or "",
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +85,17 @@ def po_rows(lines: list[OrderLine], start: date) -> list[list[Any]]:
 
 
 def _po_line(o: OrderLine, start: date) -> PoLine:
-    return PoLine(o.style, o.variant, o.qty, o.unit_price, o.amount, _delivery(o, start),
-                  o.product_name, o.color, o.size)  # fmt: skip
+    return PoLine(
+        o.style,
+        o.variant,
+        o.qty,
+        o.unit_price,
+        o.amount,
+        _delivery(o, start),
+        o.product_name,
+        o.color,
+        o.size,
+    )
 
 
 def write_purchase_orders(
@@ -147,7 +165,9 @@ def _write_xlsx(path: Path, po: PurchaseOrder, rows: list[list[Any]]) -> None:
     for row in rows:
         ws.append(row)
     first = header_row + 1
-    ws.append(["合计 Total", "", sum(r[2] for r in rows), "", round(sum(r[4] for r in rows), 2), "", "", "", ""])
+    ws.append(
+        ["合计 Total", "", sum(r[2] for r in rows), "", round(sum(r[4] for r in rows), 2), "", "", "", ""]
+    )
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for r in range(first, ws.max_row + 1):
