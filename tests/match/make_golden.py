@@ -25,54 +25,72 @@ GOLDEN = Path(__file__).parent / "golden"
 
 INSTANCES: dict[str, dict[str, Any]] = {
     "split_for_capacity": {
-        "why": "the cheap factory makes only 6 of 8 units by the due day: split 6 + 2 beats all at the dear one",
-        "factories": [factory("A", capacity_per_day=3, setup_cost=5), factory("B", capacity_per_day=5, setup_cost=5,
-                                                                             price_tiers=[{"min_qty": 0, "factor": 1.3}])],
+        "why": "the cheap factory makes 6 of 8 units by the due day: split 6 + 2 beats all at the dear one",
+        "factories": [
+            factory("A", capacity_per_day=3, setup_cost=5),
+            factory("B", capacity_per_day=5, setup_cost=5, price_tiers=[{"min_qty": 0, "factor": 1.3}]),
+        ],
         "orders": [order("O1", 8, due_day=1)],
     },
     "tier_beats_split": {
         "why": "all 10 at A reach its 8+ tier; a split would pay A's small-order price",
-        "factories": [factory("A", price_tiers=[{"min_qty": 0, "factor": 1.2}, {"min_qty": 8, "factor": 1.0}]),
-                      factory("B", capacity_per_day=2, price_tiers=[{"min_qty": 0, "factor": 1.01}])],
+        "factories": [
+            factory("A", price_tiers=[{"min_qty": 0, "factor": 1.2}, {"min_qty": 8, "factor": 1.0}]),
+            factory("B", capacity_per_day=2, price_tiers=[{"min_qty": 0, "factor": 1.01}]),
+        ],
         "orders": [order("O1", 10, due_day=1)],
     },
     "lateness_trade": {
         "why": "A makes 4 of 6 on time and the rest a day late; that lateness costs less than B's price",
-        "factories": [factory("A", capacity_per_day=2),
-                      factory("B", capacity_per_day=10, price_tiers=[{"min_qty": 0, "factor": 1.25}])],
+        "factories": [
+            factory("A", capacity_per_day=2),
+            factory("B", capacity_per_day=10, price_tiers=[{"min_qty": 0, "factor": 1.25}]),
+        ],
         "orders": [order("O1", 6, due_day=1, max_late_days=2, late_penalty_per_day=1.0)],
     },
     "moq_blocks_cheap": {
         "why": "A is cheaper but asks 6 units a style; 5 go to B",
-        "factories": [factory("A", moq_per_style=6), factory("B", price_tiers=[{"min_qty": 0, "factor": 1.4}])],
+        "factories": [
+            factory("A", moq_per_style=6),
+            factory("B", price_tiers=[{"min_qty": 0, "factor": 1.4}]),
+        ],
         "orders": [order("O1", 5, due_day=1)],
     },
     "two_orders_compete": {
         "why": "A's capacity fits one order; the dearer product saves more there",
-        "factories": [factory("A", capacity_per_day=2),
-                      factory("B", price_tiers=[{"min_qty": 0, "factor": 1.1}])],
+        "factories": [
+            factory("A", capacity_per_day=2),
+            factory("B", price_tiers=[{"min_qty": 0, "factor": 1.1}]),
+        ],
         "orders": [order("O1", 4, due_day=1), order("O2", 4, due_day=1, unit_cost=20.0)],
     },
     "quality_risk": {
         "why": "A's low quality score costs more than B's 5% higher quote",
-        "factories": [factory("A", quality_score=0.6),
-                      factory("B", price_tiers=[{"min_qty": 0, "factor": 1.05}])],
+        "factories": [
+            factory("A", quality_score=0.6),
+            factory("B", price_tiers=[{"min_qty": 0, "factor": 1.05}]),
+        ],
         "orders": [order("O1", 6, due_day=1)],
     },
     "split_limit": {
         "why": "three factories make 4 units each by the due day, at most two per order: 8 made, 2 unmet",
-        "factories": [factory("A", capacity_per_day=2), factory("B", capacity_per_day=2),
-                      factory("C", capacity_per_day=2, price_tiers=[{"min_qty": 0, "factor": 1.1}])],
+        "factories": [
+            factory("A", capacity_per_day=2),
+            factory("B", capacity_per_day=2),
+            factory("C", capacity_per_day=2, price_tiers=[{"min_qty": 0, "factor": 1.1}]),
+        ],
         "orders": [order("O1", 10, due_day=1)],
         "settings": {"max_factories_per_order": 2},
     },
     "prep_and_release": {
         "why": "O2 is placed on day 2; A still makes both: days 0-3 give 8 units for 8 (tight)",
-        "factories": [factory("A", capacity_per_day=2),
-                      factory("B", capacity_per_day=3, prep_days=1, price_tiers=[{"min_qty": 0, "factor": 1.1}])],
+        "factories": [
+            factory("A", capacity_per_day=2),
+            factory("B", capacity_per_day=3, prep_days=1, price_tiers=[{"min_qty": 0, "factor": 1.1}]),
+        ],
         "orders": [order("O1", 5, due_day=2), order("O2", 3, due_day=3, release_day=2)],
     },
-}  # fmt: skip
+}
 
 
 def build(spec: dict[str, Any]) -> tuple[OrderSet, FactorySet, MatchSettings]:

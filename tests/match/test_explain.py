@@ -56,8 +56,10 @@ def test_the_why_names_the_factories_and_the_cheaper_terms() -> None:
 def test_a_late_runner_up_wins_with_capacity_on_time() -> None:
     # B is cheaper but can only make 30 of 50 on time: the rest would be late
     # A: 50 × 12 + 200 = 800; B: 500 + 200 + lateness 5 × (10 × 1 + 10 × 2) = 850; a split pays two setups
-    factories = [factory("A", setup_cost=200, price_tiers=[{"min_qty": 0, "factor": 1.2}]),
-                 factory("B", setup_cost=200, capacity_per_day=10, price_tiers=[{"min_qty": 0, "factor": 1.0}])]  # fmt: skip
+    factories = [
+        factory("A", setup_cost=200, price_tiers=[{"min_qty": 0, "factor": 1.2}]),
+        factory("B", setup_cost=200, capacity_per_day=10, price_tiers=[{"min_qty": 0, "factor": 1.0}]),
+    ]
     o = order("O1", 50, due_day=2, max_late_days=3, late_penalty_per_day=5.0)
     result = run(factories, o)
     assert result.orders[0].factories == ["A"]
@@ -72,8 +74,10 @@ def test_a_late_runner_up_wins_with_capacity_on_time() -> None:
 
 
 def test_a_split_is_explained_by_what_one_factory_cannot_do() -> None:
-    factories = [factory("A", capacity_per_day=3, setup_cost=5),
-                 factory("B", capacity_per_day=5, setup_cost=5, price_tiers=[{"min_qty": 0, "factor": 1.3}])]  # fmt: skip
+    factories = [
+        factory("A", capacity_per_day=3, setup_cost=5),
+        factory("B", capacity_per_day=5, setup_cost=5, price_tiers=[{"min_qty": 0, "factor": 1.3}]),
+    ]
     result = run(factories, order("O1", 8, due_day=1))
     e = result.orders[0].explanation
     assert result.orders[0].status == "split" and e is not None

@@ -98,7 +98,11 @@ def test_gbk_csv_and_percent_scores(tmp_path: Path) -> None:
 
 
 def test_a_bad_cell_names_file_line_and_column(tmp_path: Path) -> None:
-    text = "工厂编号,工厂名称,产业带,品类,工艺,起订量,日产能,备料天数,阶梯报价\nA,甲,杭州女装,女装,梭织,100,500,3,0:1\nB,乙,杭州女装,女装,梭织,100,很多,3,0:1\n"
+    text = (
+        "工厂编号,工厂名称,产业带,品类,工艺,起订量,日产能,备料天数,阶梯报价\n"
+        "A,甲,杭州女装,女装,梭织,100,500,3,0:1\n"
+        "B,乙,杭州女装,女装,梭织,100,很多,3,0:1\n"
+    )
     (tmp_path / "f.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_factories(tmp_path / "f.csv")
@@ -169,7 +173,7 @@ def test_missing_file_and_broken_json(tmp_path: Path) -> None:
                 "export": st.booleans(),
                 "name": st.text('锦华盛鑫嘉瑞丰美雅 ,"', min_size=1, max_size=12).filter(str.strip),
             }
-        ),  # fmt: skip
+        ),
         min_size=1,
         max_size=5,
     )
@@ -177,10 +181,22 @@ def test_missing_file_and_broken_json(tmp_path: Path) -> None:
 def test_sourcing_sheets_round_trip(
     tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, Any]]
 ) -> None:
-    fs = FactorySet.model_validate({"factories": [
-        factory(f"F{k}", name=r["name"].strip(), moq_per_style=r["moq"], capacity_per_day=r["cap"], prep_days=r["prep"],
-                load_by_day=r["load"], quality_score=r["q"], export_experience=r["export"])
-        for k, r in enumerate(rows)
-    ]})  # fmt: skip
+    fs = FactorySet.model_validate(
+        {
+            "factories": [
+                factory(
+                    f"F{k}",
+                    name=r["name"].strip(),
+                    moq_per_style=r["moq"],
+                    capacity_per_day=r["cap"],
+                    prep_days=r["prep"],
+                    load_by_day=r["load"],
+                    quality_score=r["q"],
+                    export_experience=r["export"],
+                )
+                for k, r in enumerate(rows)
+            ]
+        }
+    )
     path = write_factories_csv(fs, tmp_path_factory.mktemp("sheet") / "f.csv")
     assert load_factories(path).factories == fs.factories
