@@ -108,14 +108,15 @@ def match(
         if share_with or unshare:
             from kuaifan.match import load_orders
 
-            who = _tenant(tenant)
+            demand = load_orders(orders[0], tenant, category)
+            who = tenant or demand.tenant or _tenant(None)
             if who is None:
                 raise InputError(
                     "共享需求要有租户：--tenant 或 kuaifan init",
                     "sharing needs a tenant: --tenant or kuaifan init",
                 )
             shared = uc.share_demand(
-                load_orders(orders[0], who, category),
+                demand,
                 home=_home(),
                 tenant=who,
                 share_with=[] if unshare else share_with,
