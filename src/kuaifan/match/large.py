@@ -181,7 +181,7 @@ def solve_large(
         sub = build_model(inst, chunk, chunk_pairs, booked=booked)
         stats = [stats[0] + sub.n_cols, stats[1] + sub.n_binary, stats[2] + sub.n_rows]
         start = greedy_plan(inst, chunk, books=[_copy(b) for b in books], allowed=allowed)
-        found, _, part_status = solve_part(inst, sub, values_of(sub, inst, start), share, gap)  # type: ignore[operator]
+        found, _, part_status = solve_part(inst, sub, values_of(sub, inst, start), share, gap / 2)  # type: ignore[operator]
         if part_status != "optimal":
             status = "time_limit"
         if found is not None:

@@ -27,7 +27,9 @@ from kuaifan.plan.solver import new_highs
 MIN_PART_S = 0.2  # the least time a part is given
 MIN_SHARE_S = 2.0  # a part gets at least this (or its fair share of the time left) for a bound
 LARGE_PART = 2500  # pairs: above this a part is relaxed, bounded and fixed first (large.py)
-SEARCH_SHARE = 0.85  # of a part's time: the search over tiers; the rest: whole units
+SEARCH_SHARE = 0.85
+SEARCH_GAP_SHARE = 0.8  # of the gap asked: the search's target (whole units may take some of the rest)
+MAX_PART_GAP = 0.05  # a part never stops searching further than this from its bound  # of a part's time: the search over tiers; the rest: whole units
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,15 @@ def solve(
     sizes = [len(c[1]) for c in parts]
     stats = np.zeros(4, dtype=np.int64)
     statuses: list[str] = []
+    costs = [plan_cost(inst, greedy, c[0]).total for c in parts]
+    # the gap asked is for the whole plan: what the parts solved so far leave unused, later parts may use
+    slack = SEARCH_GAP_SHARE * gap * sum(costs)
     for k, (orders, pair_ids) in enumerate(parts):
         left = limit - (time.perf_counter() - t0)
         fair = left / (len(parts) - k)
         budget = max(MIN_PART_S, min(fair, MIN_SHARE_S), left * sizes[k] / max(1, sum(sizes[k:])))
-        part_greedy = plan_cost(inst, greedy, orders).total
+        part_greedy = costs[k]
+        part_gap = min(MAX_PART_GAP, max(gap / 4, slack / max(sum(costs[k:]), 1e-9)))
         if len(pair_ids) > LARGE_PART:
             big = solve_large(inst, orders, pair_ids, budget, gap, _solve_part)
             stats += [big.n_cols, big.n_binary, 0, big.n_rows]
@@ -103,14 +109,15 @@ def solve(
                 placements += [pl for pl in greedy.placements if pl.pair in set(pair_ids)]
                 statuses.append("greedy")
             bound += big.bound
+            slack -= plan_cost(inst, MatchPlan(placements, unmet), orders).total - big.bound
             continue
         model = build_model(inst, orders, pair_ids)
         stats += [model.n_cols, model.n_binary, model.n_integer, model.n_rows]
         start = values_of(model, inst, greedy)
-        found, part_bound, status = _solve_part(inst, model, start, budget, gap)
-        if part_bound <= 0.0:  # stopped before a bound: the coarse relaxation's (large.py) is one
+        found, part_bound, status = _solve_part(inst, model, start, budget, part_gap)
+        if status != "optimal":  # stopped early, maybe before its root: the coarse relaxation bounds it too
             coarse = coarse_bound(inst, orders, pair_ids, max(MIN_PART_S, limit - (time.perf_counter() - t0)))
-            part_bound = coarse.bound if coarse is not None else 0.0
+            part_bound = max(part_bound, coarse.bound if coarse is not None else 0.0)
         chosen: list[Placement]
         if found is not None:
             chosen, unmet_part = plan_of(model, inst, found)
@@ -124,6 +131,7 @@ def solve(
         placements += chosen
         bound += part_bound
         statuses.append(status)
+        slack -= plan_cost(inst, MatchPlan(chosen, unmet), orders).total - part_bound
     plan = MatchPlan(placements, unmet)
     # so are the units beyond what all capable factories together could make for an order
     floor = float((inst.unmet[matchable] * inst.shortfall[matchable]).sum())
@@ -170,7 +178,7 @@ def _solve_part(
     t0 = time.perf_counter()
     h: highspy.Highs = new_highs()
     h.setOptionValue("time_limit", float(budget) * SEARCH_SHARE)
-    h.setOptionValue("mip_rel_gap", float(gap) / 2)  # whole units may take some of the gap
+    h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("random_seed", 7)
     h.passModel(model.lp)
     _set_start(h, start)

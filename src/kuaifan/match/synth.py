@@ -369,8 +369,11 @@ def _round_to(x: float, step: int) -> int:
     return max(step, round(x / step) * step)
 
 
-def synthetic_factories(seed: int, n: int, start: date = date(2025, 6, 2), days: int = 30) -> FactorySet:
-    """``n`` factories over the belts (by their weights), with booked load over ``days`` from ``start``."""
+def synthetic_factories(
+    seed: int, n: int, start: date = date(2025, 6, 2), days: int = 30, busy: float = 1.0
+) -> FactorySet:
+    """``n`` factories over the belts (by their weights), with booked load over ``days`` from ``start``;
+    ``busy`` scales every factory's booked share (1.5: a peak season, capped at full)."""
     rng = np.random.default_rng(seed)
     weights = np.array([b.weight for b in BELTS])
     counts = np.floor(weights / weights.sum() * n).astype(int)
@@ -380,7 +383,7 @@ def synthetic_factories(seed: int, n: int, start: date = date(2025, 6, 2), days:
     names: set[str] = set()
     for belt, count in zip(BELTS, counts.tolist(), strict=True):
         for k in range(count):
-            out.append(_factory(rng, belt, k + 1, days, names))
+            out.append(_factory(rng, belt, k + 1, days, names, busy))
     return FactorySet.model_validate(
         {
             "start_date": start.isoformat(),
@@ -390,7 +393,9 @@ def synthetic_factories(seed: int, n: int, start: date = date(2025, 6, 2), days:
     )
 
 
-def _factory(rng: np.random.Generator, belt: Belt, number: int, days: int, names: set[str]) -> dict[str, Any]:
+def _factory(
+    rng: np.random.Generator, belt: Belt, number: int, days: int, names: set[str], busy: float = 1.0
+) -> dict[str, Any]:
     w = np.array([t.weight for t in belt.types])
     ftype = belt.types[int(rng.choice(len(belt.types), p=w / w.sum()))]
     processes = list(ftype.core) + [p for p, prob in ftype.optional if rng.random() < prob]
@@ -400,6 +405,7 @@ def _factory(rng: np.random.Generator, belt: Belt, number: int, days: int, names
     quick = bool(rng.random() < belt.quick_response)
     # export factories turning to the home market (外贸转内销) have more spare capacity
     booked = float(rng.uniform(0.05, 0.5) if export and rng.random() < 0.5 else rng.uniform(0.35, 0.95))
+    booked = min(1.0, booked * busy)
     book_days = int(rng.integers(8, days + 6))
     t = np.arange(days)
     load = capacity * booked * np.clip(1.0 - t / book_days, 0.0, 1.0) * rng.uniform(0.85, 1.15, days)
