@@ -27,9 +27,9 @@ from kuaifan.plan.solver import new_highs
 MIN_PART_S = 0.2  # the least time a part is given
 MIN_SHARE_S = 2.0  # a part gets at least this (or its fair share of the time left) for a bound
 LARGE_PART = 2500  # pairs: above this a part is relaxed, bounded and fixed first (large.py)
-SEARCH_SHARE = 0.85
+SEARCH_SHARE = 0.85  # of a part's time: the search over tiers; the rest: whole units
 SEARCH_GAP_SHARE = 0.8  # of the gap asked: the search's target (whole units may take some of the rest)
-MAX_PART_GAP = 0.05  # a part never stops searching further than this from its bound  # of a part's time: the search over tiers; the rest: whole units
+MAX_PART_GAP = 0.05  # a part never stops searching further than this from its bound
 
 
 @dataclass(frozen=True)
