@@ -339,6 +339,8 @@ def demo_step(
     path.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     written = uc._write_pos(result, out_dir)
     render(result, lang, console, written, explain=1)
+    for u in result.unmatched:
+        console.print("! " + (u.zh if lang == "zh" else u.en), style="yellow", highlight=False, markup=False)
     explained = next((o for o in result.orders if o.explanation is not None), None)
     return {
         "match_json": str(path),
@@ -347,4 +349,5 @@ def demo_step(
         "explained_order": explained.order_id if explained else None,
         "total_cost": result.totals.total,
         "units": result.totals.units_made,
+        "unmatched": [u.order_id for u in result.unmatched],
     }

@@ -63,7 +63,7 @@ def test_post_match_returns_the_cli_json(server: tuple[str, Path]) -> None:
     out = r.json()
     jsonschema.validate(out, json.loads(schema_texts()["match_result.schema.json"]))
     assert out["tenant"] == "acme" and all(a["tenant"] == "acme" for a in out["assignments"])
-    assert [u["order_id"] for u in out["unmatched"]] == ["PO0602-0003"]
+    assert [u["order_id"] for u in out["unmatched"]] == ["PO0602-0011"]
 
 
 def test_orders_of_another_tenant_are_refused(server: tuple[str, Path]) -> None:

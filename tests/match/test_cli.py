@@ -69,8 +69,8 @@ def test_json_follows_the_schema_and_unmatched_orders_exit_65(env: dict[str, str
     assert res.exit_code == 65
     out = json.loads(res.stdout)
     jsonschema.validate(out, json.loads(schema_texts()["match_result.schema.json"]))
-    assert [u["order_id"] for u in out["unmatched"]] == ["PO0602-0003"]
-    assert "PO0602-0003" in res.stderr and "起订量" in res.stderr
+    assert [u["order_id"] for u in out["unmatched"]] == ["PO0602-0011"]
+    assert "PO0602-0011" in res.stderr and "起订量" in res.stderr
     assert sorted(p.name for p in (tmp_path / "po").iterdir()) == sorted(
         {f"PO-{a['factory_id']}.{ext}" for a in out["assignments"] for ext in ("csv", "xlsx")}
     )

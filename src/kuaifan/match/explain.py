@@ -109,8 +109,11 @@ class Explainer:
         f = inst.factories[main_pair.factory]
         why_zh, why_en = self._why(i, mine, best[1] if best else None, split)
         if best is None:
-            zh = why_zh + "；没有别的工厂能在期限内做完全部 " + f"{q} 件"
-            en = why_en + f"; no other factory can make all {q} units in time"
+            zh = why_zh + f"；没有别的工厂能按要求做完全部 {q} 件（品类、工艺、接单方式、交期或产能不满足）"
+            en = why_en + (
+                f"; no other factory can make all {q} units as asked "
+                "(category, processes, order type, date or capacity)"
+            )
             if blocked is not None:
                 zh += f"（最接近的 {blocked.factory_name} 只能做 {blocked.makes_units} 件）"
                 en += f" (the closest, {blocked.factory_name}, can make {blocked.makes_units})"

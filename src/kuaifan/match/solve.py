@@ -3,9 +3,12 @@
 1. The greedy plan (greedy.py): the baseline, and every part's first incumbent, so a time limit
    never ends without a plan.
 2. The orders and factories split into parts that share no factory (connected components of the
-   pairs); each part is its own MIP, given time in proportion to its size.
+   pairs), smallest first; each part is its own MIP, given time in proportion to its size, and a
+   gap target so that the whole plan meets the gap asked (parts closed tight leave slack to the
+   rest). A part of more than ``LARGE_PART`` pairs is relaxed, bounded and fixed first (large.py).
 3. Each part's HiGHS solution replaces the greedy one when it is cheaper; the gap is against the
-   sum of the parts' bounds, so it holds for the whole problem.
+   sum of the parts' bounds (HiGHS's, or the coarse relaxation's when a part stopped early), so it
+   holds for the whole problem.
 """
 
 from __future__ import annotations
