@@ -117,3 +117,16 @@ def test_shared_demand_reaches_only_the_factorys_operator(server: tuple[str, Pat
         )
         assert a.delete("/v1/match/shared").json()["share_with"] == []
         assert b.get("/v1/match/factories/HZ-002/demand").json()["items"] == []
+
+
+def test_oversized_and_broken_bodies(server: tuple[str, Path]) -> None:
+    url, _ = server
+    with client(url, KEY_A) as c:
+        r = c.post(
+            "/v1/match", content=b"{" + b" " * (17 << 20) + b"}", headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 413
+        r = c.post("/v1/match", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and "JSON" in r.json()["error"]["message_en"]
+        r = c.put("/v1/match/shared", json={"start_date": "2025-06-02", "orders": []})
+        assert r.status_code == 400 and "orders" in r.json()["error"]["message_zh"]

@@ -182,3 +182,9 @@ def test_demo_step_sends_the_plans_orders_to_matched_factories(tmp_path: Path) -
     )
     assert Path(got["match_json"]).is_file() and got["units"] == sum(x.qty for x in result.orders)
     assert "产业带工厂" in text and "法式碎花连衣裙" in text and "报价" in text
+
+
+def test_a_tenant_name_never_escapes_the_shared_folder(env: dict[str, str]) -> None:
+    res = run(env, "--orders", str(ORDERS), "--share-with", "*", "--tenant", "../../etc/x")
+    assert res.exit_code in (65, 77)
+    assert not any(Path(env["KUAIFAN_HOME"]).rglob("x.json"))

@@ -10,23 +10,52 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import json
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel
 
 from kuaifan.api.deps import Tenant, get_ctx
 from kuaifan.api.responses import JsonResponse
+from kuaifan.api.routes import read_body
 from kuaifan.app import match as uc
+from kuaifan.errors import InputError
 from kuaifan.match import FactoryView, MatchResult, MatchSettings, OrderSet
+from kuaifan.match.parse import validate
 
 MAX_TIME_S = 60.0  # a request never holds a worker longer than this
+MAX_BODY = 16 << 20  # 16 MB: thousands of orders with their colour × size lines
+M = TypeVar("M", bound=BaseModel)
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"title": model.__name__}}},
+        }
+    }
+
 
 router = APIRouter(prefix="/v1/match", default_response_class=JsonResponse, tags=["match"])
 
 
-@router.post("", response_model=MatchResult)
-async def post_match(request: Request, tenant: Tenant, body: uc.MatchRequest) -> MatchResult:
-    """Match the caller's orders to the factories; every order explained, unmatched units with reasons."""
+async def _body(request: Request, model: type[M]) -> M:
+    """The JSON body as ``model``, refused past ``MAX_BODY``; a bad field is named in zh and en."""
+    raw = await read_body(request, MAX_BODY)
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"请求体不是合法 JSON：{exc}", f"the body is not valid JSON: {exc}") from None
+    return validate(model, data, "request body")
+
+
+@router.post("", response_model=MatchResult, openapi_extra=_body_schema(uc.MatchRequest))
+async def post_match(request: Request, tenant: Tenant) -> MatchResult:
+    """Match the caller's orders to the factories; every order explained, unmatched units with reasons.
+    Body: ``MatchRequest`` ({orders, factories?, settings?})."""
+    body = await _body(request, uc.MatchRequest)
     home = get_ctx(request).settings.home
     orders = uc.for_tenant(body.orders, tenant)
     settings = body.settings.model_copy(update={"time_limit_s": min(body.settings.time_limit_s, MAX_TIME_S)})
@@ -38,9 +67,11 @@ async def post_match(request: Request, tenant: Tenant, body: uc.MatchRequest) ->
     return await asyncio.to_thread(compute)
 
 
-@router.put("/shared", response_model=uc.SharedDemand)
-async def put_shared(request: Request, tenant: Tenant, body: OrderSet) -> uc.SharedDemand:
-    """Share the caller's open demand with the factories its ``sharing`` names (replaces the last)."""
+@router.put("/shared", response_model=uc.SharedDemand, openapi_extra=_body_schema(OrderSet))
+async def put_shared(request: Request, tenant: Tenant) -> uc.SharedDemand:
+    """Share the caller's open demand with the factories its ``sharing`` names (replaces the last).
+    Body: an ``OrderSet`` with ``sharing``."""
+    body = await _body(request, OrderSet)
     home = get_ctx(request).settings.home
     return await asyncio.to_thread(uc.share_demand, body, home=home, tenant=tenant)
 

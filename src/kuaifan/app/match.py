@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kuaifan.config import TENANT_NAME
 from kuaifan.errors import AuthError, InputError, NotFoundError, cannot_write
 from kuaifan.match import (
     FactorySet,
@@ -136,6 +137,8 @@ def share_demand(
 ) -> SharedDemand:
     """Publish ``tenant``'s open demand to the factories it names (replacing what it shared before);
     ``share_with`` / ``show_brand`` override the file's ``sharing``; an empty list withdraws it."""
+    if not TENANT_NAME.match(tenant):  # it names a file
+        raise InputError(f"租户名不合法：{tenant!r}", f"bad tenant name: {tenant!r}", tenant=tenant)
     own = for_tenant(orders, tenant)
     sharing = own.sharing or Sharing()
     sharing = Sharing(
@@ -146,8 +149,10 @@ def share_demand(
     path = match_dir(home) / "shared" / f"{tenant}.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if sharing.share_with:
-            path.write_text(own.model_dump_json(indent=1), encoding="utf-8")
+        if sharing.share_with:  # written whole or not at all: a reader never sees half a file
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(own.model_dump_json(indent=1), encoding="utf-8")
+            tmp.replace(path)
         elif path.exists():
             path.unlink()
     except OSError as exc:
