@@ -20,10 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from kuaifan.app import match as uc
+from kuaifan.app.match import FactoryView, MatchResult, MatchSettings, category_name
 from kuaifan.errors import InputError, KuaifanError
 from kuaifan.i18n import Lang, t
-from kuaifan.match import FactoryView, MatchResult, MatchSettings
-from kuaifan.match.vocab import category_name
 
 
 class UnmatchedOrders(InputError):
@@ -106,9 +105,7 @@ def match(
         if len(orders) != 1:
             raise InputError("请用 --orders 给出一个订单文件", "give one orders file with --orders")
         if share_with or unshare:
-            from kuaifan.match import load_orders
-
-            demand = load_orders(orders[0], tenant, category)
+            demand = uc.load_orders(orders[0], tenant, category)
             who = tenant or demand.tenant or _tenant(None)
             if who is None:
                 raise InputError(
@@ -323,21 +320,17 @@ def demo_step(
     ``PlanResult``) matched to the shipped synthetic belts; writes ``match.json`` and one purchase order
     per matched factory to ``out_dir``, prints the assignments and the explanation of one of them.
     Returns the paths and headline numbers."""
-    from kuaifan.match import load_factories, orders_from_plan
-    from kuaifan.match.data import belts_path
-
     console = console or Console()
     lang = lang or _lang()
     console.rule(t(lang, "采购单 → 产业带工厂", "purchase orders → factories of the belts"))
     if not plan.orders:
         console.print(t(lang, "计划今天不需要下单", "the plan places no order today"), highlight=False)
         return {"purchase_orders": [], "match_json": None}
-    orders = orders_from_plan(plan, tenant=tenant, category=category)
-    result = uc.run_match(orders, load_factories(belts_path()), MatchSettings(time_limit_s=10.0))
+    result = uc.match_plan(plan, tenant=tenant, category=category, settings=MatchSettings(time_limit_s=10.0))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "match.json"
     path.write_text(result.model_dump_json(indent=2), encoding="utf-8")
-    written = uc._write_pos(result, out_dir)
+    written = uc.write_pos(result, out_dir)
     render(result, lang, console, written, explain=1)
     for u in result.unmatched:
         console.print("! " + (u.zh if lang == "zh" else u.en), style="yellow", highlight=False, markup=False)

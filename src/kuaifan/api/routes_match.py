@@ -20,9 +20,8 @@ from kuaifan.api.deps import Tenant, get_ctx
 from kuaifan.api.responses import JsonResponse
 from kuaifan.api.routes import read_body
 from kuaifan.app import match as uc
+from kuaifan.app.match import FactoryView, MatchResult, MatchSettings, OrderSet
 from kuaifan.errors import InputError
-from kuaifan.match import FactoryView, MatchResult, MatchSettings, OrderSet
-from kuaifan.match.parse import validate
 
 MAX_TIME_S = 60.0  # a request never holds a worker longer than this
 MAX_BODY = 16 << 20  # 16 MB: thousands of orders with their colour × size lines
@@ -48,7 +47,7 @@ async def _body(request: Request, model: type[M]) -> M:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"请求体不是合法 JSON：{exc}", f"the body is not valid JSON: {exc}") from None
-    return validate(model, data, "request body")
+    return uc.parse_body(model, data)
 
 
 @router.post("", response_model=MatchResult, openapi_extra=_body_schema(uc.MatchRequest))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,8 +31,20 @@ from kuaifan.match import (
     write_purchase_orders,
 )
 from kuaifan.match.data import belts_path
+from kuaifan.match.loop import orders_from_plan
 from kuaifan.match.parse import read_json, validate
+from kuaifan.match.vocab import category_name
+from kuaifan.plan.model import PlanResult
 
+# the models and helpers the faces use, so that they need nothing below this layer
+__all__ = [
+    "BUILTIN", "FactoryView", "MatchRequest", "MatchResult", "MatchSettings", "OrderSet", "SharedDemand",
+    "category_name", "factory_view_for_account", "factory_view_of", "for_tenant", "load_orders",
+    "match_files", "match_plan", "parse_body", "rematch_files", "resolve_factories", "run_match",
+    "share_demand", "shared_pool", "write_pos",
+]  # fmt: skip
+
+M = TypeVar("M", bound=BaseModel)
 BUILTIN = "builtin:belts"  # the shipped synthetic belts (kuaifan/match/data/belts.json)
 REGISTRY_NAMES = ("factories.json", "factories.csv", "factories.xlsx")
 
@@ -102,6 +115,24 @@ def match_files(
     orders = load_orders(orders_path, tenant, category)
     result = run_match(orders, resolve_factories(factories, home), settings)
     return result, _write_pos(result, po_dir)
+
+
+def match_plan(plan: PlanResult, *, factories: Path | str | None = BUILTIN, home: Path | None = None,
+               tenant: str | None = None, category: str | None = None,
+               settings: MatchSettings | None = None) -> MatchResult:  # fmt: skip
+    """The orders to place now of a plan (``kuaifan plan``'s result) matched to ``factories``."""
+    found = resolve_factories(factories, home or Path(".kuaifan"))
+    return run_match(orders_from_plan(plan, tenant=tenant, category=category), found, settings)
+
+
+def parse_body(model: type[M], data: object) -> M:
+    """A request body as ``model``; InputError naming the first bad field (zh + en)."""
+    return validate(model, data, "request body")
+
+
+def write_pos(result: MatchResult, po_dir: Path | None) -> list[Path]:
+    """One purchase order (xlsx + csv) per matched factory in ``po_dir`` (none if None)."""
+    return _write_pos(result, po_dir)
 
 
 def _write_pos(result: MatchResult, po_dir: Path | None) -> list[Path]:
