@@ -11,9 +11,8 @@ p10 / p50 / p90); ``--json`` prints the summary as one object instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-import numpy as np
 import orjson
 import polars as pl
 import typer
@@ -24,23 +23,12 @@ from rich.table import Table
 from kuaifan.errors import InputError, NotFoundError, cannot_write, first_problem
 from kuaifan.i18n import Lang, both, t
 from kuaifan.plan.costs import load_costs
-from kuaifan.plan.from_signals import (
-    ModelName,
-    build_plan_input,
-    daily_demand,
-    forecast_variants,
-    incoming_from_plans,
-    last_live_day,
-    plan_catalogue,
-    stock_on_hand,
-    style_history,
-    variant_mix,
-)
 from kuaifan.plan.model import PlanResult
+from kuaifan.plan.pipeline import MODELS, check_model, forecast_plan_input, forecast_table
 from kuaifan.report.frames import write_frames
-from kuaifan.signals.frame import day_date
 
-MODELS = ("auto", "lgbm", "curve", "autoets", "ses", "naive")
+__all__ = ["MODELS", "forecast", "forecast_table", "print_summary", "read_plan_result", "run_forecast"]
+
 SHORT_HISTORY_DAYS = 3
 HISTORY_DAYS = 90  # the history read by default: a season of a fast-fashion style, memory bounded
 
@@ -58,116 +46,20 @@ def run_forecast(
     placed: list[Path] | None = None,
     history_days: int = HISTORY_DAYS,
 ) -> tuple[Lang, dict[str, Any], str, dict[str, pl.DataFrame]]:
-    """(language, summary, plan input JSON text, the forecast tables per style and per variant)."""
+    """(language, summary, plan input JSON text, the forecast tables per style and per variant):
+    the files read, then :func:`kuaifan.plan.pipeline.forecast_plan_input`."""
     from kuaifan.signals.cli import read_signals
 
-    if model not in MODELS:
-        raise InputError(
-            f"--model 应为 {', '.join(MODELS)} 之一，收到 {model!r}",
-            f"--model: expected one of {', '.join(MODELS)}, got {model!r}",
-            field="model",
-        )
+    check_model(model)
     costs = load_costs(costs_path)
     name, lang, sig, _ = read_signals(tenant, days=history_days)
-    daily = daily_demand(sig.variant_hours, last_live_day(sig.events))
-    totals = daily.group_by("item").agg(pl.col("units").sum(), pl.col("demand_units").sum())
-    selling = totals.filter(pl.col("demand_units") > 0)
-    known = set(selling["item"].to_list())
-    if items:
-        unknown = [i for i in items if i not in known]
-        if unknown:
-            raise NotFoundError(
-                f"这些款式没有需求数据：{', '.join(unknown)}",
-                f"no demand data for these styles: {', '.join(unknown)}",
-            )
-        chosen = list(dict.fromkeys(items))
-    else:
-        ranked = selling.sort(["demand_units", "item"], descending=[True, False])
-        chosen = ranked["item"].head(top).to_list()
-    if not chosen:
-        raise NotFoundError("没有任何款式有需求", "no style has any demand yet")
-    last_day = int(daily["day"].max())  # type: ignore[arg-type]
-    train = style_history(daily, sorted(known), last_day)  # the model learns from every style
-    history = train.filter(pl.col("unique_id").is_in(chosen))
-    days = horizon or costs.horizon_days
-    catalogue = plan_catalogue(sig.variant_hours, sig.catalogue, chosen)
-    observed = daily.group_by("sku_id").agg(pl.col("demand_units").sum())
-    mix = variant_mix(sig.mix, catalogue, observed)
-    styles, variants, used = forecast_variants(
-        history,
-        mix,
-        days,
-        train=train,
-        model=cast(ModelName, model),
-        n_samples=max(200, scenarios),
-        seed=seed,
-    )
-    meta = {"tenant": name, "model": used, "history_last_day": str(day_date(last_day)), "styles": chosen}
-    try:
-        incoming = incoming_from_plans([read_plan_result(p) for p in placed or []], day_date(last_day + 1))
-    except ValueError as exc:
-        raise InputError(f"--placed：{exc}", f"--placed: {exc}", field="placed") from None
-    built = build_plan_input(
-        catalogue, variants, costs, start_day=last_day + 1, on_hand=stock_on_hand(sig.events),
-        incoming=incoming, scenarios=scenarios, seed=seed, meta=meta,
+    plans = [read_plan_result(p) for p in placed or []]
+    result = forecast_plan_input(
+        sig, costs, tenant=name, items=items, top=top, horizon=horizon, model=model,
+        scenarios=scenarios, seed=seed, placed=plans,
     )  # fmt: skip
-    planned_ids = {v.id for v in built.plan_input.variants}
-    on_order = sum(r.qty for sku, rs in incoming.items() if sku in planned_ids for r in rs)
-    not_planned = sorted(sku for sku in incoming if sku not in planned_ids)
-    totals_by = {r[0]: r for r in totals.iter_rows()}
-    span = history.group_by("unique_id").agg(pl.len().alias("days"))
-    days_of = dict(span.iter_rows())
-    summary_styles = []
-    for item in chosen:  # by demand so far, or as --item named them
-        total = styles.samples[styles.ids.index(item)].sum(axis=1)
-        p10, p50, p90 = (float(x) for x in np.quantile(total, [0.1, 0.5, 0.9]))
-        summary_styles.append(
-            {
-                "item": item,
-                "history_days": int(days_of.get(item, 0)),
-                "units": int(totals_by[item][1]),
-                "demand_units": round(float(totals_by[item][2]), 1),
-                "variants": int(mix.filter(pl.col("style") == item).height),
-                "forecast_p10": round(p10, 1),
-                "forecast_p50": round(p50, 1),
-                "forecast_p90": round(p90, 1),
-                "planned": item not in built.skipped,
-            }
-        )
-    inp = built.plan_input
-    summary = {
-        "tenant": name,
-        "model": used,
-        "history_last_day": str(day_date(last_day)),
-        "start_date": str(inp.start_date),
-        "horizon_days": inp.horizon_days,
-        "scenarios": len(inp.variants[0].demand_scenarios),
-        "variants": len(inp.variants),
-        "styles": summary_styles,
-        "skipped_no_price": built.skipped,
-        "on_order_units": on_order,  # earlier orders still to arrive, in the plan as incoming
-        "on_order_not_planned": not_planned,  # variants with goods on order that this plan leaves out
-    }
-    tables = {
-        "style_forecast": forecast_table(styles.quantiles, "style"),
-        "variant_forecast": forecast_table(
-            variants.quantiles.join(mix.select(pl.col("unique_id"), "style"), on="unique_id", how="left"),
-            "variant",
-        ),
-    }
-    return lang, summary, inp.model_dump_json(indent=2, exclude_none=True), tables
-
-
-def forecast_table(quantiles: pl.DataFrame, key: str) -> pl.DataFrame:
-    """A forecast's quantiles with calendar dates (China days), as a planner's spreadsheet reads them."""
-    cols = [pl.col("unique_id").alias(key)]
-    if key == "variant":
-        cols.append(pl.col("style"))
-    return quantiles.select(
-        *cols,
-        pl.col("ds").cast(pl.Date).alias("date"),
-        *[pl.col(q).round(2) for q in ("p10", "p50", "p90")],
-    ).sort(key, "date")
+    text = result.plan_input.model_dump_json(indent=2, exclude_none=True)
+    return lang, result.summary.model_dump(), text, result.tables
 
 
 def read_plan_result(path: Path) -> PlanResult:
