@@ -190,9 +190,7 @@ def forecast_plan_input(
     return ForecastedPlan(summary, inp, styles, variants, tables)
 
 
-def choose_styles(
-    selling: pl.DataFrame, known: set[str], items: Sequence[str] | None, top: int
-) -> list[str]:
+def choose_styles(selling: pl.DataFrame, known: set[str], items: Sequence[str] | None, top: int) -> list[str]:
     """The styles to plan: ``items`` in their order (each must have demand), else the ``top`` by
     demand so far (ties by id)."""
     if items:
