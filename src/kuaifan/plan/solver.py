@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kuaifan.plan.bound import decomposition_bound
-from kuaifan.plan.fallback import greedy_flows, round_node
+from kuaifan.plan.fallback import Backorders, greedy_flows, round_node
 from kuaifan.plan.milp import (
     F64,
     Built,
@@ -100,6 +100,10 @@ def _x_index(built: Built) -> list[npt.NDArray[np.int64]]:
     return [g.x_start[:, None] + np.arange(len(g.variants))[None, :] for g in built.groups]
 
 
+def backorders_of(pb: Problem) -> Backorders:
+    return Backorders(pb.bo_variant, pb.bo_qty, pb.bo_last)
+
+
 def repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str) -> Point | None:
     """The plan of ``values`` with quantities rounded and MOQs repaired, sales played greedily;
     None if it breaks a row of the model (e.g. a capacity window after raising to MOQs)."""
@@ -123,11 +127,12 @@ def _repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str
         out[g.y_col[has_y]] = (q.sum(axis=1) > 0)[has_y].astype(np.float64)
         bucket_of = pb.partitions[g.s, g.ri].bucket_of
         arrivals[g.variants, :, g.arrival] += q[bucket_of].T
-    served, stock = greedy_flows(pb.demand, pb.on_hand, arrivals, pb.wait, pb.keep)
-    out[built.z_now] = served[0]
+    flows = greedy_flows(pb.demand, pb.on_hand, arrivals, pb.wait, pb.keep, pb.hazard, backorders_of(pb))
+    out[built.z_now] = flows.served[0]
     for j, (t, a) in enumerate(zip(built.pre_t, built.pre_a, strict=True)):
-        out[built.z_pre[:, :, j]] = served[a][:, :, t]
-    out[built.i_cols] = stock
+        out[built.z_pre[:, :, j]] = flows.served[a][:, :, t]
+    out[built.z_back] = flows.back[:, :, built.back_day]
+    out[built.i_cols] = flows.stock
     if not built.matrix.feasible(out):
         return None
     return Point(out, built.matrix.objective(out), source)
@@ -420,6 +425,7 @@ def _solution(
         groups=built.groups,
         served=np.maximum(served, 0.0),
         stock=np.maximum(values[built.i_cols], 0.0),
+        back=np.maximum(values[built.z_back], 0.0).sum(axis=2),
         fixed_cost=fixed_cost,
         objective=point.objective,
         status="Optimal" if optimal else next((x for x in stops if x != "Optimal"), stops[-1]),
