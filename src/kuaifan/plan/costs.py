@@ -23,6 +23,9 @@ A TOML file (``examples/costs.toml``) read by ``kuaifan forecast --costs FILE``:
     [on_hand]                       # units in stock per variant (sku); default: the last stock_level seen
     "b1-p003-01" = 20
 
+    [preorders]                     # 预售 orders taken, not shipped yet: units and the days they may wait
+    "b1-p003-01" = [{qty = 12, max_wait_days = 5}]
+
 Errors name the file and the key, in Chinese and English.
 """
 
@@ -34,7 +37,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kuaifan.errors import InputError, NotFoundError, first_problem
-from kuaifan.plan.model import Factory, NonNegFloat, Presale
+from kuaifan.plan.model import Backorder, Factory, NonNegFloat, Presale
 
 
 class StyleCosts(BaseModel):
@@ -56,6 +59,9 @@ class CostsConfig(BaseModel):
     factories: list[Factory] = Field(min_length=1)
     styles: dict[str, StyleCosts] = Field(default_factory=dict)
     on_hand: dict[str, NonNegFloat] = Field(default_factory=dict)
+    preorders: dict[str, list[Backorder]] = Field(
+        default_factory=dict, description="per variant: pre-orders taken and not yet shipped"
+    )
     time_limit_s: float = Field(default=60.0, gt=0, le=86400)
 
     def review_days_for(self, horizon: int) -> list[int]:

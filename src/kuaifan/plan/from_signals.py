@@ -253,6 +253,8 @@ def build_plan_input(
             skipped.append(str(item))
             continue
         skus = rows["sku_id"].to_list()
+        colors = rows["color"].to_list() if "color" in rows.columns else [None] * len(skus)
+        sizes = rows["size"].to_list() if "size" in rows.columns else [None] * len(skus)
         paths = stratified_joint(variants.samples[[index[s] for s in skus]], scenarios, rng)
         for j, (sku, fen) in enumerate(zip(skus, rows["price_fen"].to_list(), strict=True)):
             price = style.price if style and style.price is not None else (fen / 100.0 if fen else fallback)
@@ -264,10 +266,11 @@ def build_plan_input(
                 salvage = style.salvage_value
             out.append(
                 Variant(
-                    id=sku, style=str(item), price=round(price, 2), unit_cost=round(unit_cost, 2),
-                    salvage_value=round(salvage, 2),
+                    id=sku, style=str(item), color=colors[j], size=sizes[j], price=round(price, 2),
+                    unit_cost=round(unit_cost, 2), salvage_value=round(salvage, 2),
                     on_hand=costs.on_hand.get(sku, on_hand.get(sku, 0.0)),
                     incoming=(incoming or {}).get(sku, []),
+                    backorders=costs.preorders.get(sku, []),
                     demand_scenarios=[[float(x) for x in path] for path in paths[j]],
                 )
             )  # fmt: skip
