@@ -3,6 +3,7 @@
 A TOML file (``examples/costs.toml``) read by ``kuaifan forecast --costs FILE``::
 
     horizon_days = 28
+    category = "apparel"            # the default launch curve for a shop's first launches (docs/plan.md)
     review_days = [0, 7, 14, 21]
     unit_cost_share = 0.35          # unit cost as a share of the live price, where a style has none
     salvage_share = 0.10            # value of a unit left at the end, as a share of the price
@@ -34,7 +35,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kuaifan.errors import InputError, NotFoundError, first_problem
 from kuaifan.plan.model import Backorder, Factory, NonNegFloat, Presale
@@ -52,6 +53,10 @@ class CostsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     horizon_days: int = Field(default=28, ge=1, le=366)
+    category: str = Field(
+        default="apparel",
+        description="the shop's category: its default launch curve while it has no launches of its own",
+    )
     review_days: list[int] | None = Field(default=None, description="default: every 7 days")
     unit_cost_share: float = Field(default=0.35, gt=0, le=1)
     salvage_share: float = Field(default=0.10, ge=0, lt=1)
@@ -63,6 +68,15 @@ class CostsConfig(BaseModel):
         default_factory=dict, description="per variant: pre-orders taken and not yet shipped"
     )
     time_limit_s: float = Field(default=60.0, gt=0, le=86400)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, v: str) -> str:
+        from kuaifan.forecast.curve import CATEGORY_CURVES
+
+        if v not in CATEGORY_CURVES:
+            raise ValueError(f"expected one of {', '.join(CATEGORY_CURVES)}")
+        return v
 
     def review_days_for(self, horizon: int) -> list[int]:
         days = self.review_days if self.review_days is not None else list(range(0, horizon, 7))

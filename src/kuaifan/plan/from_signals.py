@@ -27,16 +27,26 @@ import numpy.typing as npt
 import polars as pl
 
 from kuaifan.errors import InputError
-from kuaifan.forecast import Forecast, Forecaster, LaunchCurve, LGBMQuantile, StatsBaseline, split_styles
+from kuaifan.forecast import (
+    Forecast,
+    Forecaster,
+    LaunchCurve,
+    LevelCalibrated,
+    LGBMQuantile,
+    StatsBaseline,
+    split_styles,
+)
 from kuaifan.forecast.curve import MIN_TRAIN_DAYS
 from kuaifan.plan.costs import CostsConfig
 from kuaifan.plan.model import PlanInput, PlanResult, Receipt, Variant
 from kuaifan.signals.frame import china_day, day_date
 
 F64 = npt.NDArray[np.float64]
-ModelName = Literal["auto", "lgbm", "curve", "autoets", "ses", "naive"]
+ModelName = Literal["auto", "lgbm", "curve", "prior", "autoets", "ses", "naive"]
 LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from
 CURVE_MIN_STYLES = 3  # styles with MIN_TRAIN_DAYS of history that a launch curve needs
+CALIBRATION_MIN_STYLES = 6  # styles held out (3 folds) to calibrate LightGBM's level and spread
+CALIBRATION_MIN_DAYS = 7  # each with more days than this (the calibration scores cut-offs 1..7)
 
 
 # Kinds that only happen while a room is live: the last day with one of them is the data's last day.
@@ -87,18 +97,26 @@ def style_history(daily: pl.DataFrame, items: Sequence[str], last_day: int) -> p
     )
 
 
-def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int = 0) -> Forecaster:
+def choose_forecaster(
+    history: pl.DataFrame, name: ModelName = "auto", seed: int = 0, category: str = "apparel"
+) -> Forecaster:
     """The named model, trained on ``history``. ``auto``: LightGBM quantiles across styles from
-    ``LGBM_MIN_ROWS`` style-days; else the shop's launch curve when ``CURVE_MIN_STYLES`` styles have
-    ``MIN_TRAIN_DAYS`` days each; else AutoETS per style (SES below 8 days, one day carried on)."""
+    ``LGBM_MIN_ROWS`` style-days (level-calibrated on held-out styles when there are enough); else
+    the shop's launch curve when ``CURVE_MIN_STYLES`` styles have ``MIN_TRAIN_DAYS`` days each; else,
+    while every style is younger than that, the category's default launch curve (``prior``: a new
+    style's launch spike is not carried on); else AutoETS per style (SES below 8 days)."""
     if name == "auto":
         lengths = history.group_by("unique_id").len()["len"]
         if history.height >= LGBM_MIN_ROWS:
             name = "lgbm"
         elif int((lengths >= MIN_TRAIN_DAYS).sum()) >= CURVE_MIN_STYLES:
             name = "curve"
+        elif int(lengths.max()) < MIN_TRAIN_DAYS:  # type: ignore[arg-type]
+            name = "prior"
         else:
             name = "autoets"
+    if name == "prior":
+        return LaunchCurve.for_category(category)
     if name == "curve":
         return LaunchCurve()
     if name == "lgbm":
@@ -110,6 +128,11 @@ def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int
                 f"{history.height}: use --model auto / curve / autoets, or read more history (--history)",
                 field="model",
             )
+        series = history.group_by("unique_id").len()
+        if int((series["len"] > CALIBRATION_MIN_DAYS).sum()) >= CALIBRATION_MIN_STYLES:
+            # the level of a young style is what a forecast gets most wrong: its bias and spread
+            # measured on the shop's own styles held out (LevelCalibrated) make the intervals
+            return LevelCalibrated(lambda: LGBMQuantile(seed=seed, median_only=True), folds=3, seed=seed)
         return LGBMQuantile(seed=seed)
     return StatsBaseline(name)
 
@@ -167,11 +190,12 @@ def forecast_variants(
     model: ModelName = "auto",
     n_samples: int = 200,
     seed: int = 0,
+    category: str = "apparel",
 ) -> tuple[Forecast, Forecast, str]:
     """(style forecast, variant forecast, model name) for the styles of ``history``; the model
     learns from ``train`` (default ``history``): all of the shop's styles, not only the chosen."""
     panel = train if train is not None else history
-    forecaster = choose_forecaster(panel, model, seed)
+    forecaster = choose_forecaster(panel, model, seed, category)
     styles = forecaster.fit(panel).predict(horizon, history=history, n_samples=n_samples, seed=seed)
     return styles, split_styles(styles, mix, seed=seed), forecaster.name
 

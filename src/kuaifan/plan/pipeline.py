@@ -134,7 +134,14 @@ def forecast_plan_input(
     observed = daily.group_by("sku_id").agg(pl.col("demand_units").sum())
     mix = variant_mix(signals.mix, catalogue, observed)
     styles, variants, used = forecast_variants(
-        history, mix, days, train=train, model=name, n_samples=max(200, scenarios), seed=seed
+        history,
+        mix,
+        days,
+        train=train,
+        model=name,
+        n_samples=max(200, scenarios),
+        seed=seed,
+        category=costs.category,
     )
     meta = {"tenant": tenant, "model": used, "history_last_day": str(day_date(last_day)), "styles": chosen}
     try:
