@@ -26,7 +26,8 @@ def test_one_seed_on_the_production_path(tmp_path: Path) -> None:
         "oracle",
     }
     # quick response ran kuaifan forecast on each review day (1, 7, 14, 21: the quick factory delivers in 3)
-    assert len(res.models) == len(LIGHT.reviews()) == 4 and set(res.models) <= {"lgbm_calibrated", "lgbm", "curve", "prior"}
+    assert len(res.models) == len(LIGHT.reviews()) == 4
+    assert set(res.models) <= {"lgbm_calibrated", "lgbm", "curve", "prior"}
     led = res.ledgers
     demand = {p: led[p].demand for p in led}
     assert len(set(demand.values())) == 1  # the same realised demand for every policy
