@@ -171,10 +171,21 @@ def outlook_of(result: PlanResult, style: str) -> StyleOutlook | None:
     return next((s for s in result.styles if s.style == style), None)
 
 
-def demo_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Console) -> dict[str, Any]:
+DEMO_LEVERS = ("presale", "polls", "two_factories", "clearance")  # daily reviews: in the backtest
+
+
+def demo_step(
+    seed: int,
+    workdir: Path,
+    reports: Path,
+    lang: Lang,
+    console: Console,
+    levers: tuple[str, ...] = DEMO_LEVERS,
+) -> dict[str, Any]:
     """The demo's plan step on the production path: a simulated launch stream into the shop's store,
     then on the morning after it signals → forecast → plan, shown per style with the levers used;
-    writes plan.json, plan_input.json, the purchase orders and the lever chart (PNG, SVG, ECharts)."""
+    writes plan.json, plan_input.json, the purchase orders and the lever chart (PNG, SVG, ECharts)
+    of ``levers`` (each flipped from the chart's base; none: the policies alone)."""
     from kuaifan.backtest.chart import write_sensitivity_chart
     from kuaifan.backtest.demo import launch_plan
     from kuaifan.plan.purchase_orders import write_purchase_orders
@@ -202,7 +213,7 @@ def demo_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Cons
     input_path.write_text(step.plan_input.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     pos = write_purchase_orders(plan, reports / "purchase_orders")
     with console.status(t(lang, "回测各杠杆的价值…", "backtesting what each lever is worth…")):
-        chart = write_sensitivity_chart(reports, seeds=(seed,), lang=lang)
+        chart = write_sensitivity_chart(reports, seeds=(seed,), levers=levers, lang=lang)
     said = t(
         lang, f"杠杆价值图：{chart}（及 PNG、ECharts JSON）", f"lever chart: {chart} (and PNG, ECharts JSON)"
     )

@@ -28,8 +28,9 @@ from kuaifan.backtest.shop import Ledger
 from kuaifan.errors import Lang
 
 LEVERS = ("presale", "polls", "two_factories", "clearance", "daily_reviews")
-# a lighter backtest for the chart: one style per seed, fewer scenarios and seconds per plan
-CHART_BASE = Scenario(n_styles=1, n_scenarios=8, time_limit_s=3.0)
+# a lighter backtest for the chart: one style per seed, fewer scenarios and seconds per plan, weekly
+# reviews (a daily-review run re-plans 27 times); each lever's bar flips it from this base
+CHART_BASE = Scenario(n_styles=1, n_scenarios=8, time_limit_s=3.0, daily_reviews=False)
 COLOURS = {
     "quick_response": "#d9480f",
     "without": "#f08c00",
@@ -39,7 +40,7 @@ COLOURS = {
 }
 NAMES: dict[Lang, dict[str, str]] = {
     "zh": {
-        "quick_response": "快反（全部杠杆）",
+        "quick_response": "快反",
         "one_shot": "一次性大单",
         "information_bound": "信息上界",
         "oracle": "先知",
@@ -48,14 +49,19 @@ NAMES: dict[Lang, dict[str, str]] = {
         "two_factories": "去掉快反工厂",
         "clearance": "去掉清仓专场",
         "daily_reviews": "改为每周复核",
+        "+presale": "加上预售",
+        "+polls": "加上共创投票",
+        "+two_factories": "加上快反工厂",
+        "+clearance": "加上清仓专场",
+        "+daily_reviews": "改为每日复核",
         "profit": "利润（元/种子）",
         "leftover": "剩余率",
         "fill": "满足率",
-        "title": "各杠杆的价值：快反去掉单个杠杆后的利润、剩余与满足率",
+        "title": "各杠杆的价值：快反逐个改变一个杠杆后的利润、剩余与满足率",
         "caption": "同一批模拟新款；快反走生产路径（信号→预测→计划）。{n} 个种子：{seeds}",
     },
     "en": {
-        "quick_response": "quick response (all levers)",
+        "quick_response": "quick response",
         "one_shot": "one-shot",
         "information_bound": "information bound",
         "oracle": "oracle",
@@ -64,10 +70,15 @@ NAMES: dict[Lang, dict[str, str]] = {
         "two_factories": "without the quick factory",
         "clearance": "without clearance",
         "daily_reviews": "weekly reviews",
+        "+presale": "with pre-sale",
+        "+polls": "with co-creation polls",
+        "+two_factories": "with the quick factory",
+        "+clearance": "with clearance",
+        "+daily_reviews": "daily reviews",
         "profit": "profit (yuan per seed)",
         "leftover": "left over",
         "fill": "fill rate",
-        "title": "What each lever is worth: quick response without one lever at a time",
+        "title": "What each lever is worth: quick response with one lever changed at a time",
         "caption": "Same simulated launches; quick response runs the production path (signals → "
         "forecast → plan). {n} seeds: {seeds}",
     },
@@ -83,23 +94,29 @@ class Bar:
     fill_rate: float
 
 
-def lever_bars(seeds: Sequence[int], base: Scenario | None = None) -> list[Bar]:
-    """Quick response with every lever, without each lever in turn, and the reference policies."""
+def lever_bars(
+    seeds: Sequence[int], base: Scenario | None = None, levers: Sequence[str] = LEVERS
+) -> list[Bar]:
+    """Quick response as ``base`` has it, with each lever flipped in turn (off where the base has it
+    on: "without"; on where it is off: "+lever"), and the reference policies of the base."""
     base = base or CHART_BASE
-    totals: dict[str, Ledger] = {p: Ledger() for p in POLICIES} | {lever: Ledger() for lever in LEVERS}
+    flips = {(lever if getattr(base, lever) else f"+{lever}"): lever for lever in levers}
+    totals: dict[str, Ledger] = {p: Ledger() for p in POLICIES} | {key: Ledger() for key in flips}
     with tempfile.TemporaryDirectory(prefix="kuaifan-chart-") as tmp:
         for seed in seeds:
             full = run_seed(seed, base, Path(tmp))
             for p in POLICIES:
                 totals[p].add(full.ledgers[p])
-            for lever in LEVERS:
-                off = run_seed(seed, dataclasses.replace(base, **{lever: False}), Path(tmp))
-                totals[lever].add(off.ledgers["quick_response"])
-    order = ["quick_response", *LEVERS, "one_shot", "information_bound", "oracle"]
+            for key, lever in flips.items():
+                flipped = run_seed(
+                    seed, dataclasses.replace(base, **{lever: not getattr(base, lever)}), Path(tmp)
+                )
+                totals[key].add(flipped.ledgers["quick_response"])
+    order = ["quick_response", *flips, "one_shot", "information_bound", "oracle"]
     bars = []
     for key in order:
         s = totals[key].summary(len(seeds))
-        kind = "without" if key in LEVERS else key
+        kind = "without" if key in flips else key
         bars.append(Bar(key, kind, s["profit"], s["leftover_rate"], s["fill_rate"]))
     return bars
 
@@ -109,11 +126,12 @@ def write_sensitivity_chart(
     seeds: Sequence[int] = (1,),
     *,
     base: Scenario | None = None,
+    levers: Sequence[str] = LEVERS,
     lang: Lang = "zh",
 ) -> Path:
     """Backtest the levers; write ``sensitivity.png``, ``sensitivity.svg``, ``sensitivity.json`` (the
     numbers) and ``sensitivity.echarts.json`` (an ECharts option) into out_dir; the SVG's path."""
-    bars = lever_bars(seeds, base)
+    bars = lever_bars(seeds, base, levers)
     out_dir.mkdir(parents=True, exist_ok=True)
     record = {"seeds": list(seeds), "bars": [dataclasses.asdict(b) for b in bars]}
     (out_dir / "sensitivity.json").write_text(

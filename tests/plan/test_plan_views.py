@@ -1,0 +1,64 @@
+"""What the brand reads: the per-style table, the re-order rules per style with colour and size, and
+the demo's plan step on the production path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from kuaifan.cli_plan_views import demo_step, render_plan
+from kuaifan.plan import parse_plan_input, plan
+
+from .helpers import factory, variant
+
+
+def two_styles() -> dict[str, object]:
+    low, high = [2.0, 2, 2, 2, 2, 2], [6.0, 6, 6, 6, 6, 6]
+    return {
+        "horizon_days": 6,
+        "review_days": [0, 2],
+        "policy_buckets": 2,
+        "variants": [
+            variant("D-bk-M", [low, high, low, high], style="DRESS", color="黑色", size="M"),
+            variant("D-bk-L", [low, high, high, low], style="DRESS", color="黑色", size="L"),
+            variant("T-wh-S", [[3.0] * 6] * 4, style="TEE", color="白色", size="S"),
+        ],
+        "factories": [factory("F1", lead=0), factory("QUICK", lead=1, unit_cost_factor=1.1)],
+        "presale": {"max_wait_days": 2, "cancel_share": 0.1, "cancel_per_day": 0.05},
+    }
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ("每款计划", "翻单规则", "黑色", "剩余率", "满足率", "翻单")),
+        ("en", ("Per style", "re-order rules", "left-over rate", "levers")),
+    ],
+)
+def test_the_plan_reads_per_style_with_colours_and_sizes(lang: str, words: tuple[str, ...]) -> None:
+    res = plan(parse_plan_input(two_styles()))
+    console = Console(record=True, width=220)
+    render_plan(res, lang, console)  # type: ignore[arg-type]
+    text = console.export_text()
+    assert all(w in text for w in words)
+    # the rules of DRESS are a table of its variants (colour, size), not a list of SKU ids
+    assert "D-bk-M" not in text and "T-wh-S" not in text
+    dress = next(s for s in res.styles if s.style == "DRESS")
+    assert "reorder" in dress.levers and f"{dress.first_batch:,}" in text
+
+
+@pytest.mark.slow
+def test_the_demo_plan_step_runs_the_production_path(tmp_path: Path) -> None:
+    console = Console(record=True, width=220)
+    out = demo_step(1, tmp_path / "work", tmp_path / "reports", "zh", console, levers=())
+    text = console.export_text()
+    assert "每款计划" in text and "预测模型" in text
+    saved = json.loads(Path(out["plan_json"]).read_text(encoding="utf-8"))
+    assert saved["styles"] and saved["styles"][0]["levers"] == out["levers"]
+    assert Path(out["chart"]).exists() and Path(out["chart_png"]).exists()
+    option = json.loads(Path(out["chart_echarts"]).read_text(encoding="utf-8"))
+    assert option["series"][0]["data"]
+    assert 0 <= out["expected_leftover_rate"] <= 1 and 0 <= out["expected_fill_rate"] <= 1
