@@ -30,7 +30,7 @@ from kuaifan.errors import Lang
 LEVERS = ("presale", "polls", "two_factories", "clearance", "daily_reviews")
 # a lighter backtest for the chart: one style per seed, fewer scenarios and seconds per plan, weekly
 # reviews (a daily-review run re-plans 27 times); each lever's bar flips it from this base
-CHART_BASE = Scenario(n_styles=1, n_scenarios=8, time_limit_s=3.0, daily_reviews=False)
+CHART_BASE = Scenario(n_styles=1, n_scenarios=8, time_limit_s=3.0)
 COLOURS = {
     "quick_response": "#d9480f",
     "without": "#f08c00",

@@ -41,7 +41,8 @@ class Scenario:
     n_styles: int = 2
     n_scenarios: int = 12  # demand scenarios per plan
     n_samples: int = 200  # forecast sample paths (scored for coverage)
-    policy_buckets: int = 2  # re-order rules per review day in a plan
+    policy_buckets: int = 2  # re-order rules per review day in a reference policy's plan
+    qr_buckets: int = 3  # in quick response's plans (kuaifan forecast's costs file)
     preseason_buckets: int = 12  # in the first batch's plan: one re-order rule per scenario
     fixed_cost: float = 300.0
     capacity_per_day: float = 5000.0
@@ -50,7 +51,10 @@ class Scenario:
     polls: bool = True  # 共创 colour poll before production: the first batch's mix
     two_factories: bool = True  # a quick, dearer factory for re-orders beside the base one
     clearance: bool = True  # what is left sells in a clearance stream (清仓专场)
-    daily_reviews: bool = True  # re-order reviews every day (else days 1, 7, 14, 21)
+    # re-order reviews every day (else days 1, 7, 14, 21): off by default, it did not pay on the
+    # tuning seeds (fixed costs and MOQs of many small orders; see docs/plan.md for the figures)
+    daily_reviews: bool = False
+    past_launches: bool = True  # the shop's own past launches in its store (else its first launch)
     # their terms
     quick_lead_time: int = 3
     quick_moq: int = 30

@@ -161,6 +161,7 @@ def costs_on(sc: Scenario, books: dict[str, Books], day: int) -> CostsConfig:
         on_hand=on_hand,
         preorders=preorders,
         time_limit_s=sc.time_limit_s,
+        policy_buckets=sc.qr_buckets,
     )
 
 

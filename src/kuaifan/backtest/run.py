@@ -166,6 +166,7 @@ def scenario_dict(sc: Scenario) -> dict[str, Any]:
         "styles_per_seed": sc.n_styles,
         "levers": {"presale": sc.presale, "polls": sc.polls, "two_factories": sc.two_factories,
                    "clearance": sc.clearance, "daily_reviews": sc.daily_reviews},
+        "past_launches": sc.past_launches,
     }  # fmt: skip
 
 

@@ -68,6 +68,9 @@ class CostsConfig(BaseModel):
         default_factory=dict, description="per variant: pre-orders taken and not yet shipped"
     )
     time_limit_s: float = Field(default=60.0, gt=0, le=86400)
+    policy_buckets: int = Field(
+        default=3, ge=1, le=20, description="re-order rules per style and review day (demand buckets)"
+    )
 
     @field_validator("category")
     @classmethod

@@ -45,6 +45,7 @@ F64 = npt.NDArray[np.float64]
 ModelName = Literal["auto", "lgbm", "curve", "prior", "autoets", "ses", "naive"]
 LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from
 CURVE_MIN_STYLES = 3  # styles with MIN_TRAIN_DAYS of history that a launch curve needs
+PRIOR_MAX_DAYS = 28  # a style this young still follows a launch curve (the category's, if need be)
 CALIBRATION_MIN_STYLES = 6  # styles held out (3 folds) to calibrate LightGBM's level and spread
 CALIBRATION_MIN_DAYS = 7  # each with more days than this (the calibration scores cut-offs 1..7)
 
@@ -98,20 +99,25 @@ def style_history(daily: pl.DataFrame, items: Sequence[str], last_day: int) -> p
 
 
 def choose_forecaster(
-    history: pl.DataFrame, name: ModelName = "auto", seed: int = 0, category: str = "apparel"
+    history: pl.DataFrame,
+    name: ModelName = "auto",
+    seed: int = 0,
+    category: str = "apparel",
+    youngest: int | None = None,
 ) -> Forecaster:
     """The named model, trained on ``history``. ``auto``: LightGBM quantiles across styles from
     ``LGBM_MIN_ROWS`` style-days (level-calibrated on held-out styles when there are enough); else
     the shop's launch curve when ``CURVE_MIN_STYLES`` styles have ``MIN_TRAIN_DAYS`` days each; else,
-    while every style is younger than that, the category's default launch curve (``prior``: a new
-    style's launch spike is not carried on); else AutoETS per style (SES below 8 days)."""
+    while the styles to forecast are younger than ``PRIOR_MAX_DAYS`` (``youngest``: the longest
+    history among them, default the panel's), the category's default launch curve (``prior``: a
+    launch spike is not carried on); else AutoETS per style (SES below 8 days)."""
     if name == "auto":
         lengths = history.group_by("unique_id").len()["len"]
         if history.height >= LGBM_MIN_ROWS:
             name = "lgbm"
         elif int((lengths >= MIN_TRAIN_DAYS).sum()) >= CURVE_MIN_STYLES:
             name = "curve"
-        elif int(lengths.max()) < MIN_TRAIN_DAYS:  # type: ignore[arg-type]
+        elif (int(lengths.max()) if youngest is None else youngest) < PRIOR_MAX_DAYS:  # type: ignore[arg-type]
             name = "prior"
         else:
             name = "autoets"
@@ -195,7 +201,8 @@ def forecast_variants(
     """(style forecast, variant forecast, model name) for the styles of ``history``; the model
     learns from ``train`` (default ``history``): all of the shop's styles, not only the chosen."""
     panel = train if train is not None else history
-    forecaster = choose_forecaster(panel, model, seed, category)
+    youngest = int(history.group_by("unique_id").len()["len"].max())  # type: ignore[arg-type]
+    forecaster = choose_forecaster(panel, model, seed, category, youngest)
     styles = forecaster.fit(panel).predict(horizon, history=history, n_samples=n_samples, seed=seed)
     return styles, split_styles(styles, mix, seed=seed), forecaster.name
 
@@ -313,6 +320,7 @@ def build_plan_input(
         presale=costs.presale,
         start_date=day_date(start_day),
         time_limit_s=costs.time_limit_s,
+        policy_buckets=costs.policy_buckets,
         meta=meta or {},
     )
     return Built(inp, skipped)
