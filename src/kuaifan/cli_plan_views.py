@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from kuaifan.backtest.chart import CHART_LEVERS
 from kuaifan.i18n import Lang, t
 from kuaifan.plan.model import Band, PlanResult, ReorderRule, StyleOutlook
 
@@ -171,16 +172,13 @@ def outlook_of(result: PlanResult, style: str) -> StyleOutlook | None:
     return next((s for s in result.styles if s.style == style), None)
 
 
-DEMO_LEVERS = ("presale", "polls", "two_factories", "clearance")  # daily reviews: in the backtest
-
-
 def demo_step(
     seed: int,
     workdir: Path,
     reports: Path,
     lang: Lang,
     console: Console,
-    levers: tuple[str, ...] = DEMO_LEVERS,
+    levers: tuple[str, ...] = CHART_LEVERS,
 ) -> dict[str, Any]:
     """The demo's plan step on the production path: a simulated launch stream into the shop's store,
     then on the morning after it signals → forecast → plan, shown per style with the levers used;
