@@ -1,0 +1,1 @@
+"""The application layer: one typed use case per thing a user does (pydantic models in and out)."""
