@@ -21,6 +21,7 @@ The simulator plays one live stream per room. A launch needs days, so per seed:
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,9 +89,15 @@ def sigma_of(cv: float) -> float:
 
 
 def run_sim(seed: int, out: Path, rooms: int = 3, minutes: int = 60, viewers: int = 8000) -> pl.DataFrame:
-    """Simulate the launch streams; return the events."""
-    simulate(SimConfig(seed=seed, rooms=rooms, minutes=minutes, viewers=viewers, format="parquet"), out,
-             overwrite=True)  # fmt: skip
+    """Simulate the launch streams (unless ``out`` holds this very run: same seed and settings give
+    byte-identical files, so the lever chart's runs of a seed share one); return the events."""
+    config = SimConfig(seed=seed, rooms=rooms, minutes=minutes, viewers=viewers, format="parquet")
+    manifest = out / "manifest.json"
+    done = manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get(
+        "config"
+    ) == json.loads(json.dumps(config.manifest_dict()))
+    if not done:
+        simulate(config, out, overwrite=True)
     return pl.concat([pl.read_parquet(p) for p in sorted((out / "events").glob("*.parquet"))])
 
 

@@ -104,6 +104,8 @@ def listings(launch: Launch) -> list[Listing]:
 def open_shop(workdir: Path, sim_events: Sequence[Path], past: Sequence[Launch], launch_ms: int) -> Shop:
     """The store with the shop's past launches (one stream a day) and the launch stream's events."""
     workdir.mkdir(parents=True, exist_ok=True)
+    for old in workdir.glob("shop.duckdb*"):  # a scratch store: each run starts the shop afresh
+        old.unlink()
     shop = Shop(
         DuckStore(workdir / "shop.duckdb"),
         workdir,
