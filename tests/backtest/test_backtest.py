@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kuaifan.backtest import Books, Launch, Order, PresaleTerms, Scenario, make_launches, play, sigma_of
 from kuaifan.backtest.cli import parse_seeds
@@ -202,3 +204,19 @@ def test_parse_seeds() -> None:
     for bad in ("x", "5-2", ""):
         with pytest.raises(InputError):
             parse_seeds(bad)
+
+
+@given(
+    demand=st.lists(st.integers(0, 30), min_size=4, max_size=10),
+    orders=st.lists(st.tuples(st.integers(-3, 12), st.integers(0, 40)), max_size=5),
+    presale=st.booleans(),
+)
+def test_the_books_never_serve_more_than_asked_nor_lose_a_unit(
+    demand: list[int], orders: list[tuple[int, int]], presale: bool
+) -> None:
+    launch = small_launch([[float(d) for d in demand]])
+    terms = PresaleTerms(max_wait_days=3, cancel_share=0.2, cancel_per_day=0.1) if presale else None
+    led = play(launch, [order(day, [float(q)]) for day, q in orders], np.array([5.0]), terms)
+    assert led.served <= led.demand + 1e-9
+    assert led.ordered == pytest.approx(led.served + led.leftover)  # every unit bought is sold or left
+    assert led.presold <= led.served + 1e-9
