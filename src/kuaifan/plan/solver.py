@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kuaifan.plan.bound import decomposition_bound
+from kuaifan.plan.bystyle import style_lps
 from kuaifan.plan.fallback import Backorders, greedy_flows, round_node
 from kuaifan.plan.milp import (
     F64,
@@ -54,6 +55,8 @@ FULL_SEARCH_LPS = 3.0  # after a guided search, search the full model only with 
 OPEN_SHARE = 0.5  # guided search: nodes ordering at least this share of their MOQ in the relaxation
 CANDIDATE_SHARES = (0.35, 0.1)  # guided search: nodes searched over (the others stay closed)
 BOUND_S_PER_STYLE = 0.1  # the decomposition bound's time per style, at most
+LARGE_MODEL_COLS = 250_000  # from this size, first a plan by styles (bystyle.py): the whole LP is slow
+BY_STYLE_SHARE = 0.7  # of the time limit, for it
 I32 = npt.NDArray[np.int32]
 
 
@@ -63,7 +66,7 @@ class Point:
 
     values: F64
     objective: float
-    source: str  # "mip", "rounded_lp", "lp_guided" or "rounded"
+    source: str  # "mip", "rounded_lp", "lp_guided", "rounded" or "by_style"
 
 
 @contextlib.contextmanager
@@ -306,18 +309,30 @@ def solve(inp: PlanInput, *, relax: bool = False, time_limit_s: float | None = N
         stops.append(status)
         return point, bound
 
+    best: Point | None = None  # the best plan of the model as asked (whole units if asked)
+    by_style_bound = math.inf
+    # 00. a shop at real size: each style's relaxation alone, put together and rounded (bystyle.py)
+    if not relax and len(pb.styles) > 1 and built.lp.num_col_ >= LARGE_MODEL_COLS:
+        parts = style_lps(pb, built, BY_STYLE_SHARE * limit, new_highs)
+        if parts is not None:
+            by_style_bound = parts.bound
+            best = repaired(pb, built, parts.values, integer_x, "by_style")
+            if best is not None and _within(best, by_style_bound, gap):
+                return _solution(pb, built, best, ["Optimal"], by_style_bound, inp, (t0, limit), integer_x)
     # 0. LP relaxation: a bound and, rounded, a plan
     lp_started = time.perf_counter()
     lp_point, bound = run(mip=False)
+    bound = min(bound, by_style_bound)
     lp_s = time.perf_counter() - lp_started
     if relax:
         if lp_point is None:
             raise _failed(stops[-1], limit)
         return _solution(pb, built, lp_point, stops, bound, inp, (t0, limit), False, relax=True)
-    best: Point | None = None  # the best plan of the model as asked (whole units if asked)
     if lp_point is not None:
         exact = not len(bins) and not integer_x  # nothing integer: the LP is the model
-        best = lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
+        best = _best(
+            best, lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
+        )
     step1: Point | None = best  # the best plan with quantities possibly fractional
     # 0b. many order nodes: a tighter bound by styles, and a plan from the nodes the relaxation uses
     guided = len(bins) > 0 and frequent_reviews(pb)
@@ -400,6 +415,15 @@ def _solution(
                 en=f"the solver stopped at the {limit:g} s time limit before reaching the target gap: "
                 "the plan is feasible, "
                 + (f"at most {gap:.1%} below the bound" if known else "but no bound is known"),
+            )
+        )
+    if point.source == "by_style" and not optimal:
+        warnings.append(
+            PlanWarning(
+                code="planned_by_style",
+                zh="模型太大，逐款求解线性松弛后取整（起订量已修正，产能已核对）",
+                en="the model is large: each style's relaxation was solved on its own and rounded (MOQs "
+                "repaired, capacities checked)",
             )
         )
     if point.source == "rounded_lp" and not optimal:
