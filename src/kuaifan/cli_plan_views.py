@@ -14,7 +14,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from kuaifan.backtest.chart import CHART_LEVERS
 from kuaifan.i18n import Lang, t
 from kuaifan.plan.model import Band, PlanResult, ReorderRule, StyleOutlook
 
@@ -178,13 +177,14 @@ def demo_step(
     reports: Path,
     lang: Lang,
     console: Console,
-    levers: tuple[str, ...] = CHART_LEVERS,
+    levers: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """The demo's plan step on the production path: a simulated launch stream into the shop's store,
     then on the morning after it signals → forecast → plan, shown per style with the levers used;
     writes plan.json, plan_input.json, the purchase orders and the lever chart (PNG, SVG, ECharts)
-    of ``levers`` (each flipped from the chart's base; none: the policies alone)."""
-    from kuaifan.backtest.chart import write_sensitivity_chart
+    of ``levers`` (each flipped from the chart's base; default the chart's four; (): the policies
+    alone)."""
+    from kuaifan.backtest.chart import CHART_LEVERS, write_sensitivity_chart
     from kuaifan.backtest.demo import launch_plan
     from kuaifan.plan.purchase_orders import write_purchase_orders
 
@@ -211,7 +211,9 @@ def demo_step(
     input_path.write_text(step.plan_input.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     pos = write_purchase_orders(plan, reports / "purchase_orders")
     with console.status(t(lang, "回测各杠杆的价值…", "backtesting what each lever is worth…")):
-        chart = write_sensitivity_chart(reports, seeds=(seed,), levers=levers, lang=lang)
+        chart = write_sensitivity_chart(
+            reports, seeds=(seed,), levers=CHART_LEVERS if levers is None else levers, lang=lang
+        )
     said = t(
         lang, f"杠杆价值图：{chart}（及 PNG、ECharts JSON）", f"lever chart: {chart} (and PNG, ECharts JSON)"
     )
