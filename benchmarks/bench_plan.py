@@ -87,7 +87,8 @@ def make_instance(
 def make_shop(styles: int, per_style: int, scenarios: int, seed: int, horizon: int = 28) -> dict[str, Any]:
     """A shop's plan at real size, as kuaifan forecast writes it: launch-shaped demand per style
     (a launch day, then half of it falling by e^(-1/tau) a day), a level drawn with CV ≈ 0.45 per
-    scenario, a colour × size mix per style; weekly reviews, a base factory and a quick one,
+    scenario, a colour × size mix per style; weekly reviews, a base factory and a quick one (with
+    room for the whole shop: the goal-size instance above is the one where capacity binds),
     pre-sale with cancellations rising with the wait, a clearance value."""
     rng = np.random.default_rng(seed)
     t = np.arange(horizon)

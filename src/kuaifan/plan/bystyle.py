@@ -3,8 +3,9 @@
 Styles share only a few rows of the model (each factory's capacity windows, a required fill rate).
 Leaving those out, the model falls apart into one small problem per style: each style's LP
 relaxation is solved on its own (its rows and columns cut out of the whole model), the styles'
-order quantities are put together, rounded to whole units with MOQs repaired and sales played
-greedily (fallback.py), and the whole plan is checked against every row — shared ones included.
+order quantities are put together — scaled down where together they overfill a factory's capacity
+window — rounded to whole units with MOQs repaired and sales played greedily (fallback.py), and the
+whole plan is checked against every row, shared ones included.
 The sum of the styles' LP optima is an upper bound on the whole model's expected profit (it relaxes
 the shared rows and the integrality), so the plan comes with an honest gap.
 
@@ -71,7 +72,34 @@ def style_lps(
             return None
         values[cols] = np.asarray(h.getSolution().col_value, dtype=np.float64)
         bound += float(h.getInfo().objective_function_value)
-    return ByStyle(values, bound if math.isfinite(bound) else math.inf, n_styles)
+    coupling = (r_style < 0) & (np.diff(m.start) > 0)
+    return ByStyle(
+        scaled_to_fit(built, values, coupling), bound if math.isfinite(bound) else math.inf, n_styles
+    )
+
+
+def scaled_to_fit(built: Built, values: F64, coupling: npt.NDArray[np.bool_]) -> F64:
+    """The styles' order quantities scaled down where together they overfill a shared row (a
+    factory's capacity window): each column by the largest cut any of its overfull rows asks. The
+    caller rounds, repairs MOQs (rounding down if raising breaks a row) and checks every row."""
+    m = built.matrix
+    rows = np.flatnonzero(coupling & np.isfinite(m.row_upper))
+    if not len(rows):
+        return values
+    counts = np.diff(m.start)[rows]
+    entries = np.concatenate([np.arange(m.start[r], m.start[r + 1]) for r in rows])
+    row_of = np.repeat(np.arange(len(rows)), counts)
+    activity = np.bincount(row_of, weights=m.value[entries] * values[m.index[entries]], minlength=len(rows))
+    upper = m.row_upper[rows]
+    over = activity > upper + 1e-6
+    if not over.any():
+        return values
+    ratio = np.where(over, upper / np.maximum(activity, 1e-9), 1.0)
+    factor = np.ones(len(values))
+    np.minimum.at(factor, m.index[entries], ratio[row_of])
+    out: F64 = values * factor
+    out[built.binary_cols] = values[built.binary_cols]
+    return out
 
 
 def _lp(

@@ -56,7 +56,7 @@ OPEN_SHARE = 0.5  # guided search: nodes ordering at least this share of their M
 CANDIDATE_SHARES = (0.35, 0.1)  # guided search: nodes searched over (the others stay closed)
 BOUND_S_PER_STYLE = 0.1  # the decomposition bound's time per style, at most
 LARGE_MODEL_COLS = 250_000  # from this size, first a plan by styles (bystyle.py): the whole LP is slow
-BY_STYLE_SHARE = 0.7  # of the time limit, for it
+BY_STYLE_SHARE = 0.85  # of the time limit, for it (the whole LP would not finish in the rest anyway)
 I32 = npt.NDArray[np.int32]
 
 
