@@ -112,14 +112,14 @@ def make_shop(styles: int, per_style: int, scenarios: int, seed: int, horizon: i
             {
                 "id": "base",
                 "lead_time_days": 7,
-                "capacity_per_day": 3000,
+                "capacity_per_day": 20000,
                 "moq_per_style": 100,
                 "fixed_cost_per_order": 300,
             },
             {
                 "id": "quick",
                 "lead_time_days": 3,
-                "capacity_per_day": 1500,
+                "capacity_per_day": 5000,
                 "moq_per_style": 30,
                 "fixed_cost_per_order": 200,
                 "unit_cost_factor": 1.12,

@@ -317,8 +317,9 @@ def solve(inp: PlanInput, *, relax: bool = False, time_limit_s: float | None = N
         if parts is not None:
             by_style_bound = parts.bound
             best = repaired(pb, built, parts.values, integer_x, "by_style")
-            if best is not None and _within(best, by_style_bound, gap):
-                return _solution(pb, built, best, ["Optimal"], by_style_bound, inp, (t0, limit), integer_x)
+            if best is not None:  # the whole model's LP would not finish in what is left
+                stop = "Optimal" if _within(best, by_style_bound, gap) else "Planned by styles"
+                return _solution(pb, built, best, [stop], by_style_bound, inp, (t0, limit), integer_x)
     # 0. LP relaxation: a bound and, rounded, a plan
     lp_started = time.perf_counter()
     lp_point, bound = run(mip=False)
@@ -405,7 +406,7 @@ def _solution(
     gap = min(1.0, max(0.0, bound - point.objective) / max(1.0, abs(point.objective)))
     optimal = gap <= inp.mip_rel_gap + 1e-9
     warnings = list(built.warnings)
-    if not optimal:
+    if not optimal and point.source != "by_style":
         known = math.isfinite(bound)
         warnings.append(
             PlanWarning(
@@ -421,9 +422,9 @@ def _solution(
         warnings.append(
             PlanWarning(
                 code="planned_by_style",
-                zh="模型太大，逐款求解线性松弛后取整（起订量已修正，产能已核对）",
+                zh=f"模型太大，逐款求解线性松弛后取整（起订量已修正，产能已核对），与上界相差最多 {gap:.1%}",
                 en="the model is large: each style's relaxation was solved on its own and rounded (MOQs "
-                "repaired, capacities checked)",
+                f"repaired, capacities checked); at most {gap:.1%} below the bound",
             )
         )
     if point.source == "rounded_lp" and not optimal:
