@@ -1,4 +1,4 @@
-"""Comment tags kept in a real DuckDB store (kuaifan.app.tagging): each text tagged once, incremental,
+"""Comment tags kept in a real DuckDB store (kuaifan.signals.tags): each text tagged once, incremental,
 tenant-scoped, per lexicon, joined to every comment on read."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from kuaifan.app.tagging import read_tagged, tag_new
 from kuaifan.config import TextSettings
 from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA
+from kuaifan.signals.tags import read_tagged, tag_new
 from kuaifan.store.duckdb import DuckStore
 from kuaifan.text import TextClassifier, classify
 from kuaifan.text.tagging import TAG_SCHEMA, tagger_id

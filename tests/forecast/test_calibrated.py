@@ -81,3 +81,25 @@ def test_calibration_needs_enough_series() -> None:
     with pytest.raises(ValueError, match="folds"):
         LevelCalibrated(lambda: FlatTimes(1.0), folds=1)
     assert LevelStats(0.0, 0.1, 3).sd == 0.1
+
+
+def test_held_out_cuts_of_the_series_that_crashed_backtest_seed_731() -> None:
+    """The held-out fold of backtest seed 731: its cut-offs made polars 2.1 panic when they were a
+    cross join + filter ("assertion failed: i < self.len()"). Each cut-off is now its own filter."""
+    ys = {
+        "b3-p002#0": [11, 10, 7, 6, 2, 7, 1, 14, 6, 2, 2, 4, 0, 4, 5, 4, 2, 2, 4, 2, 2, 0, 3, 4, 2, 1, 0, 0],
+        "b3-p002#1": [11, 5, 2, 6, 9, 4, 7, 7, 4, 3, 2, 4, 2, 4, 5, 0, 2, 2, 0, 3, 2, 0, 1, 2, 1, 0, 2, 0],
+        "b4-p001#0": [71, 69, 70, 30, 33, 52, 51, 17, 28, 16, 36, 33, 39, 50, 22, 20, 19, 13, 21, 11, 10, 21,
+                      14, 10, 8, 9, 9, 15],
+    }  # fmt: skip
+    panel = pl.DataFrame(
+        {
+            "unique_id": [u for u, y in ys.items() for _ in y],
+            "ds": [d for y in ys.values() for d in range(len(y))],
+            "y": [float(v) for y in ys.values() for v in y],
+        }
+    )
+    model = LevelCalibrated(lambda: FlatTimes(0.5), cuts=(1, 7, 14, 21), folds=3).fit(panel)
+    assert set(model.levels) == {1, 7, 14, 21}
+    # each series is held out once and scored after every cut-off shorter than it
+    assert all(s.n == 3 for s in model.levels.values())

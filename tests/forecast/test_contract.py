@@ -34,6 +34,7 @@ FORECASTERS: dict[str, Callable[[], Forecaster]] = {
     "autoets": lambda: StatsBaseline("autoets"),
     "lgbm": lambda: LGBMQuantile(n_estimators=60),
     "curve": LaunchCurve,
+    "prior": lambda: LaunchCurve.for_category("apparel"),
     "lgbm_calibrated": lambda: LevelCalibrated(
         lambda: LGBMQuantile(n_estimators=60, median_only=True), cuts=(1, 3, 7), folds=3
     ),

@@ -226,7 +226,7 @@ def test_auto_takes_lightgbm_with_enough_history_and_splits_every_path() -> None
         }
     )
     styles, variants, used = forecast_variants(history, mix, 7, n_samples=50, seed=1)
-    assert used == "lgbm"
+    assert used == "lgbm_calibrated"  # LightGBM, its level and spread measured on held-out styles
     assert variants.samples.shape == (90, 50, 7)
     for k, style in enumerate(styles.ids):  # Poisson counts around each path × its drawn shares
         rows_of = [variants.ids.index(f"{style}-{v}") for v in range(3)]
@@ -304,5 +304,14 @@ def test_auto_takes_the_launch_curve_for_a_few_long_styles() -> None:
     assert used == "curve"
     p50 = styles.quantiles.sort("ds")["p50"].to_list()
     assert p50[0] < 55.0 and p50[-1] < p50[0]  # the spike falls back, as the shop's styles did
-    _, _, flat = forecast_variants(new, mix, 7, train=panel.filter(pl.col("ds") > D0 + 6), n_samples=20)
-    assert flat == "autoets"  # no style with a week of history: nothing to learn a curve from
+    young = panel.filter(pl.col("ds") > D0 + 6)
+    prior_styles, _, prior = forecast_variants(new, mix, 7, train=young, n_samples=20)
+    # no style with a week of history: nothing to learn a curve from, so the category's default
+    # (apparel: half the launch day the next day, falling by e^(-1/7) a day), not the spike carried on
+    assert prior == "prior"
+    p50 = prior_styles.quantiles.sort("ds")["p50"].to_numpy()
+    assert p50[0] == pytest.approx(0.5 * 56 - 1, rel=0.01) and p50[-1] < p50[0] * 0.5
+    q = prior_styles.quantiles
+    assert ((q["p90"] / q["p10"]) > 3).all()  # wide: the level is a guess from one day
+    _, _, flat = forecast_variants(new, mix, 7, train=young, n_samples=20, model="autoets")
+    assert flat == "autoets"

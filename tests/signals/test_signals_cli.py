@@ -13,12 +13,12 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from clirun import run_cli
-from kuaifan.app.tagging import read_tagged
 from kuaifan.config import TextSettings, load_settings
 from kuaifan.signals import demand_signals
 from kuaifan.signals.frame import SIGNAL_KINDS
 from kuaifan.signals.mentions import text_facts
 from kuaifan.signals.report import ASKING, EXPORT_TABLES, signals_report, stored_facts
+from kuaifan.signals.tags import read_tagged
 from kuaifan.signals.window import day_start_ms
 from kuaifan.store.duckdb import DuckStore
 

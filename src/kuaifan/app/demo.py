@@ -29,7 +29,7 @@ class DemoRooms:
 
 
 def read_rooms(settings: Settings, store: Store, tenant: str, sim_dir: Path) -> DemoRooms:
-    from kuaifan.app.tagging import read_tagged
+    from kuaifan.signals.tags import read_tagged
 
     # comments come with the intents the ingest step stored for them
     events = read_tagged(store, tenant, settings.tenant(tenant)[1].text)
@@ -115,17 +115,24 @@ def launch(seed: int, workdir: Path, reports: Path) -> DemoLaunch:
     ordered: dict[str, int] = {}
     for o in step.plan.orders:
         ordered[o.variant] = ordered.get(o.variant, 0) + o.qty
+    reports.mkdir(parents=True, exist_ok=True)
     plan_path = reports / "plan.json"
     plan_path.write_text(step.plan.model_dump_json(indent=2), encoding="utf-8")
+    input_path = reports / "plan_input.json"
+    input_path.write_text(step.plan_input.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     pos = write_purchase_orders(step.plan, reports / "purchase_orders")
     return DemoLaunch(step, week, ordered, plan_path, pos)
 
 
-def sensitivity_chart(reports: Path, seed: int, lang: Lang) -> Path:
-    """Quick response vs one-shot vs oracle as uncertainty, lead time and MOQ change (the backtest)."""
-    from kuaifan.backtest.chart import write_sensitivity_chart
+def sensitivity_chart(reports: Path, seed: int, lang: Lang, levers: tuple[str, ...] | None = None) -> Path:
+    """The backtest of the launch: quick response vs one-shot vs the information bound vs the oracle, and
+    what each lever (pre-sale, polls, two factories, clearance; default all four) is worth when flipped
+    from its base; PNG, SVG and an ECharts option. The SVG's path."""
+    from kuaifan.backtest.chart import CHART_LEVERS, write_sensitivity_chart
 
-    return write_sensitivity_chart(reports, seeds=(seed,), lang=lang)
+    return write_sensitivity_chart(
+        reports, seeds=(seed,), levers=CHART_LEVERS if levers is None else levers, lang=lang
+    )
 
 
 def launch_fit(step: LaunchStep, seed: int) -> dict[str, dict[str, Any]]:

@@ -59,7 +59,7 @@ def export(
         df = store.dead_letters(tenant, limit=DEAD_LETTER_LIMIT)
         _write(out, [df.to_arrow()], df.to_arrow().schema)
         return ExportResult(path=str(out), rows=df.height, content="dead_letters")
-    from kuaifan.app.tagging import with_tags
+    from kuaifan.signals.tags import with_tags
     from kuaifan.text.tagging import TAG_SCHEMA
 
     fields = [*EVENT_SCHEMA, pa.field("ingest_ms", pa.int64(), nullable=False)]

@@ -416,7 +416,7 @@ def ingest_files(
     on_progress: Callable[[IngestProgress], None] | None = None,
 ) -> IngestSummary:
     """Ingest files for a tenant (the default one when None), then tag the comments they brought."""
-    from kuaifan.app.tagging import tag_new
+    from kuaifan.signals.tags import tag_new
     from kuaifan.sources.platforms import tenant_platforms
 
     name, cfg = settings.tenant(tenant)

@@ -471,7 +471,7 @@ async def _alert_loop(hub: LiveHub, interval_s: float) -> None:
 
 async def _tag_loop(settings: Settings, store: Store, interval_s: float) -> None:
     """Keep the stored comments tagged with their intents while the server takes events."""
-    from kuaifan.app.tagging import tag_new
+    from kuaifan.signals.tags import tag_new
 
     watermarks: dict[str, int] = {}
     while True:

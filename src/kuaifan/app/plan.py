@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kuaifan.errors import InputError, NotFoundError
-from kuaifan.plan.model import PlanInput, PlanResult, parse_plan_json
+from kuaifan.plan.model import Band, PlanInput, PlanResult, ReorderRule, StyleOutlook, parse_plan_json
 from kuaifan.plan.policy import plan as solve_plan
 from kuaifan.plan.purchase_orders import write_purchase_orders
 
-__all__ = ["PlanInput", "PlanResult", "parse_plan_json", "plan", "plan_file", "read_plan_input"]
+__all__ = [
+    "Band", "PlanInput", "PlanResult", "ReorderRule", "StyleOutlook", "parse_plan_json", "plan", "plan_file",
+    "read_plan_input",
+]  # fmt: skip
 
 
 def read_plan_input(path: Path) -> PlanInput:

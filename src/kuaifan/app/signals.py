@@ -13,12 +13,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from kuaifan.config import Settings
-from kuaifan.errors import NotFoundError
 from kuaifan.report.frames import write_frames
-from kuaifan.signals import DemandSignals, demand_signals
-from kuaifan.signals.frame import SIGNAL_KINDS
-from kuaifan.signals.report import EXPORT_TABLES, signals_report, stored_facts
-from kuaifan.signals.window import DEFAULT_DAYS, time_window
+from kuaifan.signals import DemandSignals
+from kuaifan.signals.report import EXPORT_TABLES, signals_report
+from kuaifan.signals.stored import store_signals
+from kuaifan.signals.window import DEFAULT_DAYS
 from kuaifan.store import Store
 
 
@@ -139,18 +138,12 @@ class SignalsReport(BaseModel):
 def read_signals(settings: Settings, store: Store, query: SignalsQuery) -> tuple[str, DemandSignals]:
     """The tenant's name and the signals of its stored events in the selection (NotFoundError when
     nothing is selected, InputError for bad dates)."""
-    from kuaifan.app.tagging import read_tagged
-
     name, cfg = settings.tenant(query.tenant)
-    start, end = time_window(query.since, query.until, query.days, store.last_event_ms(name))
-    events = read_tagged(
-        store, name, cfg.text, room_id=query.room, stream_id=query.stream, kinds=SIGNAL_KINDS,
-        start_ms=start, end_ms=end,
+    sig = store_signals(
+        store, name, cfg.text, room=query.room, stream=query.stream, since=query.since, until=query.until,
+        days=query.days,
     )  # fmt: skip
-    if events.is_empty():
-        where = " ".join(x for x in (query.room, query.stream, query.since, query.until) if x) or name
-        raise NotFoundError(f"没有找到事件：{where}", f"no events found for {where}")
-    return name, demand_signals(events, classifier=stored_facts(events))
+    return name, sig
 
 
 def signals(

@@ -101,9 +101,9 @@ def read_comments(
     product it is about by the one comment resolver (``kuaifan.live.resolver``): ``sku_id`` is then
     the product and ``size`` / ``color`` the product's own values where they match. NotFoundError
     when there are none."""
-    from kuaifan.app.tagging import read_tagged
     from kuaifan.live.resolver import place_comments
     from kuaifan.signals.frame import prepare, variant_catalogue
+    from kuaifan.signals.tags import read_tagged
 
     _, cfg = settings.tenant(tenant)
     df = read_tagged(store, tenant, cfg.text, room_id=room, stream_id=stream, kinds=PLACE_KINDS)

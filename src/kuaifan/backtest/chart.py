@@ -1,220 +1,279 @@
-"""How the three policies move with demand uncertainty, lead time and MOQ: a small sensitivity grid
-of the backtest, drawn as a static SVG (no plotting library; Chinese labels render with the
-viewer's fonts) with its numbers beside it as JSON.
+"""What each lever is worth: quick response with every lever, and without each one in turn, beside
+one-shot, the information bound and the oracle — drawn with matplotlib (PNG and SVG for files) and
+as an ECharts option (JSON) for a page, with the numbers beside them as JSON.
 
     from kuaifan.backtest.chart import write_sensitivity_chart
     svg = write_sensitivity_chart(Path("out/demo"), seeds=[1])
 
-Each grid point changes one setting of the base scenario. The simulated launches and the fitted
-forecaster are shared by all points of a seed (``--cv`` changes only how far the pre-season
-forecast is from the truth, with the same random draw), so the points differ by the setting alone.
+Every bar of a seed plays the same simulated launches; only the lever changes. Ticks are round
+numbers (1–2–2.5–5 steps); Chinese labels use a CJK font found through fontconfig (Debian's
+fonts-noto-cjk or fonts-wqy-microhei), falling back to the English labels when there is none.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
+from typing import Any
 
 from kuaifan.backtest.policies import Scenario
-from kuaifan.backtest.run import POLICIES, SeedResult, play_seed, prepare_seed
+from kuaifan.backtest.run import POLICIES, run_seed
 from kuaifan.backtest.shop import Ledger
 from kuaifan.i18n import Lang
 
-AXES = ("cv", "lead_time", "moq")
-DEFAULT_GRID: dict[str, tuple[float, ...]] = {
-    "cv": (0.4, 0.75, 1.0),
-    "lead_time": (3, 7, 10),
-    "moq": (0, 100, 300),
-}
-# a lighter backtest for the chart: one style per seed, fewer scenarios per plan
+LEVERS = ("presale", "polls", "two_factories", "clearance", "daily_reviews")
+# what the chart flips unless told: daily reviews re-plan 27 times a launch (see the backtest's figures)
+CHART_LEVERS = ("presale", "polls", "two_factories", "clearance")
+# a lighter backtest for the chart: one style per seed, fewer scenarios and seconds per plan, weekly
+# reviews (a daily-review run re-plans 27 times); each lever's bar flips it from this base
 CHART_BASE = Scenario(n_styles=1, n_scenarios=8, time_limit_s=3.0)
-COLOURS = {"quick_response": "#d9480f", "one_shot": "#1c7ed6", "oracle": "#868e96"}
+COLOURS = {
+    "quick_response": "#d9480f",
+    "without": "#f08c00",
+    "one_shot": "#1c7ed6",
+    "information_bound": "#2f9e44",
+    "oracle": "#868e96",
+}
 NAMES: dict[Lang, dict[str, str]] = {
     "zh": {
         "quick_response": "快反",
         "one_shot": "一次性大单",
+        "information_bound": "信息上界",
         "oracle": "先知",
-        "cv": "上市前需求变异系数",
-        "lead_time": "交期（天）",
-        "moq": "起订量（件/款/单）",
+        "presale": "去掉预售",
+        "polls": "去掉共创投票",
+        "two_factories": "去掉快反工厂",
+        "clearance": "去掉清仓专场",
+        "daily_reviews": "改为每周复核",
+        "+presale": "加上预售",
+        "+polls": "加上共创投票",
+        "+two_factories": "加上快反工厂",
+        "+clearance": "加上清仓专场",
+        "+daily_reviews": "改为每日复核",
         "profit": "利润（元/种子）",
         "leftover": "剩余率",
-        "title": "三种策略随需求不确定性、交期和起订量的变化",
+        "fill": "满足率",
+        "title": "各杠杆的价值：快反逐个改变一个杠杆后的利润、剩余与满足率",
+        "caption": "同一批模拟新款；快反走生产路径（信号→预测→计划）。{n} 个种子：{seeds}",
     },
     "en": {
         "quick_response": "quick response",
         "one_shot": "one-shot",
+        "information_bound": "information bound",
         "oracle": "oracle",
-        "cv": "pre-launch CV of demand",
-        "lead_time": "lead time (days)",
-        "moq": "MOQ (units / style / order)",
-        "profit": "profit (per seed)",
-        "leftover": "leftover rate",
-        "title": "The three policies against demand uncertainty, lead time and MOQ",
+        "presale": "without pre-sale",
+        "polls": "without co-creation polls",
+        "two_factories": "without the quick factory",
+        "clearance": "without clearance",
+        "daily_reviews": "weekly reviews",
+        "+presale": "with pre-sale",
+        "+polls": "with co-creation polls",
+        "+two_factories": "with the quick factory",
+        "+clearance": "with clearance",
+        "+daily_reviews": "daily reviews",
+        "profit": "profit (yuan per seed)",
+        "leftover": "left over",
+        "fill": "fill rate",
+        "title": "What each lever is worth: quick response with one lever changed at a time",
+        "caption": "Same simulated launches; quick response runs the production path (signals → "
+        "forecast → plan). {n} seeds: {seeds}",
     },
 }
 
 
 @dataclass(frozen=True, slots=True)
-class Point:
-    axis: str
-    value: float
-    policies: dict[str, dict[str, float]]  # policy -> profit / leftover_rate / fill_rate
+class Bar:
+    key: str  # a policy, or the lever switched off
+    kind: str  # "quick_response", "without" or a reference policy
+    profit: float
+    leftover_rate: float
+    fill_rate: float
 
 
-def sensitivity(
-    seeds: Sequence[int], grid: dict[str, Sequence[float]] | None = None, base: Scenario | None = None
-) -> list[Point]:
-    """Backtest every grid value of every axis (one setting changed at a time)."""
-    grid = dict(grid or DEFAULT_GRID)
+def lever_bars(
+    seeds: Sequence[int], base: Scenario | None = None, levers: Sequence[str] = CHART_LEVERS
+) -> list[Bar]:
+    """Quick response as ``base`` has it, with each lever flipped in turn (off where the base has it
+    on: "without"; on where it is off: "+lever"), and the reference policies of the base."""
     base = base or CHART_BASE
-    unknown = set(grid) - set(AXES)
-    if unknown:
-        raise ValueError(f"unknown grid axes: {sorted(unknown)}")
-    totals: dict[tuple[str, float], dict[str, Ledger]] = {
-        (axis, float(v)): {p: Ledger() for p in POLICIES} for axis, values in grid.items() for v in values
-    }
+    flips = {(lever if getattr(base, lever) else f"+{lever}"): lever for lever in levers}
+    totals: dict[str, Ledger] = {p: Ledger() for p in POLICIES} | {key: Ledger() for key in flips}
     with tempfile.TemporaryDirectory(prefix="kuaifan-chart-") as tmp:
         for seed in seeds:
-            data = prepare_seed(seed, base, Path(tmp))
-            played: dict[Scenario, SeedResult] = {}  # the base value sits on every axis: play it once
-            for axis, value in totals:
-                sc = _with(base, axis, value)
-                if sc not in played:
-                    played[sc] = play_seed(data, sc)
-                for p in POLICIES:
-                    totals[axis, value][p].add(played[sc].ledgers[p])
-    return [
-        Point(axis, value, {p: led.summary(len(seeds)) for p, led in ledgers.items()})
-        for (axis, value), ledgers in totals.items()
-    ]
-
-
-def _with(base: Scenario, axis: str, value: float) -> Scenario:
-    if axis == "cv":
-        return dataclasses.replace(base, cv=value)
-    if axis == "lead_time":
-        return dataclasses.replace(base, lead_time=int(value))
-    return dataclasses.replace(base, moq=int(value))
+            full = run_seed(seed, base, Path(tmp))
+            for p in POLICIES:
+                totals[p].add(full.ledgers[p])
+            for key, lever in flips.items():
+                flipped = run_seed(
+                    seed, dataclasses.replace(base, **{lever: not getattr(base, lever)}), Path(tmp)
+                )
+                totals[key].add(flipped.ledgers["quick_response"])
+    order = ["quick_response", *flips, "one_shot", "information_bound", "oracle"]
+    bars = []
+    for key in order:
+        s = totals[key].summary(len(seeds))
+        kind = "without" if key in flips else key
+        bars.append(Bar(key, kind, s["profit"], s["leftover_rate"], s["fill_rate"]))
+    return bars
 
 
 def write_sensitivity_chart(
     out_dir: Path,
     seeds: Sequence[int] = (1,),
     *,
-    grid: dict[str, Sequence[float]] | None = None,
     base: Scenario | None = None,
+    levers: Sequence[str] = CHART_LEVERS,
     lang: Lang = "zh",
 ) -> Path:
-    """Run the grid and write ``sensitivity.svg`` (and ``sensitivity.json``) into out_dir."""
-    points = sensitivity(seeds, grid, base)
+    """Backtest the levers; write ``sensitivity.png``, ``sensitivity.svg``, ``sensitivity.json`` (the
+    numbers) and ``sensitivity.echarts.json`` (an ECharts option) into out_dir; the SVG's path."""
+    bars = lever_bars(seeds, base, levers)
     out_dir.mkdir(parents=True, exist_ok=True)
-    svg = out_dir / "sensitivity.svg"
-    svg.write_text(render_svg(points, lang), encoding="utf-8")
-    record = {"seeds": list(seeds), "points": [dataclasses.asdict(p) for p in points]}
+    record = {"seeds": list(seeds), "bars": [dataclasses.asdict(b) for b in bars]}
     (out_dir / "sensitivity.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    return svg
+    option = echarts_option(bars, lang, seeds)
+    (out_dir / "sensitivity.echarts.json").write_text(
+        json.dumps(option, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return draw(bars, out_dir / "sensitivity", lang, seeds)
 
 
-# --- drawing -------------------------------------------------------------------------------------
+def cjk_font() -> Path | None:
+    """A font file with Chinese glyphs, as fontconfig finds it (None without fontconfig or font)."""
+    fc = shutil.which("fc-match")
+    if fc is None:
+        return None
+    for pattern in ("Noto Sans CJK SC:lang=zh", "WenQuanYi Micro Hei:lang=zh", ":lang=zh"):
+        try:
+            found = subprocess.run(
+                [fc, "-f", "%{file}\n%{lang}", pattern],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.splitlines()
+        except (OSError, subprocess.SubprocessError):
+            return None
+        langs = found[1].split("|") if len(found) == 2 else []
+        if any(x == "zh" or x.startswith("zh-") for x in langs) and Path(found[0]).is_file():
+            return Path(found[0])
+    return None
 
-W, H = 960, 600
-PANEL_W, PANEL_H = 260, 190
-LEFT, TOP, GAP_X, GAP_Y = 80, 70, 50, 80
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 × 10^k apart) spanning [low, high]."""
+    import math
+
+    span = max(high - low, 1e-9)
+    raw = span / max(count - 1, 1)
+    unit = 10.0 ** math.floor(math.log10(raw))
+    step = next(f * unit for f in (1.0, 2.0, 2.5, 5.0, 10.0) if f * unit >= raw * (1 - 1e-9))
+    first = math.floor(low / step) * step
+    last = math.ceil(high / step) * step
+    n = round((last - first) / step)
+    return [round(first + i * step, 10) for i in range(n + 1)]
 
 
-def _nice_max(value: float) -> float:
-    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k at or above value."""
-    if value <= 0:
-        return 1.0
-    unit = 10.0 ** math.floor(math.log10(value))
-    steps = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
-    return next(f * unit for f in steps if f * unit >= value * (1 - 1e-12))
-
-
-def _fmt(value: float, lang: Lang) -> str:
+def money(value: float, lang: Lang) -> str:
+    """A round tick of yuan: 50000 → 5万 (zh) / 50k (en)."""
     if abs(value) < 10_000:
-        return f"{value:g}"
-    if lang == "zh":
-        return f"{value / 10_000:g}万"
-    return f"{value / 1000:g}k"
+        return f"{value:,.0f}"
+    return f"{value / 10_000:g}万" if lang == "zh" else f"{value / 1000:g}k"
 
 
-def render_svg(points: Sequence[Point], lang: Lang = "zh") -> str:
-    """The chart: per axis a column; profit on top, leftover rate below, one line per policy."""
+def draw(bars: Sequence[Bar], stem: Path, lang: Lang, seeds: Sequence[int]) -> Path:
+    """Two panels: profit; left-over and fill. PNG and SVG beside ``stem``; the SVG's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    font = cjk_font()
+    if font is None:
+        lang = "en"  # no Chinese glyphs on this machine: English labels rather than boxes
     names = NAMES[lang]
-    axes = [a for a in AXES if any(p.axis == a for p in points)]
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
-        'font-family="Noto Sans CJK SC, Noto Serif CJK SC, WenQuanYi Micro Hei, sans-serif" font-size="12">',
-        f'<rect width="{W}" height="{H}" fill="white"/>',
-        f'<text x="{W / 2}" y="28" text-anchor="middle" font-size="16">{escape(names["title"])}</text>',
-    ]
-    for row, (metric, key) in enumerate((("profit", "profit"), ("leftover", "leftover_rate"))):
-        # one scale per row, so the panels compare
-        values = [p.policies[pol][key] for p in points for pol in POLICIES]
-        top = _nice_max(max(values)) if metric == "profit" else max(0.2, math.ceil(max(values) / 0.2) * 0.2)
-        bottom = min(0.0, min(values))
-        for col, axis in enumerate(axes):
-            pts = sorted((p for p in points if p.axis == axis), key=lambda p: p.value)
-            x0 = LEFT + col * (PANEL_W + GAP_X)
-            y0 = TOP + row * (PANEL_H + GAP_Y)
-            parts.append(_panel(x0, y0, pts, key, (top, bottom), (names[axis], names[metric]), lang))
-    for i, pol in enumerate(POLICIES):
-        x = LEFT + i * 170
-        parts.append(f'<line x1="{x}" y1="{H - 22}" x2="{x + 24}" y2="{H - 22}" stroke="{COLOURS[pol]}" '
-                     'stroke-width="3"/>')  # fmt: skip
-        parts.append(f'<text x="{x + 30}" y="{H - 18}">{escape(names[pol])}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    rc: dict[str, Any] = {"svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False,
+                          "axes.axisbelow": True}  # fmt: skip
+    if font is not None:
+        font_manager.fontManager.addfont(str(font))
+        rc["font.family"] = [font_manager.FontProperties(fname=str(font)).get_name(), "sans-serif"]
+    labels = [names[b.key] for b in bars]
+    colours = [COLOURS[b.kind] for b in bars]
+    y = list(range(len(bars)))[::-1]
+    with plt.rc_context(rc):  # type: ignore[arg-type]
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 0.45 * len(bars) + 2.2), sharey=True)
+        profits = [b.profit for b in bars]
+        ticks = nice_ticks(min(0.0, min(profits)), max(profits))
+        ax1.barh(y, profits, color=colours)
+        ax1.set_xlim(ticks[0], ticks[-1])
+        ax1.xaxis.set_major_locator(FixedLocator(ticks))
+        ax1.xaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v, lang)))
+        ax1.set_yticks(y, labels)
+        ax1.set_xlabel(names["profit"])
+        ax1.grid(axis="x", color="#e9ecef")
+        ax2.barh([v + 0.2 for v in y], [b.leftover_rate for b in bars], height=0.4, color=colours,
+                 label=names["leftover"])  # fmt: skip
+        ax2.barh([v - 0.2 for v in y], [b.fill_rate for b in bars], height=0.4, color=colours, alpha=0.35,
+                 label=names["fill"])  # fmt: skip
+        share_ticks = nice_ticks(0.0, max(1.0, *(b.fill_rate for b in bars)))
+        ax2.set_xlim(0.0, share_ticks[-1])
+        ax2.xaxis.set_major_locator(FixedLocator(share_ticks))
+        ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax2.set_xlabel(f"{names['leftover']}（深）/ {names['fill']}（浅）" if lang == "zh"
+                       else f"{names['leftover']} (dark) / {names['fill']} (light)")  # fmt: skip
+        ax2.grid(axis="x", color="#e9ecef")
+        fig.suptitle(names["title"])
+        shown = ", ".join(str(s) for s in list(seeds)[:12]) + ("…" if len(seeds) > 12 else "")
+        fig.text(0.01, 0.01, names["caption"].format(n=len(seeds), seeds=shown), fontsize=9, color="#495057")
+        fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+        fig.savefig(stem.with_suffix(".png"), dpi=150)
+        fig.savefig(stem.with_suffix(".svg"))
+        plt.close(fig)
+    return stem.with_suffix(".svg")
 
 
-def _panel(
-    x0: float,
-    y0: float,
-    pts: Sequence[Point],
-    key: str,
-    scale: tuple[float, float],
-    labels: tuple[str, str],
-    lang: Lang,
-) -> str:
-    top, bottom = scale
-    xlabel, ylabel = labels
-    span = top - bottom or 1.0
-    n = len(pts)
+def echarts_option(bars: Sequence[Bar], lang: Lang, seeds: Sequence[int]) -> dict[str, Any]:
+    """The same chart as an ECharts option (two horizontal bar grids, round axis ticks)."""
+    names = NAMES[lang]
+    labels = [names[b.key] for b in bars][::-1]
+    profits = [b.profit for b in bars][::-1]
+    ticks = nice_ticks(min(0.0, min(profits)), max(profits))
 
-    def px(i: int) -> float:
-        return x0 + (PANEL_W * (i + 0.5) / n)
+    def series(values: list[float], grid: int, name: str, opacity: float = 1.0) -> dict[str, Any]:
+        colours = [COLOURS[b.kind] for b in bars][::-1]
+        return {
+            "type": "bar", "name": name, "xAxisIndex": grid, "yAxisIndex": grid,
+            "data": [{"value": round(v, 4), "itemStyle": {"color": c, "opacity": opacity}}
+                     for v, c in zip(values, colours, strict=True)],
+        }  # fmt: skip
 
-    def py(v: float) -> float:
-        return y0 + PANEL_H * (top - v) / span
-
-    out = [f'<rect x="{x0}" y="{y0}" width="{PANEL_W}" height="{PANEL_H}" fill="none" stroke="#ced4da"/>']
-    for j in range(5):
-        v = bottom + span * j / 4
-        label = f"{v:.0%}" if key == "leftover_rate" else _fmt(round(v), lang)
-        out.append(
-            f'<line x1="{x0}" y1="{py(v):.1f}" x2="{x0 + PANEL_W}" y2="{py(v):.1f}" stroke="#f1f3f5"/>'
-        )
-        out.append(f'<text x="{x0 - 6}" y="{py(v) + 4:.1f}" text-anchor="end" fill="#495057">{label}</text>')
-    for i, p in enumerate(pts):
-        out.append(f'<text x="{px(i):.1f}" y="{y0 + PANEL_H + 16}" text-anchor="middle">{p.value:g}</text>')
-    out.append(f'<text x="{x0 + PANEL_W / 2}" y="{y0 + PANEL_H + 34}" text-anchor="middle" fill="#495057">'
-               f"{escape(xlabel)}</text>")  # fmt: skip
-    out.append(f'<text x="{x0}" y="{y0 - 8}" fill="#495057">{escape(ylabel)}</text>')
-    for pol in POLICIES:
-        coords = " ".join(f"{px(i):.1f},{py(p.policies[pol][key]):.1f}" for i, p in enumerate(pts))
-        out.append(f'<polyline points="{coords}" fill="none" stroke="{COLOURS[pol]}" stroke-width="2.5"/>')
-        for i, p in enumerate(pts):
-            value = p.policies[pol][key]
-            out.append(f'<circle cx="{px(i):.1f}" cy="{py(value):.1f}" r="3.5" fill="{COLOURS[pol]}">'
-                       f"<title>{pol}: {value:g}</title></circle>")  # fmt: skip
-    return "\n".join(out)
+    return {
+        "title": {"text": names["title"], "subtext": names["caption"].format(n=len(seeds), seeds=seeds)},
+        "tooltip": {"trigger": "axis"},
+        "grid": [{"left": "22%", "width": "35%", "top": 80}, {"left": "62%", "width": "33%", "top": 80}],
+        "xAxis": [
+            {"type": "value", "name": names["profit"], "min": ticks[0], "max": ticks[-1],
+             "interval": ticks[1] - ticks[0], "gridIndex": 0},
+            {"type": "value", "name": f"{names['leftover']} / {names['fill']}", "min": 0, "max": 1,
+             "interval": 0.25, "gridIndex": 1},
+        ],
+        "yAxis": [
+            {"type": "category", "data": labels, "gridIndex": 0},
+            {"type": "category", "data": labels, "gridIndex": 1, "axisLabel": {"show": False}},
+        ],
+        "series": [
+            series(profits, 0, names["profit"]),
+            series([b.leftover_rate for b in bars][::-1], 1, names["leftover"]),
+            series([b.fill_rate for b in bars][::-1], 1, names["fill"], 0.35),
+        ],
+    }  # fmt: skip

@@ -21,6 +21,7 @@ The simulator plays one live stream per room. A launch needs days, so per seed:
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,9 @@ from kuaifan.sim.run import world_seed
 F64 = npt.NDArray[np.float64]
 POST_LAUNCH_RATIO = 0.5  # a day after the launch sells about half the launch stream, then decays
 UNIT_COST_SHARE = 0.35  # factory price as a share of the live price
-SALVAGE_SHARE = 0.10  # clearance value of a unit left at the end
+SALVAGE_SHARE = 0.10  # value of a unit left at the end without a clearance stream
+POLL_VOTES = 300  # viewers who vote in a 共创 colour poll before production
+POLL_CONCENTRATION = 40.0  # voters are not buyers: their colour mix is Dirichlet(40 · the buyers')
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,9 @@ class Launch:
     prior_mix: F64  # (V,) what the brand assumes before launch
     preseason_total: float  # F: the pre-season point forecast of total demand (median)
     sigma: float  # log-sd of total demand before launch
+    specs: list[str] = dataclasses.field(default_factory=list)  # per variant: spec JSON (颜色, 尺码)
+    category: str = "apparel"
+    poll_mix: F64 | None = None  # (V,) the mix a 共创 colour poll suggests (× the brand's size curve)
 
     @property
     def unit_cost(self) -> F64:
@@ -83,9 +89,15 @@ def sigma_of(cv: float) -> float:
 
 
 def run_sim(seed: int, out: Path, rooms: int = 3, minutes: int = 60, viewers: int = 8000) -> pl.DataFrame:
-    """Simulate the launch streams; return the events."""
-    simulate(SimConfig(seed=seed, rooms=rooms, minutes=minutes, viewers=viewers, format="parquet"), out,
-             overwrite=True)  # fmt: skip
+    """Simulate the launch streams (unless ``out`` holds this very run: same seed and settings give
+    byte-identical files, so the lever chart's runs of a seed share one); return the events."""
+    config = SimConfig(seed=seed, rooms=rooms, minutes=minutes, viewers=viewers, format="parquet")
+    manifest = out / "manifest.json"
+    done = manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get(
+        "config"
+    ) == json.loads(json.dumps(config.manifest_dict()))
+    if not done:
+        simulate(config, out, overwrite=True)
     return pl.concat([pl.read_parquet(p) for p in sorted((out / "events").glob("*.parquet"))])
 
 
@@ -154,16 +166,19 @@ def make_launches(
         true_mix = np.outer(colour_w, size_w).ravel()
         prior_mix = np.outer(np.full(len(colour_w), 1.0 / len(colour_w)), size_w).ravel()
         is_target = p.sized and len(launches) < n_styles and d0.sum() >= 20
+        votes = rng.multinomial(POLL_VOTES, rng.dirichlet(POLL_CONCENTRATION * colour_w + 1e-3))
+        poll_mix = np.outer((votes + 1.0) / (votes.sum() + len(votes)), size_w).ravel()
         for rep in range(1 if is_target else n_past):
             curve_t = daily_curve(rng, horizon, int(rng.integers(0, 7)))
             lam = d0.sum() * curve_t[None, :] * true_mix[:, None]
             demand = rng.poisson(lam).astype(np.float64)
             demand[:, 0] = d0  # the launch stream is the simulator's
             total = float(demand.sum())
+            tag = "" if is_target else f"-r{rep}"  # a past launch: its own ids in the shop's log
             launch = Launch(
-                style=item if is_target else f"{item}#{rep}",
+                style=item + tag,
                 name=p.name,
-                variants=skus,
+                variants=[s + tag for s in skus],
                 sizes=[v.axis2 or "" for v in p.variants],
                 colors=[v.axis1 for v in p.variants],
                 price=price,
@@ -173,6 +188,9 @@ def make_launches(
                 prior_mix=prior_mix,
                 preseason_total=total * float(np.exp(-rng.normal(0.0, sigma))),
                 sigma=sigma,
+                specs=[v.spec_json for v in p.variants],
+                category=p.category,
+                poll_mix=poll_mix,
             )
             (launches if is_target else past).append(launch)
     return launches, past
@@ -190,21 +208,23 @@ def with_cv(launch: Launch, cv: float) -> Launch:
 
 
 def preseason_paths(
-    launch: Launch, rng: np.random.Generator, n: int, mix_concentration: float | None = None
+    launch: Launch,
+    rng: np.random.Generator,
+    n: int,
+    mix_concentration: float | None = None,
+    polls: bool = False,
 ) -> F64:
-    """(V, n, H) demand scenarios before launch: level F·e^ε, a drawn curve, the prior mix — or,
-    given a concentration α, a mix drawn per path from Dirichlet(α · prior mix)."""
+    """(V, n, H) demand scenarios before launch: level F·e^ε, a drawn curve, the prior mix (with
+    ``polls``: the 共创 poll's colour mix × the size curve) — or, given a concentration α, a mix drawn
+    per path from Dirichlet(α · prior mix)."""
     horizon = launch.demand.shape[1]
+    prior = launch.poll_mix if polls and launch.poll_mix is not None else launch.prior_mix
     out = np.zeros((len(launch.variants), n, horizon))
     for k in range(n):
         curve = daily_curve(rng, horizon, int(rng.integers(0, 7)))
         total = launch.preseason_total * float(np.exp(rng.normal(0.0, launch.sigma)))
         style = total * curve / curve.sum()
-        mix = (
-            launch.prior_mix
-            if mix_concentration is None
-            else rng.dirichlet(mix_concentration * launch.prior_mix + 1e-3)
-        )
+        mix = prior if mix_concentration is None else rng.dirichlet(mix_concentration * prior + 1e-3)
         out[:, k, :] = rng.poisson(style[None, :] * mix[:, None])
     return out
 

@@ -31,6 +31,7 @@ def backtest(
     as_json: Annotated[bool, typer.Option("--json", help=both("输出 JSON", "print JSON"))] = False,
 ) -> None:
     """回测：快反 vs 一次性大单 vs 先知 / Backtest quick response vs one-shot vs oracle."""
+    from kuaifan.app.backtest import BacktestRequest, parse_seeds
     from kuaifan.app.backtest import backtest as run
 
     lang = env_lang()
@@ -45,14 +46,20 @@ def backtest(
                 stderr=True,
             )
 
-    result = run(seeds, cv=cv, lead_time=lead_time, moq=moq, on_seed=progress)
+    req = BacktestRequest(seeds=parse_seeds(seeds), cv=cv, lead_time=lead_time, moq=moq)
+    result = run(req, on_seed=progress).model_dump(mode="json")
     if as_json:
         print(jsonlib.dumps(result, ensure_ascii=False))
         return
     print_summary(result, lang)
 
 
-POLICY_NAMES = {"quick_response": "快反", "one_shot": "一次性大单", "oracle": "先知"}
+POLICY_NAMES = {
+    "quick_response": "快反",
+    "one_shot": "一次性大单",
+    "information_bound": "信息上界",
+    "oracle": "先知",
+}
 
 
 def print_summary(result: dict[str, Any], lang: Lang) -> None:
@@ -65,21 +72,23 @@ def print_summary(result: dict[str, Any], lang: Lang) -> None:
         label = t(POLICY_NAMES[name], name)
         print(f"{label:<16}{row['profit']:>14,.0f}{row['leftover_rate']:>10.1%}{row['fill_rate']:>8.1%}")
     f, r = result["forecast"], result["ratios"]
-    qo, qs = r["qr_vs_oracle"], r["qr_vs_one_shot"]
+    qo, qs, qi = r["qr_vs_oracle"], r["qr_vs_one_shot"], r.get("qr_vs_information_bound")
     print(
         t(
-            f"快反/先知 {qo}；快反/一次性大单 {qs}",
-            f"quick_response / oracle {qo}; quick_response / one_shot {qs}",
+            f"快反/先知 {qo}；快反/一次性大单 {qs}；快反/信息上界 {qi}",
+            f"quick_response / oracle {qo}; quick_response / one_shot {qs}; / information bound {qi}",
         )
     )
-    cov, inc = f["coverage_p10_p90"], f["coverage_p10_p90_inclusive"]
-    wape = (f["wape_lgbm"], f["wape_ses"])
-    zh = f"预测 WAPE：LightGBM {wape[0]}，SES {wape[1]}；p10–p90 覆盖率 {cov}（含端点 {inc}）"
+    cov, pit = f["coverage_p10_p90"], f.get("coverage_p10_p90_pit")
+    wape = (f["wape_model"], f["wape_ses"])
+    zh = f"预测 WAPE：模型 {wape[0]}，SES {wape[1]}；p10–p90 覆盖率 {cov}（随机化 PIT {pit}）"
     print(
         t(
             zh,
-            f"forecast WAPE lgbm {wape[0]} vs SES {wape[1]}; p10–p90 coverage {cov} (bounds included: {inc})",
+            f"forecast WAPE model {wape[0]} vs SES {wape[1]}; p10–p90 coverage {cov} (randomised PIT {pit})",
         )
     )
+    for fail in result.get("failures", []):
+        print(t(f"种子 {fail['seed']} 失败：{fail['error']}", f"seed {fail['seed']} failed: {fail['error']}"))
     yes, no = t("达成", "met"), t("未达成", "NOT met")
     print(t("目标：", "goals: ") + ", ".join(f"{k} {yes if v else no}" for k, v in result["goals"].items()))

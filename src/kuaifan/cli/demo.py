@@ -189,15 +189,20 @@ def _comments_step(
 
 def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Console) -> dict[str, Any]:
     from kuaifan.app.demo import launch, sensitivity_chart
+    from kuaifan.cli.plan_views import render_plan
 
-    with console.status(t(lang, "预测并求解计划…", "forecasting and solving the plan…")):
+    with console.status(
+        t(lang, "模拟首播并预测、求解计划…", "simulating the launch, forecasting, planning…")
+    ):
         done = launch(seed, workdir, reports)
     step = done.step
     console.print(
         t(
             lang,
-            f"新款上市：{step.launch.name}（{len(step.launch.variants)} 个 SKU）",
-            f"launch: {step.launch.name} ({len(step.launch.variants)} variants)",
+            f"新款上市：{step.launch.name}（{len(step.launch.variants)} 个 SKU），首播需求（信号估计）"
+            f"{step.day0['signals_demand'].sum():,.0f} 件；预测模型 {step.model}",
+            f"launch: {step.launch.name} ({len(step.launch.variants)} variants), launch-stream demand "
+            f"(signals) {step.day0['signals_demand'].sum():,.0f}; forecaster {step.model}",
         ),
         highlight=False,
     )
@@ -223,26 +228,14 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
             str(done.ordered.get(row["variant"], 0)),
         )  # fmt: skip
     console.print(table)
-    e = step.plan.expected
-    console.print(
-        t(
-            lang,
-            f"计划期望：利润 ¥{e.profit:,.0f}，满足率 {e.fill_rate:.0%}，剩余率 {e.leftover_rate:.0%}；"
-            f"翻单规则 {len(step.plan.reorder_policy)} 条",
-            f"plan expects: profit ¥{e.profit:,.0f}, fill rate {e.fill_rate:.0%}, "
-            f"leftover {e.leftover_rate:.0%}; {len(step.plan.reorder_policy)} re-order rules",
-        ),
-        highlight=False,
-    )
-    with console.status(
-        t(lang, "回测敏感性（不确定性、交期、起订量）…", "backtest sensitivity (cv, lead time, MOQ)…")
-    ):
+    render_plan(step.plan, lang, console, done.purchase_orders)
+    with console.status(t(lang, "回测各杠杆的价值…", "backtesting what each lever is worth…")):
         chart = sensitivity_chart(reports, seed, lang)
     console.print(
         t(
             lang,
-            f"快反 vs 一次性大单 vs 先知 的敏感性图：{chart}",
-            f"quick response vs one-shot vs oracle chart: {chart}",
+            f"杠杆价值图：{chart}（及 PNG、ECharts JSON）",
+            f"lever chart: {chart} (and PNG, ECharts JSON)",
         ),
         highlight=False,
     )

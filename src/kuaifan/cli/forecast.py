@@ -18,7 +18,7 @@ from kuaifan.cli.output import print_json, say, settings
 from kuaifan.i18n import Lang, both, t
 
 if TYPE_CHECKING:
-    from kuaifan.app.forecast import ForecastSummary
+    from kuaifan.app.forecast import WrittenForecast
 
 
 def forecast(
@@ -37,7 +37,7 @@ def forecast(
     horizon: Annotated[
         int | None, typer.Option(min=1, max=366, help=both("计划天数（默认取成本文件）", "days to plan"))
     ] = None,
-    model: Annotated[str, typer.Option(help="auto | lgbm | curve | autoets | ses | naive")] = "auto",
+    model: Annotated[str, typer.Option(help="auto | lgbm | curve | prior | autoets | ses | naive")] = "auto",
     scenarios: Annotated[
         int, typer.Option(min=1, max=500, help=both("每款需求情景数", "demand scenarios per style"))
     ] = 20,
@@ -92,7 +92,7 @@ def forecast(
         print_summary(s.lang, summary, console)
 
 
-def print_summary(lang: Lang, summary: ForecastSummary, console: Console) -> None:
+def print_summary(lang: Lang, summary: WrittenForecast, console: Console) -> None:
     from kuaifan.app.forecast import SHORT_HISTORY_DAYS
 
     out = summary.plan_input
@@ -130,15 +130,27 @@ def print_summary(lang: Lang, summary: ForecastSummary, console: Console) -> Non
             ),
             highlight=False,
         )
-    short = summary.short_history
-    if short:
+    short = [st.item for st in summary.styles if st.history_days < SHORT_HISTORY_DAYS]
+    if short and summary.model == "prior":
+        console.print(
+            tr(
+                f"注意：{', '.join(short)} 的历史不足 {SHORT_HISTORY_DAYS} 天，预测用品类默认的上新曲线"
+                "（首播后回落），区间较宽；本店有 3 个款式各满一周的历史后改用本店自己的曲线",
+                f"note: {', '.join(short)} have under {SHORT_HISTORY_DAYS} days of history, so the forecast "
+                "follows the category's default launch curve (demand falls back after the launch stream) "
+                "with wide intervals; once 3 styles have a week of history the shop's own curve is used",
+            ),
+            style="yellow",
+            highlight=False,
+        )
+    elif short:
         console.print(
             tr(
                 f"注意：{', '.join(short)} 的历史不足 {SHORT_HISTORY_DAYS} 天，预测沿用最近的日需求水平；"
-                "新款首播后需求通常回落，请结合更多天的数据或用 --model lgbm（需有往期款式的历史）",
+                "新款首播后需求通常回落，请结合更多天的数据或用 --model prior / lgbm（需有往期款式的历史）",
                 f"note: {', '.join(short)} have under {SHORT_HISTORY_DAYS} days of history, so the forecast "
                 "carries the latest daily level on; a launch spike usually falls back: use more days, or "
-                "--model lgbm with past styles' history",
+                "--model prior / lgbm (the latter needs past styles' history)",
             ),
             style="yellow",
             highlight=False,

@@ -120,19 +120,21 @@ class LevelCalibrated:
     def _held_out(self, model: Forecaster, test: pl.DataFrame, res: _Residuals) -> None:
         """Forecast every held-out series from every cut-off in one call; record the residuals."""
         lengths = dict(test.group_by("unique_id").agg(pl.len()).iter_rows())
-        # every series cut after each cut-off shorter than it, in one frame: id "series@cut"
-        cuts = pl.DataFrame({"_cut": self.cuts}, schema={"_cut": pl.Int64})
-        parts = (
-            test.with_columns(pl.len().over("unique_id").alias("_n"))
-            .join(cuts, how="cross")
-            .filter((pl.col("_age") < pl.col("_cut")) & (pl.col("_cut") < pl.col("_n")))
-            .select(
-                pl.format("{}@{}", "unique_id", "_cut").alias("unique_id"),
-                pl.exclude("unique_id", "_age", "_n", "_cut"),
+        # every series cut after each cut-off shorter than it, in one frame: id "series@cut". One
+        # filter per cut-off, not a cross join + filter: polars 2.1 turns that into an inequality
+        # join that panics on some inputs ("assertion failed: i < self.len()", backtest seed 731)
+        sized = test.with_columns(pl.len().over("unique_id").alias("_n"))
+        pieces = [
+            sized.filter((pl.col("_age") < cut) & (pl.col("_n") > cut)).select(
+                (pl.col("unique_id") + f"@{cut}").alias("unique_id"),
+                pl.exclude("unique_id", "_age", "_n"),
             )
-        )
-        if parts.height == 0:
+            for cut in self.cuts
+        ]
+        pieces = [p for p in pieces if p.height]
+        if not pieces:
             return
+        parts = pl.concat(pieces)
         h = max(lengths.values()) - min(self.cuts)
         fc = model.predict(h, history=parts, n_samples=1)
         p50 = fc.quantiles.sort("unique_id", "ds")["p50"].to_numpy().reshape(len(fc.ids), h)

@@ -16,6 +16,7 @@ level per path for all days, as every forecaster here does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
@@ -25,23 +26,65 @@ from kuaifan.forecast.base import F64, Z90, Forecast, build_forecast, check_hist
 
 MIN_TRAIN_DAYS = 7  # a style teaches the curve only with at least this many days
 DEFAULT_SD = 0.8  # log-space spread when no style is long enough to measure it
+PRIOR_AGES = 366
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCurve:
+    """A documented default launch shape for a shop without launches of its own: the day after the
+    launch stream sells ``day1`` × the launch day, then demand falls by e^(-1/tau) a day; ``sd`` is
+    the log-space spread of a style's level around it (wide: the shape is a category's, not the
+    style's)."""
+
+    day1: float
+    tau: float
+    sd: float
+
+    def effect(self, ages: int = PRIOR_AGES) -> F64:
+        a = np.arange(ages, dtype=np.float64)
+        out: F64 = np.where(a == 0, 0.0, np.log(self.day1) - (a - 1.0) / self.tau)
+        return out
+
+
+# Fashion sells most in the first days after its launch stream; replenished goods (beauty, food,
+# home) keep selling longer. These are starting assumptions, replaced by the shop's own curve as
+# soon as it has CURVE_MIN_STYLES styles with a week of history (see docs/plan.md).
+CATEGORY_CURVES: dict[str, CategoryCurve] = {
+    "apparel": CategoryCurve(day1=0.5, tau=7.0, sd=0.5),
+    "shoes": CategoryCurve(day1=0.5, tau=7.0, sd=0.5),
+    "kids": CategoryCurve(day1=0.5, tau=8.0, sd=0.5),
+    "beauty": CategoryCurve(day1=0.6, tau=12.0, sd=0.5),
+    "food": CategoryCurve(day1=0.6, tau=14.0, sd=0.5),
+    "home": CategoryCurve(day1=0.6, tau=12.0, sd=0.5),
+    "digital": CategoryCurve(day1=0.55, tau=10.0, sd=0.5),
+}
 
 
 class LaunchCurve:
+    """One launch shape learned from the shop's styles, or a category's default (``prior``)."""
+
     name = "curve"
 
-    def __init__(self, min_train_days: int = MIN_TRAIN_DAYS) -> None:
+    def __init__(self, min_train_days: int = MIN_TRAIN_DAYS, prior: CategoryCurve | None = None) -> None:
         self.min_train_days = min_train_days
-        self._effect: F64 = np.zeros(1)
-        self._sd = DEFAULT_SD
+        self.prior = prior
+        self._effect: F64 = np.zeros(1) if prior is None else prior.effect()
+        self._sd = DEFAULT_SD if prior is None else prior.sd
         self._history: pl.DataFrame | None = None
         self.n_train = 0
+        if prior is not None:
+            self.name = "prior"
+
+    @classmethod
+    def for_category(cls, category: str) -> LaunchCurve:
+        """The documented default curve of a category (apparel when the category is unknown)."""
+        return cls(prior=CATEGORY_CURVES.get(category, CATEGORY_CURVES["apparel"]))
 
     def fit(self, history: pl.DataFrame) -> Self:
         hist = _aged(check_history(history))
         long = hist.filter(pl.col("n") >= self.min_train_days)
         self.n_train = long["unique_id"].n_unique()
-        if self.n_train:
+        if self.n_train and self.prior is None:
             rel = long.with_columns(
                 (pl.col("ly") - pl.col("ly").filter(pl.col("age") == 0).first().over("unique_id")).alias(
                     "rel"

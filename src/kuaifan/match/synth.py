@@ -411,6 +411,8 @@ def _factory(
     capacity = _round_to(float(np.exp(rng.uniform(np.log(belt.capacity[0]), np.log(belt.capacity[1])))), 50)
     export = bool(rng.random() < belt.export)
     quick = bool(rng.random() < belt.quick_response)
+    if quick:  # a workshop set up for 小单快反 takes runs of half the belt's usual minimum (at least 50)
+        moq = max(50, moq // 2 // 50 * 50)
     # export factories turning to the home market (外贸转内销) have more spare capacity
     booked = float(rng.uniform(0.05, 0.5) if export and rng.random() < 0.5 else rng.uniform(0.35, 0.95))
     booked = min(1.0, booked * busy)

@@ -38,6 +38,8 @@ def column_styles(pb: Problem, built: Built) -> I64:
         s = int(pb.style_of[v])
         for cols in (built.z_now[v], built.z_pre[v], built.i_cols[v]):
             out[cols.ravel()] = s
+    if built.z_back.size:
+        out[built.z_back.reshape(len(pb.bo_variant), -1)] = pb.style_of[pb.bo_variant][:, None]
     for g in built.groups:
         x = g.x_start[:, None] + np.arange(len(g.variants))[None, :]
         out[x.ravel()] = g.s

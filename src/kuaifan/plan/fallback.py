@@ -88,15 +88,64 @@ def math_ceil(v: float) -> float:
     return float(np.ceil(v - TOL))
 
 
-def greedy_flows(demand: F64, on_hand: F64, arrivals: F64, wait: int, keep: float) -> tuple[list[F64], F64]:
-    """Served z[a] (V, K, T - a) for a = 0..wait and stock I (V, K, T) when stock is sold greedily."""
+@dataclass(frozen=True)
+class Backorders:
+    """Pre-orders already taken, per group: variant, units waiting at day 0, last day to ship."""
+
+    variant: I64
+    qty: F64
+    last: I64
+
+    @classmethod
+    def none(cls) -> Backorders:
+        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Stock sold greedily: served[a] (V, K, T - a) demand of day t served a days later, the
+    pre-orders taken before day 0 served per day (B, K, T), stock at the end of each day (V, K, T)."""
+
+    served: list[F64]
+    back: F64
+    stock: F64
+
+
+def greedy_flows(
+    demand: F64,
+    on_hand: F64,
+    arrivals: F64,
+    wait: int,
+    keep: float,
+    hazard: float = 0.0,
+    backorders: Backorders | None = None,
+) -> Flows:
+    """Each day: arrivals; pre-orders taken before day 0 (the first to run out of waiting first);
+    then the plan's own waiting buyers, oldest first; then the day's demand. Of the demand that
+    finds no stock ``keep`` waits up to ``wait`` days, losing ``hazard`` of those still waiting on
+    each further day."""
+    bo = backorders or Backorders.none()
     n_v, n_k, n_t = demand.shape
     stock = np.broadcast_to(on_hand[:, None], (n_v, n_k)).astype(np.float64)
     backlog = np.zeros((wait, n_v, n_k))  # backlog[j - 1]: pre-orders from day t - j
     served = [np.zeros((n_v, n_k, n_t - a)) for a in range(wait + 1)]
     level = np.zeros((n_v, n_k, n_t))
+    waiting = np.broadcast_to(bo.qty[:, None], (len(bo.qty), n_k)).astype(np.float64)
+    back = np.zeros((len(bo.qty), n_k, n_t))
+    order = np.argsort(bo.last, kind="stable")
     for t in range(n_t):
         stock = stock + arrivals[:, :, t]
+        if t:
+            waiting *= 1.0 - hazard
+            backlog *= 1.0 - hazard
+        for g in order:
+            if t > bo.last[g]:
+                continue
+            v = bo.variant[g]
+            take = np.minimum(stock[v], waiting[g])
+            stock[v] -= take
+            waiting[g] -= take
+            back[g, :, t] = take
         for j in range(min(wait, t), 0, -1):
             take = np.minimum(stock, backlog[j - 1])
             stock -= take
@@ -108,4 +157,4 @@ def greedy_flows(demand: F64, on_hand: F64, arrivals: F64, wait: int, keep: floa
         if wait > 0:
             backlog = np.concatenate([(keep * (demand[:, :, t] - take))[None], backlog[:-1]], axis=0)
         level[:, :, t] = stock
-    return served, level
+    return Flows(served, back, level)

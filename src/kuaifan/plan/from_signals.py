@@ -17,7 +17,7 @@ Pure functions of frames and arrays; the CLI (``kuaifan forecast``) does the rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -27,16 +27,27 @@ import numpy.typing as npt
 import polars as pl
 
 from kuaifan.errors import InputError
-from kuaifan.forecast import Forecast, Forecaster, LaunchCurve, LGBMQuantile, StatsBaseline, split_styles
+from kuaifan.forecast import (
+    Forecast,
+    Forecaster,
+    LaunchCurve,
+    LevelCalibrated,
+    LGBMQuantile,
+    StatsBaseline,
+    split_styles,
+)
 from kuaifan.forecast.curve import MIN_TRAIN_DAYS
 from kuaifan.plan.costs import CostsConfig
 from kuaifan.plan.model import PlanInput, PlanResult, Receipt, Variant
 from kuaifan.signals.frame import china_day, day_date
 
 F64 = npt.NDArray[np.float64]
-ModelName = Literal["auto", "lgbm", "curve", "autoets", "ses", "naive"]
+ModelName = Literal["auto", "lgbm", "curve", "prior", "autoets", "ses", "naive"]
 LGBM_MIN_ROWS = 300  # below this a cross-series LightGBM has too little to learn from
 CURVE_MIN_STYLES = 3  # styles with MIN_TRAIN_DAYS of history that a launch curve needs
+PRIOR_MAX_DAYS = 28  # a style this young still follows a launch curve (the category's, if need be)
+CALIBRATION_MIN_STYLES = 6  # styles held out (3 folds) to calibrate LightGBM's level and spread
+CALIBRATION_MIN_DAYS = 7  # each with more days than this (the calibration scores cut-offs 1..7)
 
 
 # Kinds that only happen while a room is live: the last day with one of them is the data's last day.
@@ -87,18 +98,31 @@ def style_history(daily: pl.DataFrame, items: Sequence[str], last_day: int) -> p
     )
 
 
-def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int = 0) -> Forecaster:
+def choose_forecaster(
+    history: pl.DataFrame,
+    name: ModelName = "auto",
+    seed: int = 0,
+    category: str = "apparel",
+    youngest: int | None = None,
+) -> Forecaster:
     """The named model, trained on ``history``. ``auto``: LightGBM quantiles across styles from
-    ``LGBM_MIN_ROWS`` style-days; else the shop's launch curve when ``CURVE_MIN_STYLES`` styles have
-    ``MIN_TRAIN_DAYS`` days each; else AutoETS per style (SES below 8 days, one day carried on)."""
+    ``LGBM_MIN_ROWS`` style-days (level-calibrated on held-out styles when there are enough); else
+    the shop's launch curve when ``CURVE_MIN_STYLES`` styles have ``MIN_TRAIN_DAYS`` days each; else,
+    while the styles to forecast are younger than ``PRIOR_MAX_DAYS`` (``youngest``: the longest
+    history among them, default the panel's), the category's default launch curve (``prior``: a
+    launch spike is not carried on); else AutoETS per style (SES below 8 days)."""
     if name == "auto":
         lengths = history.group_by("unique_id").len()["len"]
         if history.height >= LGBM_MIN_ROWS:
             name = "lgbm"
         elif int((lengths >= MIN_TRAIN_DAYS).sum()) >= CURVE_MIN_STYLES:
             name = "curve"
+        elif (int(lengths.max()) if youngest is None else youngest) < PRIOR_MAX_DAYS:  # type: ignore[arg-type]
+            name = "prior"
         else:
             name = "autoets"
+    if name == "prior":
+        return LaunchCurve.for_category(category)
     if name == "curve":
         return LaunchCurve()
     if name == "lgbm":
@@ -110,6 +134,11 @@ def choose_forecaster(history: pl.DataFrame, name: ModelName = "auto", seed: int
                 f"{history.height}: use --model auto / curve / autoets, or read more history (--history)",
                 field="model",
             )
+        series = history.group_by("unique_id").len()
+        if int((series["len"] > CALIBRATION_MIN_DAYS).sum()) >= CALIBRATION_MIN_STYLES:
+            # the level of a young style is what a forecast gets most wrong: its bias and spread
+            # measured on the shop's own styles held out (LevelCalibrated) make the intervals
+            return LevelCalibrated(lambda: LGBMQuantile(seed=seed, median_only=True), folds=3, seed=seed)
         return LGBMQuantile(seed=seed)
     return StatsBaseline(name)
 
@@ -167,11 +196,13 @@ def forecast_variants(
     model: ModelName = "auto",
     n_samples: int = 200,
     seed: int = 0,
+    category: str = "apparel",
 ) -> tuple[Forecast, Forecast, str]:
     """(style forecast, variant forecast, model name) for the styles of ``history``; the model
     learns from ``train`` (default ``history``): all of the shop's styles, not only the chosen."""
     panel = train if train is not None else history
-    forecaster = choose_forecaster(panel, model, seed)
+    youngest = int(history.group_by("unique_id").len()["len"].max())  # type: ignore[arg-type]
+    forecaster = choose_forecaster(panel, model, seed, category, youngest)
     styles = forecaster.fit(panel).predict(horizon, history=history, n_samples=n_samples, seed=seed)
     return styles, split_styles(styles, mix, seed=seed), forecaster.name
 
@@ -231,8 +262,10 @@ def build_plan_input(
     scenarios: int = 20,
     seed: int = 0,
     meta: dict[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Built:
-    """The plan input of every style in ``variants`` (catalogue: item, sku_id, price_fen per variant)."""
+    """The plan input of every style in ``variants`` (catalogue: item, sku_id, price_fen per variant);
+    ``names``: product names (商品名称) by style, printed on the purchase orders."""
     horizon = variants.horizon
     rng = np.random.default_rng(seed)
     index = {sku: i for i, sku in enumerate(variants.ids)}
@@ -253,6 +286,8 @@ def build_plan_input(
             skipped.append(str(item))
             continue
         skus = rows["sku_id"].to_list()
+        colors = rows["color"].to_list() if "color" in rows.columns else [None] * len(skus)
+        sizes = rows["size"].to_list() if "size" in rows.columns else [None] * len(skus)
         paths = stratified_joint(variants.samples[[index[s] for s in skus]], scenarios, rng)
         for j, (sku, fen) in enumerate(zip(skus, rows["price_fen"].to_list(), strict=True)):
             price = style.price if style and style.price is not None else (fen / 100.0 if fen else fallback)
@@ -264,18 +299,20 @@ def build_plan_input(
                 salvage = style.salvage_value
             out.append(
                 Variant(
-                    id=sku, style=str(item), price=round(price, 2), unit_cost=round(unit_cost, 2),
-                    salvage_value=round(salvage, 2),
+                    id=sku, style=str(item), name=(names or {}).get(str(item)), color=colors[j],
+                    size=sizes[j], price=round(price, 2),
+                    unit_cost=round(unit_cost, 2), salvage_value=round(salvage, 2),
                     on_hand=costs.on_hand.get(sku, on_hand.get(sku, 0.0)),
                     incoming=(incoming or {}).get(sku, []),
+                    backorders=costs.preorders.get(sku, []),
                     demand_scenarios=[[float(x) for x in path] for path in paths[j]],
                 )
             )  # fmt: skip
     if not out:
-        names = ", ".join(skipped[:5])
+        shown = ", ".join(skipped[:5])
         raise InputError(
-            f"所选款式都没有价格：请在成本文件中给出 styles.<款式>.price（{names}）",
-            f"no chosen style has a price: give styles.<item>.price in the costs file ({names})",
+            f"所选款式都没有价格：请在成本文件中给出 styles.<款式>.price（{shown}）",
+            f"no chosen style has a price: give styles.<item>.price in the costs file ({shown})",
             field="styles",
         )
     inp = PlanInput(
@@ -286,6 +323,7 @@ def build_plan_input(
         presale=costs.presale,
         start_date=day_date(start_day),
         time_limit_s=costs.time_limit_s,
+        policy_buckets=costs.policy_buckets,
         meta=meta or {},
     )
     return Built(inp, skipped)

@@ -13,13 +13,16 @@ in [a, b) order q" is implementable. Day 0 has one bucket: the here-and-now firs
 Variables (per variant v, scenario k, day t):
   z[v,k,t,a]  demand of day t served on day t+a (a = 0 from stock; a = 1..W pre-sale, 预售, only
               where t+a is a day stock can arrive: see presale_pairs)
+  b[g,k,e]    pre-orders already taken (group g of a variant) shipped on day e (day 0 or an arrival day)
   I[v,k,t]    stock at the end of day t
   x[n,v]      units of v in order node n = (factory, style, review day, bucket); integer if asked
   y[n]        1 if node n places an order (only where MOQ or a fixed cost makes it matter)
 
 Constraints:
   stock balance   I[t] = I[t-1] + arrivals[t] + incoming[t] - served on day t   (I[-1] = on_hand)
-  demand          z[t,0] <= D[t];  (1-c)·z[t,0] + Σ_a≥1 z[t,a] <= (1-c)·D[t]  (c = cancel share)
+  demand          z[t,0] <= D[t];  (1-c)·z[t,0] + Σ_a≥1 z[t,a] / (1-h)^a <= (1-c)·D[t]
+                  (c = cancel share at once, h = cancel share per further day of waiting)
+  pre-orders      Σ_e b[g,e] / (1-h)^e <= qty[g]   (shipped by the group's last day, or refunded)
   MOQ / setup     moq·y <= Σ_v∈style x[n,v] <= M·y;   x[n,v] <= u_v·y  (u_v: most the bucket can sell)
   capacity        orders of a factory placed within any lead-time window (≥ 1 day) <= cap × window,
                   per scenario (deduplicated: scenarios that share the same order nodes share a row)
@@ -93,6 +96,10 @@ class Problem:
     wait: int  # W, 0 = lost sales
     keep: float  # 1 - cancel share
     presale_price_factor: float
+    hazard: float  # share of waiting buyers who cancel on each further day (cancel_per_day)
+    bo_variant: I64  # (B,) pre-orders already taken: the variant of each group
+    bo_qty: F64  # (B,) units waiting at the start of day 0
+    bo_last: I64  # (B,) the last day a group may ship on
     partitions: dict[tuple[int, int], Partition]  # (style, review index) -> partition
 
     @property
@@ -124,6 +131,7 @@ class Solution:
     groups: list[Group]
     served: F64  # (V, K, T, W+1): z
     stock: F64  # (V, K, T): I
+    back: F64  # (B, K): pre-orders taken before day 0 that are shipped
     fixed_cost: float  # expected fixed order cost
     objective: float
     status: str
@@ -178,6 +186,9 @@ def build_problem(inp: PlanInput) -> Problem:
     def arr(name: str) -> F64:
         return np.array([getattr(v, name) for v in inp.variants], dtype=np.float64)
 
+    groups = [(i, b.qty, min(b.max_wait_days, horizon - 1)) for i, v in enumerate(inp.variants)
+              for b in v.backorders if b.qty > 0]  # fmt: skip
+
     incoming = np.zeros((len(inp.variants), horizon))
     for i, v in enumerate(inp.variants):
         for r in v.incoming:
@@ -209,6 +220,10 @@ def build_problem(inp: PlanInput) -> Problem:
         wait=wait,
         keep=keep,
         presale_price_factor=1.0 - (presale.price_discount if presale is not None else 0.0),
+        hazard=presale.cancel_per_day if presale is not None else 0.0,
+        bo_variant=np.array([g[0] for g in groups], dtype=np.int64),
+        bo_qty=np.array([g[1] for g in groups], dtype=np.float64),
+        bo_last=np.array([g[2] for g in groups], dtype=np.int64),
         partitions=partitions,
     )
 
@@ -312,6 +327,8 @@ class Built:
     n_integer: int
     matrix: Matrix
     warnings: list[PlanWarning]
+    z_back: I64  # (B, K, E): pre-orders already taken, group g served on back_day[e]
+    back_day: I64  # (E,)
 
     @property
     def n_nonzeros(self) -> int:
@@ -365,7 +382,9 @@ def build_model(pb: Problem, inp: PlanInput, every_day_presale: bool = False) ->
     n_p = len(pre_t)
     unit_pre = (pb.price * pb.presale_price_factor + pb.shortage) * inv_k
     cost = np.broadcast_to(unit_pre[:, None, None], (n_v, n_k, n_p)).ravel().copy()
-    upper = (pb.keep * d[:, :, pre_t]).ravel().copy()
+    # served a days late: at most keep·(1 - hazard)^a of the day's demand is still waiting
+    decay = (1.0 - pb.hazard) ** pre_a.astype(np.float64)
+    upper = (pb.keep * d[:, :, pre_t] * decay[None, None, :]).ravel().copy()
     z_pre = b.add_cols(cost, np.zeros(cost.size), upper, False).reshape(n_v, n_k, n_p)
     # stock I[v,k,t]
     i_cost = np.broadcast_to((-pb.holding * inv_k)[:, None, None], (n_v, n_k, n_t)).copy()
@@ -381,16 +400,22 @@ def build_model(pb: Problem, inp: PlanInput, every_day_presale: bool = False) ->
     b.add_entries(bal[:, :, 1:], i_cols[:, :, :-1], -1.0)
     b.add_entries(bal, z_now, 1.0)
     b.add_entries(bal[:, :, pre_t + pre_a], z_pre, 1.0)
-    # pre-sale rows: keep·z[t,0] + Σ_a≥1 z[t,a] <= keep·D[t], on the days that have pairs
+    # pre-sale rows: keep·z[t,0] + Σ_a≥1 z[t,a] / (1 - hazard)^a <= keep·D[t], on the days with
+    # pairs (a unit served a days late stands for 1 / (1 - hazard)^a units still waiting at day t)
     if n_p:
         days = np.unique(pre_t)
         pre = b.add_rows(np.full(n_v * n_k * len(days), -INF), (pb.keep * d[:, :, days]).ravel())
         pre = pre.reshape(n_v, n_k, len(days))
         b.add_entries(pre, z_now[:, :, days], pb.keep)
-        b.add_entries(pre[:, :, np.searchsorted(days, pre_t)], z_pre, 1.0)
+        b.add_entries(pre[:, :, np.searchsorted(days, pre_t)], z_pre, 1.0 / decay[None, None, :])
+    z_back, back_day = _add_backorders(b, pb, bal, inv_k)
 
     # suffix sums: most a scenario can still sell from day t on (pre-sale reaches back W days)
     suffix = np.concatenate([np.cumsum(d[:, :, ::-1], axis=2)[:, :, ::-1], np.zeros((n_v, n_k, 1))], axis=2)
+    # pre-orders taken before day 0 that an arrival on day t can still ship (at most qty, undecayed)
+    waiting_at = np.zeros((n_v, n_t))
+    for v, qty, last in zip(pb.bo_variant, pb.bo_qty, pb.bo_last, strict=True):
+        waiting_at[v, : last + 1] += qty
     integer = inp.integer_quantities
     groups: list[Group] = []
     binary: list[I64] = []
@@ -413,6 +438,7 @@ def build_model(pb: Problem, inp: PlanInput, every_day_presale: bool = False) ->
                 n_b = len(part.lows)
                 counts = np.bincount(part.bucket_of, minlength=n_b)
                 sellable = suffix[vs, :, max(0, arrival - pb.wait)]  # (nv, K)
+                sellable = sellable + waiting_at[vs, arrival][:, None]  # pre-orders still to ship
                 u = np.zeros((n_b, len(vs)))
                 for bb in range(n_b):
                     u[bb] = sellable[:, part.bucket_of == bb].max(axis=1)
@@ -427,13 +453,49 @@ def build_model(pb: Problem, inp: PlanInput, every_day_presale: bool = False) ->
     _add_capacity_rows(b, pb, groups)
     if inp.min_fill_rate is not None and inp.min_fill_rate > 0:
         row = b.add_rows(np.array([inp.min_fill_rate * d.sum()]), np.array([INF]))
-        for zc in (z_now, z_pre):
+        for zc in (z_now, z_pre, z_back):
             b.add_entries(np.full(zc.size, row[0]), zc.ravel(), 1.0)
     warnings.extend(_unusable_warnings(unusable, pb, inp, bool(groups)))
     offset = -float((pb.shortage[:, None, None] * d).sum()) * inv_k
+    offset -= float((pb.shortage[pb.bo_variant] * pb.bo_qty).sum())  # pre-orders not shipped
     lp, n_integer, matrix = b.lp(True, offset)
     bin_cols = np.concatenate(binary) if binary else np.zeros(0, dtype=np.int64)
-    return Built(lp, groups, z_now, z_pre, pre_t, pre_a, i_cols, bin_cols, n_integer, matrix, warnings)
+    return Built(
+        lp,
+        groups,
+        z_now,
+        z_pre,
+        pre_t,
+        pre_a,
+        i_cols,
+        bin_cols,
+        n_integer,
+        matrix,
+        warnings,
+        z_back,
+        back_day,
+    )
+
+
+def _add_backorders(b: _Builder, pb: Problem, bal: I64, inv_k: float) -> tuple[I64, I64]:
+    """Columns of the pre-orders already taken: group g served on day e (day 0 or a day stock can
+    arrive, up to its last day), per scenario; Σ_e z[g,k,e] / (1 - hazard)^e <= qty[g]."""
+    n_k = pb.shape[1]
+    days = np.array(sorted({0, *arrival_days(pb)}), dtype=np.int64)
+    usable = days[None, :] <= pb.bo_last[:, None]  # (B, E)
+    n_b, n_e = usable.shape
+    if not n_b:
+        return np.zeros((0, n_k, n_e), dtype=np.int64), days
+    price = pb.price[pb.bo_variant] * pb.presale_price_factor + pb.shortage[pb.bo_variant]
+    cost = np.broadcast_to((price * inv_k)[:, None, None], (n_b, n_k, n_e)).ravel().copy()
+    upper = np.broadcast_to(np.where(usable, pb.bo_qty[:, None], 0.0)[:, None, :], (n_b, n_k, n_e))
+    cols = b.add_cols(cost, np.zeros(cost.size), upper.ravel().copy(), False).reshape(n_b, n_k, n_e)
+    rows = b.add_rows(np.full(n_b * n_k, -INF), np.repeat(pb.bo_qty, n_k)).reshape(n_b, n_k)
+    decay = (1.0 - pb.hazard) ** days.astype(np.float64)
+    b.add_entries(np.broadcast_to(rows[:, :, None], cols.shape), cols, 1.0 / decay[None, None, :])
+    k = np.arange(n_k)
+    b.add_entries(bal[pb.bo_variant[:, None, None], k[None, :, None], days[None, None, :]], cols, 1.0)
+    return cols, days
 
 
 def _add_group(

@@ -32,6 +32,19 @@ class Presale(BaseModel):
     price_discount: float = Field(
         default=0.0, ge=0, lt=1, description="discount given on pre-sold units, as a share of price"
     )
+    cancel_per_day: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description=(
+            "share of the buyers still waiting who cancel on each further day of waiting: of the "
+            "unmet demand, (1 - cancel_share) × (1 - cancel_per_day)^a is still there a days later"
+        ),
+    )
+
+    def keep(self, days: int) -> float:
+        """Share of unmet demand still waiting ``days`` (≥ 1) days later."""
+        return (1.0 - self.cancel_share) * (1.0 - self.cancel_per_day) ** days
 
 
 class Receipt(BaseModel):
@@ -41,6 +54,18 @@ class Receipt(BaseModel):
 
     day: int = Field(ge=0, le=3660)
     qty: NonNegFloat
+
+
+class Backorder(BaseModel):
+    """Pre-orders already taken (预售, paid) and not yet shipped. They may wait ``max_wait_days`` more
+    days (from day 0) and, with pre-sale, lose ``cancel_per_day`` of those still waiting on each
+    further day. The plan ships them from stock on hand or arriving goods as it pays (it may prefer
+    new demand at a higher price); played forward (``simulate``, the backtest) they ship first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    qty: NonNegFloat
+    max_wait_days: int = Field(ge=0, le=366, description="the last day (from day 0) it may ship on")
 
 
 class Variant(BaseModel):
@@ -63,6 +88,9 @@ class Variant(BaseModel):
     on_hand: NonNegFloat = Field(default=0.0, description="units in stock at the start of day 0")
     incoming: list[Receipt] = Field(
         default_factory=list, description="units already on order (in transit), by day of arrival"
+    )
+    backorders: list[Backorder] = Field(
+        default_factory=list, description="pre-orders already sold and waiting for stock"
     )
     demand_scenarios: list[list[NonNegFloat]] = Field(
         min_length=1,
@@ -205,6 +233,45 @@ class Expected(BaseModel):
     leftover_rate: float = Field(description="leftover / (on hand + ordered)")
 
 
+class VariantSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    color: str | None = None
+    size: str | None = None
+
+
+class Band(BaseModel):
+    """A quantity over the plan's demand scenarios: its mean and p10 / p50 / p90."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mean: float
+    p10: float
+    p50: float
+    p90: float
+
+
+class StyleOutlook(BaseModel):
+    """What the plan means for one style, over the scenarios: what the brand reads first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    style: str
+    first_batch: int = Field(description="units ordered now (all factories)")
+    first_batch_by_factory: dict[str, int]
+    reorder_units: Band = Field(description="units the re-order rules order after today")
+    demand_units: Band
+    presold_units: float = Field(description="expected units sold on pre-sale (shipped after waiting)")
+    leftover_units: Band = Field(description="units left at the end of the horizon (sold off at salvage)")
+    leftover_rate: Band = Field(description="left over / (on hand + incoming + ordered)")
+    fill_rate: Band = Field(description="served / demand")
+    profit: Band
+    factories: list[str] = Field(description="factories the plan uses for the style")
+    levers: list[str] = Field(
+        description="presale, reorder, two_factories, clearance: the levers the plan uses for the style"
+    )
+
+
 class SolverInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -245,6 +312,10 @@ class PlanResult(BaseModel):
     scenarios: int
     start_date: date | None
     demand_mode: Literal["lost_sales", "presale"]
+    styles: list[StyleOutlook] = Field(default_factory=list, description="per style, over the scenarios")
+    specs: dict[str, VariantSpec] = Field(
+        default_factory=dict, description="variant id → its colour and size, where the input names them"
+    )
 
 
 # --- parsing ----------------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from kuaifan.plan.milp import F64, Problem, Solution
-from kuaifan.plan.model import Expected, OrderLine, PlanInput, PlanResult, ReorderRule, RuleOrder
+from kuaifan.plan.fallback import Backorders
+from kuaifan.plan.milp import F64, Problem, Solution, build_problem
+from kuaifan.plan.model import Expected, OrderLine, PlanInput, PlanResult, ReorderRule, RuleOrder, VariantSpec
+from kuaifan.plan.outcomes import Outcomes, Prices, expected, style_outlooks
 from kuaifan.plan.solver import solve
 
 
@@ -43,48 +45,43 @@ def _per_scenario_orders(sol: Solution) -> F64:
     return orders
 
 
-def _expected(pb: Problem, served: F64, stock: F64, orders: F64, fixed_cost: float) -> Expected:
-    n_k = pb.shape[1]
-    z_now = served[..., 0].sum(axis=(1, 2))
-    z_pre = served[..., 1:].sum(axis=(1, 2, 3))
-    served_v = z_now + z_pre
-    demand_v = pb.demand.sum(axis=(1, 2))
-    leftover_v = stock[:, :, -1].sum(axis=1)
-    ordered_fv = orders.sum(axis=(2, 3))
-    revenue = float((pb.price * (z_now + pb.presale_price_factor * z_pre)).sum()) / n_k
-    purchase = float((ordered_fv * pb.unit_cost[None, :] * pb.factor[:, None]).sum()) / n_k
-    salvage = float((pb.salvage * leftover_v).sum()) / n_k
-    holding = float((pb.holding * stock.sum(axis=(1, 2))).sum()) / n_k
-    shortage = float((pb.shortage * (demand_v - served_v)).sum()) / n_k
-    demand = float(demand_v.sum()) / n_k
-    served_total = float(served_v.sum()) / n_k
-    ordered = float(ordered_fv.sum()) / n_k
-    leftover = float(leftover_v.sum()) / n_k
-    first = float(orders[:, :, :, 0].sum()) / n_k if len(pb.review) and pb.review[0] == 0 else 0.0
-    available = float(pb.on_hand.sum() + pb.incoming.sum()) + ordered
-    return Expected(
-        profit=revenue - purchase - fixed_cost + salvage - holding - shortage,
-        revenue=revenue,
-        purchase_cost=purchase,
-        fixed_order_cost=fixed_cost,
-        salvage=salvage,
-        holding_cost=holding,
-        shortage_cost=shortage,
-        demand_units=demand,
-        served_units=served_total,
-        presold_units=float(z_pre.sum()) / n_k,
-        ordered_units=ordered,
-        first_order_units=first,
-        leftover_units=leftover,
-        fill_rate=served_total / demand if demand > 0 else 1.0,
-        leftover_rate=leftover / available if available > 0 else 0.0,
+def prices_of(pb: Problem) -> Prices:
+    return Prices(
+        pb.price, pb.presale_price_factor, pb.salvage, pb.holding, pb.shortage, pb.style_of, pb.styles
+    )
+
+
+def _outcomes(pb: Problem, sol: Solution, orders: F64) -> Outcomes:
+    """The solved model's flows per variant and scenario."""
+    n_v, n_k, _ = pb.shape
+    back = np.zeros((n_v, n_k))
+    np.add.at(back, pb.bo_variant, sol.back)
+    bo_demand = np.bincount(pb.bo_variant, weights=pb.bo_qty, minlength=n_v)
+    ordered = orders.sum(axis=3).sum(axis=0)  # (V, K)
+    purchase = (orders.sum(axis=3) * (pb.unit_cost[None, :] * pb.factor[:, None])[:, :, None]).sum(axis=0)
+    fixed = np.zeros((len(pb.styles), n_k))
+    for g in sol.groups:
+        placed = g.x_value.sum(axis=1) > 0.5  # (B,): a node that orders pays its fixed cost
+        fixed[g.s] += float(pb.fixed[g.f]) * placed[pb.partitions[g.s, g.ri].bucket_of]
+    first = orders[:, :, 0, 0].sum(axis=0) if len(pb.review) and pb.review[0] == 0 else np.zeros(n_v)
+    return Outcomes(
+        demand=pb.demand.sum(axis=2) + bo_demand[:, None],
+        served_now=sol.served[..., 0].sum(axis=2),
+        served_pre=sol.served[..., 1:].sum(axis=(2, 3)) + back,
+        leftover=sol.stock[:, :, -1],
+        held=sol.stock.sum(axis=2),
+        ordered=ordered,
+        first=first,
+        purchase=purchase,
+        fixed=fixed,
+        available=(pb.on_hand + pb.incoming.sum(axis=1))[:, None] + ordered,
     )
 
 
 def describe(inp: PlanInput, sol: Solution) -> PlanResult:
     pb = sol.problem
     orders = _per_scenario_orders(sol)
-    expected = _expected(pb, sol.served, sol.stock, orders, sol.fixed_cost)
+    outcomes = _outcomes(pb, sol, orders)
     variant_ids = [v.id for v in inp.variants]
     factory_ids = [f.id for f in inp.factories]
     start = inp.start_date
@@ -159,10 +156,18 @@ def describe(inp: PlanInput, sol: Solution) -> PlanResult:
                 )
             )
 
+    first_by: dict[tuple[int, str], float] = {}
+    for o in now:
+        key = (pb.styles.index(o.style), o.factory)
+        first_by[key] = first_by.get(key, 0.0) + o.qty
+    rule_factories: dict[int, set[str]] = {}
+    for r in rules:
+        rule_factories.setdefault(pb.styles.index(r.style), set()).update(x.factory for x in r.orders)
+    prices = prices_of(pb)
     return PlanResult(
         orders=now,
         reorder_policy=rules,
-        expected=expected,
+        expected=expected(outcomes, prices),
         solver={
             "status": sol.status,
             "optimal": sol.optimal,
@@ -181,6 +186,12 @@ def describe(inp: PlanInput, sol: Solution) -> PlanResult:
         scenarios=pb.shape[1],
         start_date=start,
         demand_mode="presale" if pb.wait > 0 else "lost_sales",
+        styles=style_outlooks(outcomes, prices, first_by, rule_factories),
+        specs={
+            v.id: VariantSpec(color=v.color, size=v.size)
+            for v in inp.variants
+            if v.color is not None or v.size is not None
+        },
     )
 
 
@@ -200,101 +211,69 @@ def _position(pb: Problem, stock: F64, orders: F64, ri: int) -> F64:
 def simulate(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> Expected:
     """Play the plan's orders and re-order rules forward on demand paths (V, K, T); default the input's.
 
-    Stock serves the oldest waiting pre-orders first, then the day's demand; unmet demand is lost,
-    or with pre-sale a (1 - cancel_share) part waits up to max_wait_days.
+    Stock serves the pre-orders taken before day 0 first, then the oldest waiting pre-orders, then the
+    day's demand; unmet demand is lost, or with pre-sale a (1 - cancel_share) part waits up to
+    max_wait_days, losing cancel_per_day of those still waiting on each further day.
     """
-    d = np.array([v.demand_scenarios for v in inp.variants], dtype=np.float64) if demand is None else demand
+    return expected(*played(inp, result, demand))
+
+
+def played(inp: PlanInput, result: PlanResult, demand: F64 | None = None) -> tuple[Outcomes, Prices]:
+    """The per-scenario outcomes of :func:`simulate` (for p10–p90 bands of a plan on fresh paths)."""
+    from kuaifan.plan.fallback import greedy_flows
+
+    pb = build_problem(inp)
+    d = pb.demand if demand is None else demand
     n_v, n_k, n_t = d.shape
     vidx = {v.id: i for i, v in enumerate(inp.variants)}
     fac = {f.id: f for f in inp.factories}
-    style_vars: dict[str, list[int]] = {}
-    for i, v in enumerate(inp.variants):
-        style_vars.setdefault(v.style, []).append(i)
-    unit_cost = np.array([v.unit_cost for v in inp.variants])
-
-    arrivals = np.zeros((n_v, n_k, n_t + 1))
-    for i, v in enumerate(inp.variants):
-        for receipt in v.incoming:
-            arrivals[i, :, min(receipt.day, n_t)] += receipt.qty
-    bought = np.zeros(n_v)  # units over all scenarios
-    spend = 0.0
-    fixed = 0.0
+    sidx = {s: i for i, s in enumerate(pb.styles)}
+    arrivals = np.broadcast_to(pb.incoming[:, None, :], (n_v, n_k, n_t)).copy()
+    ordered = np.zeros((n_v, n_k))
+    purchase = np.zeros((n_v, n_k))
+    fixed = np.zeros((len(pb.styles), n_k))
+    first = np.zeros(n_v)
     for o in result.orders:
+        vi = vidx[o.variant]
         if o.delivery_day < n_t:
-            arrivals[vidx[o.variant], :, o.delivery_day] += o.qty
-        bought[vidx[o.variant]] += o.qty * n_k
-        spend += o.qty * unit_cost[vidx[o.variant]] * fac[o.factory].unit_cost_factor * n_k
-    for _day, fid, _style in {(o.day, o.factory, o.style) for o in result.orders}:
-        fixed += fac[fid].fixed_cost_per_order * n_k  # one order per day, factory and style
+            arrivals[vi, :, o.delivery_day] += o.qty
+        ordered[vi] += o.qty
+        first[vi] += o.qty
+        purchase[vi] += o.qty * pb.unit_cost[vi] * fac[o.factory].unit_cost_factor
+    for _day, fid, style in {(o.day, o.factory, o.style) for o in result.orders}:
+        fixed[sidx[style]] += fac[fid].fixed_cost_per_order  # one order per day, factory and style
     cum = np.concatenate([np.zeros((n_v, n_k, 1)), np.cumsum(d, axis=2)], axis=2)
     for rule in result.reorder_policy:
-        seen = cum[style_vars[rule.style], :, rule.day].sum(axis=0)
+        s = sidx[rule.style]
+        seen = cum[pb.style_of == s, :, rule.day].sum(axis=0)
         hit = np.ones(n_k, dtype=bool)
         if rule.min is not None:
             hit &= seen >= rule.min
         if rule.max is not None:
             hit &= seen < rule.max
-        n_hit = int(hit.sum())
         for line in rule.orders:
             vi = vidx[line.variant]
-            arrivals[vi, hit, min(line.delivery_day, n_t)] += line.qty
-            bought[vi] += line.qty * n_hit
-            spend += line.qty * unit_cost[vi] * fac[line.factory].unit_cost_factor * n_hit
+            if line.delivery_day < n_t:
+                arrivals[vi, hit, line.delivery_day] += line.qty
+            ordered[vi, hit] += line.qty
+            purchase[vi, hit] += line.qty * pb.unit_cost[vi] * fac[line.factory].unit_cost_factor
         for fid in {line.factory for line in rule.orders}:
-            fixed += fac[fid].fixed_cost_per_order * n_hit
-
-    pre = inp.presale
-    wait = min(pre.max_wait_days, n_t - 1) if pre is not None and pre.cancel_share < 1 else 0
-    keep = 1.0 - pre.cancel_share if pre is not None else 0.0
-    discount = 1.0 - (pre.price_discount if pre is not None else 0.0)
-    stock = np.broadcast_to(np.array([v.on_hand for v in inp.variants])[:, None], (n_v, n_k)).copy()
-    backlog = np.zeros((wait, n_v, n_k))  # backlog[j]: pre-orders from day t-1-j
-    served_now = np.zeros((n_v, n_k))
-    served_pre = np.zeros((n_v, n_k))
-    held = np.zeros((n_v, n_k))
-    for t in range(n_t):
-        stock += arrivals[:, :, t]
-        for j in range(wait - 1, -1, -1):
-            take = np.minimum(stock, backlog[j])
-            stock -= take
-            backlog[j] -= take
-            served_pre += take
-        take = np.minimum(stock, d[:, :, t])
-        stock -= take
-        served_now += take
-        if wait > 0:
-            backlog = np.concatenate([(keep * (d[:, :, t] - take))[None], backlog[:-1]], axis=0)
-        held += stock
-    price = np.array([v.price for v in inp.variants])
-    salvage_v = np.array([v.salvage_value for v in inp.variants])
-    hold_v = np.array([v.holding_cost_per_day for v in inp.variants])
-    short_v = np.array([v.shortage_cost for v in inp.variants])
-    demand_v = d.sum(axis=(1, 2))
-    served_v = served_now.sum(axis=1) + served_pre.sum(axis=1)
-    revenue = float((price * (served_now.sum(axis=1) + discount * served_pre.sum(axis=1))).sum()) / n_k
-    salvage = float((salvage_v * stock.sum(axis=1)).sum()) / n_k
-    holding = float((hold_v * held.sum(axis=1)).sum()) / n_k
-    shortage = float((short_v * (demand_v - served_v)).sum()) / n_k
-    demand_units = float(demand_v.sum()) / n_k
-    served_units = float(served_v.sum()) / n_k
-    ordered = float(bought.sum()) / n_k
-    leftover = float(stock.sum()) / n_k
-    incoming = sum(r.qty for v in inp.variants for r in v.incoming if r.day < n_t)
-    available = float(sum(v.on_hand for v in inp.variants) + incoming) + ordered
-    return Expected(
-        profit=revenue - spend / n_k - fixed / n_k + salvage - holding - shortage,
-        revenue=revenue,
-        purchase_cost=spend / n_k,
-        fixed_order_cost=fixed / n_k,
-        salvage=salvage,
-        holding_cost=holding,
-        shortage_cost=shortage,
-        demand_units=demand_units,
-        served_units=served_units,
-        presold_units=float(served_pre.sum()) / n_k,
-        ordered_units=ordered,
-        first_order_units=float(sum(o.qty for o in result.orders)),
-        leftover_units=leftover,
-        fill_rate=served_units / demand_units if demand_units > 0 else 1.0,
-        leftover_rate=leftover / available if available > 0 else 0.0,
+            fixed[s, hit] += fac[fid].fixed_cost_per_order
+    backorders = Backorders(pb.bo_variant, pb.bo_qty, pb.bo_last)
+    flows = greedy_flows(d, pb.on_hand, arrivals, pb.wait, pb.keep, pb.hazard, backorders)
+    back = np.zeros((n_v, n_k))
+    np.add.at(back, pb.bo_variant, flows.back.sum(axis=2))
+    bo_demand = np.bincount(pb.bo_variant, weights=pb.bo_qty, minlength=n_v)
+    outcomes = Outcomes(
+        demand=d.sum(axis=2) + bo_demand[:, None],
+        served_now=flows.served[0].sum(axis=2),
+        served_pre=sum((x.sum(axis=2) for x in flows.served[1:]), np.zeros((n_v, n_k))) + back,
+        leftover=flows.stock[:, :, -1],
+        held=flows.stock.sum(axis=2),
+        ordered=ordered,
+        first=first,
+        purchase=purchase,
+        fixed=fixed,
+        available=(pb.on_hand + pb.incoming.sum(axis=1))[:, None] + ordered,
     )
+    return outcomes, prices_of(pb)

@@ -34,7 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from kuaifan.plan.bound import decomposition_bound
-from kuaifan.plan.fallback import greedy_flows, round_node
+from kuaifan.plan.bystyle import style_lps
+from kuaifan.plan.fallback import Backorders, greedy_flows, round_node
 from kuaifan.plan.milp import (
     F64,
     Built,
@@ -54,6 +55,8 @@ FULL_SEARCH_LPS = 3.0  # after a guided search, search the full model only with 
 OPEN_SHARE = 0.5  # guided search: nodes ordering at least this share of their MOQ in the relaxation
 CANDIDATE_SHARES = (0.35, 0.1)  # guided search: nodes searched over (the others stay closed)
 BOUND_S_PER_STYLE = 0.1  # the decomposition bound's time per style, at most
+LARGE_MODEL_COLS = 250_000  # from this size, first a plan by styles (bystyle.py): the whole LP is slow
+BY_STYLE_SHARE = 0.85  # of the time limit, for it (the whole LP would not finish in the rest anyway)
 I32 = npt.NDArray[np.int32]
 
 
@@ -63,7 +66,7 @@ class Point:
 
     values: F64
     objective: float
-    source: str  # "mip", "rounded_lp", "lp_guided" or "rounded"
+    source: str  # "mip", "rounded_lp", "lp_guided", "rounded" or "by_style"
 
 
 @contextlib.contextmanager
@@ -100,6 +103,10 @@ def _x_index(built: Built) -> list[npt.NDArray[np.int64]]:
     return [g.x_start[:, None] + np.arange(len(g.variants))[None, :] for g in built.groups]
 
 
+def backorders_of(pb: Problem) -> Backorders:
+    return Backorders(pb.bo_variant, pb.bo_qty, pb.bo_last)
+
+
 def repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str) -> Point | None:
     """The plan of ``values`` with quantities rounded and MOQs repaired, sales played greedily;
     None if it breaks a row of the model (e.g. a capacity window after raising to MOQs)."""
@@ -123,11 +130,12 @@ def _repaired(pb: Problem, built: Built, values: F64, integer: bool, source: str
         out[g.y_col[has_y]] = (q.sum(axis=1) > 0)[has_y].astype(np.float64)
         bucket_of = pb.partitions[g.s, g.ri].bucket_of
         arrivals[g.variants, :, g.arrival] += q[bucket_of].T
-    served, stock = greedy_flows(pb.demand, pb.on_hand, arrivals, pb.wait, pb.keep)
-    out[built.z_now] = served[0]
+    flows = greedy_flows(pb.demand, pb.on_hand, arrivals, pb.wait, pb.keep, pb.hazard, backorders_of(pb))
+    out[built.z_now] = flows.served[0]
     for j, (t, a) in enumerate(zip(built.pre_t, built.pre_a, strict=True)):
-        out[built.z_pre[:, :, j]] = served[a][:, :, t]
-    out[built.i_cols] = stock
+        out[built.z_pre[:, :, j]] = flows.served[a][:, :, t]
+    out[built.z_back] = flows.back[:, :, built.back_day]
+    out[built.i_cols] = flows.stock
     if not built.matrix.feasible(out):
         return None
     return Point(out, built.matrix.objective(out), source)
@@ -301,18 +309,31 @@ def solve(inp: PlanInput, *, relax: bool = False, time_limit_s: float | None = N
         stops.append(status)
         return point, bound
 
+    best: Point | None = None  # the best plan of the model as asked (whole units if asked)
+    by_style_bound = math.inf
+    # 00. a shop at real size: each style's relaxation alone, put together and rounded (bystyle.py)
+    if not relax and len(pb.styles) > 1 and built.lp.num_col_ >= LARGE_MODEL_COLS:
+        parts = style_lps(pb, built, BY_STYLE_SHARE * limit, new_highs)
+        if parts is not None:
+            by_style_bound = parts.bound
+            best = repaired(pb, built, parts.values, integer_x, "by_style")
+            if best is not None:  # the whole model's LP would not finish in what is left
+                stop = "Optimal" if _within(best, by_style_bound, gap) else "Planned by styles"
+                return _solution(pb, built, best, [stop], by_style_bound, inp, (t0, limit), integer_x)
     # 0. LP relaxation: a bound and, rounded, a plan
     lp_started = time.perf_counter()
     lp_point, bound = run(mip=False)
+    bound = min(bound, by_style_bound)
     lp_s = time.perf_counter() - lp_started
     if relax:
         if lp_point is None:
             raise _failed(stops[-1], limit)
         return _solution(pb, built, lp_point, stops, bound, inp, (t0, limit), False, relax=True)
-    best: Point | None = None  # the best plan of the model as asked (whole units if asked)
     if lp_point is not None:
         exact = not len(bins) and not integer_x  # nothing integer: the LP is the model
-        best = lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
+        best = _best(
+            best, lp_point if exact else repaired(pb, built, lp_point.values, integer_x, "rounded_lp")
+        )
     step1: Point | None = best  # the best plan with quantities possibly fractional
     # 0b. many order nodes: a tighter bound by styles, and a plan from the nodes the relaxation uses
     guided = len(bins) > 0 and frequent_reviews(pb)
@@ -385,7 +406,7 @@ def _solution(
     gap = min(1.0, max(0.0, bound - point.objective) / max(1.0, abs(point.objective)))
     optimal = gap <= inp.mip_rel_gap + 1e-9
     warnings = list(built.warnings)
-    if not optimal:
+    if not optimal and point.source != "by_style":
         known = math.isfinite(bound)
         warnings.append(
             PlanWarning(
@@ -395,6 +416,15 @@ def _solution(
                 en=f"the solver stopped at the {limit:g} s time limit before reaching the target gap: "
                 "the plan is feasible, "
                 + (f"at most {gap:.1%} below the bound" if known else "but no bound is known"),
+            )
+        )
+    if point.source == "by_style" and not optimal:
+        warnings.append(
+            PlanWarning(
+                code="planned_by_style",
+                zh=f"模型太大，逐款求解线性松弛后取整（起订量已修正，产能已核对），与上界相差最多 {gap:.1%}",
+                en="the model is large: each style's relaxation was solved on its own and rounded (MOQs "
+                f"repaired, capacities checked); at most {gap:.1%} below the bound",
             )
         )
     if point.source == "rounded_lp" and not optimal:
@@ -420,6 +450,7 @@ def _solution(
         groups=built.groups,
         served=np.maximum(served, 0.0),
         stock=np.maximum(values[built.i_cols], 0.0),
+        back=np.maximum(values[built.z_back], 0.0).sum(axis=2),
         fixed_cost=fixed_cost,
         objective=point.objective,
         status="Optimal" if optimal else next((x for x in stops if x != "Optimal"), stops[-1]),

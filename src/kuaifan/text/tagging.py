@@ -7,7 +7,7 @@ repeat themselves (已拍, 扣1, 有M码吗), so there are far fewer texts than 
 tenant's lexicon changes the fingerprint and the texts are tagged afresh.
 
 This module is pure: it defines the tag columns and computes tags. Keeping them in the store and
-joining them to events is the application layer's (``kuaifan.app.tagging``).
+joining them to events is the application layer's (``kuaifan.signals.tags``).
 """
 
 from __future__ import annotations

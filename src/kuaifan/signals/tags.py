@@ -1,5 +1,6 @@
-"""The one place that tags stored comments: classify each distinct comment text once per tenant
-and classifier, keep the tags in the store's ``TagCache``, and join them to events on read.
+"""The one place that tags stored comments: classify each distinct comment text once per tenant and
+classifier, keep the tags in the store's ``TagCache``, and join them to events on read. Every reader of
+stored comments (the signals, the text report, exports, the live service) comes through here.
 
 Tagging is lazy and self-healing: whatever a read selects and the cache lacks (new comments, or
 every text after the tenant's lexicon changed) is classified then. ``tag_new`` does the same for
