@@ -54,7 +54,9 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_demo_reports_are_the_recorded_ones(demo_home: Path) -> None:
     reports = demo_home / "reports"
-    for name in ("rooms.csv", "PO-F1.csv"):
+    orders = sorted(p.name for p in GOLDEN.glob("PO-*.csv"))
+    assert orders and orders == sorted(p.name for p in (reports / "purchase_orders").glob("PO-*.csv"))
+    for name in ("rooms.csv", *orders):
         path = reports / ("purchase_orders/" + name if name.startswith("PO-") else name)
         got, want = (undated(p.read_text(encoding="utf-8-sig")) for p in (path, GOLDEN / name))
         assert got == want, name

@@ -8,7 +8,8 @@ trap 'rm -rf "$home"' EXIT
 k() { KUAIFAN_HOME="$home" KUAIFAN_LANG=en .venv/bin/kuaifan "$@"; }
 k demo --rooms 2 --minutes 10 >/dev/null
 cp "$home"/reports/{rooms.csv,comments.json,signals.json,plan.json,sensitivity.json} "$here"/
-cp "$home"/reports/purchase_orders/PO-F1.csv "$here"/
+rm -f "$here"/PO-*.csv
+cp "$home"/reports/purchase_orders/PO-*.csv "$here"/
 k stats --json >"$here"/cli_stats.json
 k signals --json --days 0 >"$here"/cli_signals.json
 k text report --json >"$here"/cli_text_report.json
