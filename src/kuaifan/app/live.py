@@ -1,9 +1,11 @@
 """The server's write path and its store reads: append, then feed the live hub exactly once.
 
 Requests are queued for one writer task (group commit): everything that arrived while the previous
-append ran is merged into the next append, because an append has a fixed cost (its commit's
-fsync, 2-8 ms here) whatever its size. The writer never waits on purpose: idle, a request is
-appended at once; under load, the groups grow by themselves while each append runs. Each request
+append ran is merged into the next append, because an append has a fixed cost whatever its size
+(DuckDB's statements and its commit: 2-4 ms of CPU, and an fsync). Pacing adapts to that cost:
+idle, a request is appended at once; under load, the next group starts only once the last one's
+CPU is at most ``WRITER_SHARE`` of the time since it started (never more than ``MAX_PACING_S``
+later), so the groups grow with the load instead of the commits eating the cores. Each request
 still gets its own exact counts, and is answered only after its rows are in the store and in the
 live hub.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +52,8 @@ from kuaifan.store import Store, TagRows
 log = logging.getLogger("kuaifan.live")
 _ROOM_KINDS: Final = ("stream_start", "stream_end")
 GROUP_ROWS: Final = 8_192  # rows per group commit (the store's indexed append takes up to 8,192)
+WRITER_SHARE: Final = 0.25  # of a core, for the group commits' fixed cost under load
+MAX_PACING_S: Final = 0.02
 
 
 class RefusedItem(BaseModel):
@@ -78,6 +83,13 @@ class _Job:
 
 def _frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=POLARS_SCHEMA)
+
+
+def _timed_append(store: Store, df: pl.DataFrame, tags: list[TagRows]) -> tuple[pl.Series, float]:
+    """``append_tagged`` and the CPU time it took on its thread (for the writer's pacing)."""
+    t0 = time.thread_time()
+    mask = store.append_tagged(df, tags)
+    return mask, time.thread_time() - t0
 
 
 class LiveService:
@@ -116,6 +128,7 @@ class LiveService:
         self._jobs: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._next_group_s = 0.0  # monotonic time before which the next group waits (pacing)
         self._store_rooms: dict[str, dict[str, dict[str, Any]]] = {}
         self._taggers: dict[str, str] = {}  # tenant -> fingerprint of its classifier (tags kept under it)
 
@@ -160,11 +173,14 @@ class LiveService:
 
     async def _write_loop(self) -> None:
         # Group commit: whatever queued up while the previous append ran goes in the next one (an
-        # append's cost is mostly its commit, whatever its size). No pacing: idle, no wait at all.
+        # append has a fixed cost whatever its size). Paced by that cost (see the module doc).
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._jobs:
+                wait = self._next_group_s - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
                 jobs: list[_Job] = []
                 rows = 0
                 while self._jobs and (not jobs or rows + len(self._jobs[0].intake.rows) <= GROUP_ROWS):
@@ -207,7 +223,8 @@ class LiveService:
             is_new: list[bool] = []
             if merged:
                 tags = self._tags_to_keep(merged)
-                mask = await asyncio.to_thread(self.store.append_tagged, _frame(merged), tags)
+                mask, cpu_s = await asyncio.to_thread(_timed_append, self.store, _frame(merged), tags)
+                self._next_group_s = time.monotonic() + min(MAX_PACING_S, cpu_s / WRITER_SHARE - cpu_s)
                 is_new = mask.to_list()
                 if self.texts is not None:
                     for t in tags:

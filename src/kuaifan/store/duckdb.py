@@ -17,7 +17,7 @@ server mode's PostgreSQL, whose B-tree index does not live in RAM.
 
 A small append (a platform push, the server's group commit: up to ``INDEXED_ROWS`` rows) skips
 that pass: a per-process index of the stored keys (``kuaifan.store.keyindex``: a Bloom filter and
-the recent keys; ~1.5 bytes per stored event) says which keys are certainly new, and only the
+the recent keys; 3-6 bytes per stored event) says which keys are certainly new, and only the
 others are joined against the log. An append of 20 rows then costs one ``INSERT`` and its commit
 (~4 ms, the fsync) instead of 16–45 ms at 0–1 M stored events.
 """
