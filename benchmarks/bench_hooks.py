@@ -1,6 +1,6 @@
 """Signed Douyin live pushes (batches of 20 comments) through `kuaifan serve` on loopback.
 
-    python benchmarks/bench_hooks.py [--seconds 8] [--concurrency 32] [--rooms 20]
+    python benchmarks/bench_hooks.py [--seconds 8] [--concurrency 32] [--rooms 20] [--distinct 0.5]
 
 A real server runs in a child process (uvicorn, DuckDB store in a fresh temp dir per phase). This
 process keeps ``--concurrency`` requests in flight for ``--seconds``: each is a pre-signed
@@ -10,6 +10,11 @@ Baseline, in the same run and on a fresh store: the same 20 messages as canonica
 ``POST /v1/events`` (same server, same gate, same write path), so the ratio says what verifying,
 parsing and mapping the platform format add. Then, in this process, where the time goes: the CPU of
 verify + parse + gate per batch, and one ``DuckStore.append`` at growing store sizes.
+
+Comment texts come from the simulator's comment writer: a share ``--distinct`` of the comments
+(default half, as in the text benchmark) is a text the server has not seen before, so it is
+classified and its tags are stored with the events; the rest repeat the room's most frequent texts
+(已拍, 扣1, 有M码吗 ...), which the server has classified already.
 
 Goal (issue 13): >= 10,000 messages/s, p99 < 50 ms. The load generator shares the machine's cores
 with the server, so the figures are a lower bound of the server alone.
@@ -72,13 +77,45 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 MSG_TYPE = {"comment": "live_comment", "like": "live_like"}
 KIND = ["comment"]  # set from --kind
+TEXTS: list[str] = []  # set by comment_texts
+
+
+def comment_texts(n: int, distinct: float, seed: int = 7) -> list[str]:
+    """``n`` comment texts of simulated rooms: a share ``distinct`` never seen before in the list,
+    the others drawn from the 40 most frequent texts."""
+    import random
+    from collections import Counter
+
+    from kuaifan.app.replay import load_events
+    from kuaifan.sim import SimConfig, simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate(SimConfig(seed=seed, rooms=2, minutes=30, viewers=5000, tenant="acme"), Path(tmp) / "sim")
+        events, _ = load_events([Path(tmp) / "sim"])
+    said = [e["text"] for e in events if e["kind"] == "comment" and e.get("text")]
+    frequent = [t for t, _ in Counter(said).most_common(40)]
+    pool = [t for t in dict.fromkeys(said) if t not in set(frequent)]
+    r = random.Random(seed)
+    out: list[str] = []
+    fresh = 0
+    for _ in range(n):
+        if r.random() < distinct:
+            rounds, i = divmod(fresh, len(pool))
+            out.append(pool[i] + (f" {rounds}" if rounds else ""))  # a new text each time
+            fresh += 1
+        else:
+            out.append(r.choice(frequent))
+    return out
 
 
 def messages(start: int, now: int) -> list[dict[str, Any]]:
-    body: dict[str, Any] = {"content": "M码还有吗 165 110斤"} if KIND[0] == "comment" else {"like_num": 3}
+    def body(k: int) -> dict[str, Any]:
+        return {"content": TEXTS[k % len(TEXTS)]} if KIND[0] == "comment" else {"like_num": 3}
+
     return [
         {"msg_id": f"m{start + i}", "sec_openid": f"open_{(start + i) % 5000}",
-         "avatar_url": "https://example.invalid/a.png", "nickname": "用户", "timestamp": now} | body
+         "avatar_url": "https://example.invalid/a.png", "nickname": "用户",
+         "timestamp": now} | body(start + i)
         for i in range(BATCH)
     ]  # fmt: skip
 
@@ -250,6 +287,37 @@ def where_the_time_goes() -> None:
                 store.append(frame)
                 print(f"   DuckStore.append of {size:>4} rows with {target:>9,} stored: "
                       f"{(time.perf_counter() - t0) * 1000:6.1f} ms")  # fmt: skip
+        tag_write_cost(store, rows)
+
+
+def tag_write_cost(store: Any, rows: list[dict[str, Any]], groups: int = 30, size: int = 100) -> None:
+    """What storing the comment tags adds to a group commit: ``append_tagged`` (events + the tags of
+    their new texts, one transaction) against ``append_new`` of the same rows, alternating."""
+    import polars as pl
+
+    from kuaifan.events import POLARS_SCHEMA
+    from kuaifan.store import TagRows
+    from kuaifan.text import classify_many
+    from kuaifan.text.tagging import tags_frame
+
+    plain, tagged = [], []
+    for g in range(groups):
+        part = rows[(g * size) % (len(rows) - size) :][:size]
+        texts = list(dict.fromkeys(f"{r['text']} #{g}" for r in part if r.get("text")))
+        tags = tags_frame(texts, classify_many(texts))
+        for name, out in (("plain", plain), ("tagged", tagged)):
+            frame = pl.DataFrame(
+                [{**r, "msg_id": f"{name}{g}-{i}"} for i, r in enumerate(part)], schema=POLARS_SCHEMA
+            )
+            t0 = time.perf_counter()
+            if name == "plain":
+                store.append_new(frame)
+            else:
+                store.append_tagged(frame, [TagRows("acme", "bench", tags)])
+            out.append(time.perf_counter() - t0)
+    p, t = np.median(plain) * 1000, np.median(tagged) * 1000
+    print(f"   group commit of {size} comments (~{len(texts)} new texts) with 1 M stored: append_new "
+          f"{p:.1f} ms, append_tagged {t:.1f} ms (median of {groups}; ratio {t / p:.2f}x)")  # fmt: skip
 
 
 def hub_cost(rows: list[dict[str, Any]]) -> None:
@@ -267,8 +335,9 @@ def hub_cost(rows: list[dict[str, Any]]) -> None:
 
 
 def write_path_ceiling(rows: list[dict[str, Any]], concurrency: int = 32, seconds: float = 4.0) -> None:
-    """The server's write path alone (IngestService: group commit to DuckDB + live hub), no HTTP:
-    ``concurrency`` callers each append batches of 20 rows and wait for the durable ack."""
+    """The server's write path alone (LiveService: comment classification, group commit of the events
+    and their tags to DuckDB, live hub), no HTTP: ``concurrency`` callers each append batches of 20
+    rows and wait for the durable ack."""
     from kuaifan.app.live import LiveService
     from kuaifan.config import load_settings
     from kuaifan.sources.gate import Admitted
@@ -280,7 +349,7 @@ def write_path_ceiling(rows: list[dict[str, Any]], concurrency: int = 32, second
             f'[tenants.acme]\napi_key = "{KEY}"\nsalt = "bench-salt-0123456789"\n', encoding="utf-8"
         )
         settings = load_settings({"KUAIFAN_HOME": str(home)})
-        service = LiveService(settings, store, use_text_classifier=False)
+        service = LiveService(settings, store)
         latencies: list[float] = []
         counter = [0]
         deadline = time.perf_counter() + seconds
@@ -288,7 +357,10 @@ def write_path_ceiling(rows: list[dict[str, Any]], concurrency: int = 32, second
         async def caller() -> None:
             while time.perf_counter() < deadline:
                 counter[0] += 1
-                batch = [{**r, "msg_id": f"w{counter[0]}-{i}"} for i, r in enumerate(rows[:BATCH])]
+                start = (counter[0] * BATCH) % max(1, len(rows) - BATCH)
+                batch = [
+                    {**r, "msg_id": f"w{counter[0]}-{i}"} for i, r in enumerate(rows[start : start + BATCH])
+                ]
                 t0 = time.perf_counter()
                 await service.ingest("acme", Admitted(rows=batch))
                 latencies.append(time.perf_counter() - t0)
@@ -305,7 +377,7 @@ def write_path_ceiling(rows: list[dict[str, Any]], concurrency: int = 32, second
         rate, lat = asyncio.run(run(store))
         cpu1 = me.cpu_times()
     cpu_us = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / max(1.0, rate * seconds) * 1e6
-    print(f"   write path alone (IngestService, {concurrency} callers, no HTTP): {rate:,.0f} messages/s, "
+    print(f"   write path alone (LiveService, {concurrency} callers, no HTTP): {rate:,.0f} messages/s, "
           f"p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, "
           f"CPU {cpu_us:.0f} µs per message")  # fmt: skip
 
@@ -319,9 +391,14 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--rooms", type=int, default=20)
     p.add_argument("--kind", choices=sorted(MSG_TYPE), default="comment", help="live_comment or live_like")
+    p.add_argument(
+        "--distinct", type=float, default=0.5, help="share of comments with a text not seen before"
+    )
     p.add_argument("--no-profile", action="store_true")
     args = p.parse_args()
     KIND[0] = args.kind
+    TEXTS[:] = comment_texts(int(args.seconds * 2000 + 1000) * BATCH, args.distinct)
+    print(f"{len(TEXTS):,} comment texts, {len(set(TEXTS)):,} distinct (--distinct {args.distinct})")
     hooks = phase("douyin hook", hook_requests, args)
     events = phase("/v1/events", event_requests, args)
     print(f"ratio hook / /v1/events: throughput {hooks['messages_per_s'] / events['messages_per_s']:.2f}x, "

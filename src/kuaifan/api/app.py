@@ -39,7 +39,6 @@ def create_app(
     *,
     on_alert: AlertHook | None = None,
     alert_interval_s: float = 1.0,
-    tag_interval_s: float = 5.0,
     max_body: int = MAX_BODY,
     token_ttl_s: float = TOKEN_TTL_S,
     use_text_classifier: bool = True,
@@ -60,7 +59,7 @@ def create_app(
             settings=settings, store=opened, service=service, tokens=StreamTokens.fresh(token_ttl_s),
             max_body=max_body,
         )  # fmt: skip
-        await service.start(alert_interval_s=alert_interval_s, tag_interval_s=tag_interval_s)
+        await service.start(alert_interval_s=alert_interval_s)
         try:
             yield
         finally:

@@ -2,7 +2,7 @@
 store, answer the platform in its documented format.
 
 The answer comes only after the rows are durably appended and applied to the live hub
-(``IngestService.ingest``): a crash before it makes the platform send again, and the store
+(``LiveService.ingest``): a crash before it makes the platform send again, and the store
 deduplicates the retry. A bad signature, a stale send time or a replayed request gets a 401 / 409
 in the API's JSON error shape with nothing stored; a store failure gets the platform's "fail" body
 with a 503 so that it retries. Request headers and secrets are never logged.

@@ -7,7 +7,7 @@ never contains a secret.
 ``check_push`` is the first half of a hook request: the tenant's adapter verifies the raw request
 (signature, send-time window, replayed nonce and message ids), parses it into raw items, and the
 items pass the one tenant-and-privacy gate. The face then hands the result to the store
-(``IngestService.ingest``) and answers the platform only after the rows are durable
+(``LiveService.ingest``) and answers the platform only after the rows are durable
 (``acknowledge`` remembers the replay pairs at that moment).
 """
 

@@ -1,9 +1,18 @@
 """The server's write path and its store reads: append, then feed the live hub exactly once.
 
 Requests are queued for one writer task (group commit): everything that arrived while the previous
-append ran is merged into the next append, because an append has a fixed cost (~10 ms) whatever
-its size. Each request still gets its own exact counts, and is answered only after its rows are in
-the store and in the live hub.
+append ran is merged into the next append, because an append has a fixed cost whatever its size
+(DuckDB's statements and its commit: 2-4 ms of CPU, and an fsync). Pacing adapts to that cost:
+idle, a request is appended at once; under load, the next group starts only once the last one's
+CPU is at most ``WRITER_SHARE`` of the time since it started (never more than ``MAX_PACING_S``
+later), so the groups grow with the load instead of the commits eating the cores. Each request
+still gets its own exact counts, and is answered only after its rows are in the store and in the
+live hub.
+
+Comments are tagged as they are stored: each distinct text is classified once per tenant
+(``kuaifan.live.texts.CommentTexts``, shared with the live hub), when its request is admitted, and
+the tags of texts not yet kept go into the same transaction as the events
+(``Store.append_tagged``), so the dashboard, ``kuaifan signals`` and exports find them at once.
 
 One asyncio lock orders every append and every warm-up of a stream, so the hub sees each stored
 event exactly once: a stream is rebuilt from the store *before* its first live event (so a restart
@@ -34,15 +43,17 @@ from kuaifan.config import AlertThresholds, Settings
 from kuaifan.errors import InputError, NotFoundError
 from kuaifan.events import POLARS_SCHEMA, DeadLetter
 from kuaifan.live.alerts import AlertEvent
-from kuaifan.live.hub import CLOSE, NO_STREAM, RESYNC, LiveHub, default_classify, sse_message, stream_key
+from kuaifan.live.hub import CLOSE, NO_STREAM, RESYNC, LiveHub, sse_message, stream_key
 from kuaifan.live.pollbook import PollBook
+from kuaifan.live.texts import ClassifyMany, CommentTexts
 from kuaifan.sources.gate import RAW_LIMIT, Admitted, TenantGate
-from kuaifan.store import Store
+from kuaifan.store import Store, TagRows
 
 log = logging.getLogger("kuaifan.live")
 _ROOM_KINDS: Final = ("stream_start", "stream_end")
-GROUP_ROWS: Final = 20_000  # rows per group commit
-APPEND_INTERVAL_S: Final = 0.05
+GROUP_ROWS: Final = 8_192  # rows per group commit (the store's indexed append takes up to 8,192)
+WRITER_SHARE: Final = 0.25  # of a core, for the group commits' fixed cost under load
+MAX_PACING_S: Final = 0.02
 
 
 class RefusedItem(BaseModel):
@@ -74,10 +85,20 @@ def _frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=POLARS_SCHEMA)
 
 
+def _timed_append(store: Store, df: pl.DataFrame, tags: list[TagRows]) -> tuple[pl.Series, float]:
+    """``append_tagged`` and the CPU time it took on its thread (for the writer's pacing)."""
+    t0 = time.thread_time()
+    mask = store.append_tagged(df, tags)
+    return mask, time.thread_time() - t0
+
+
 class LiveService:
-    """The live rooms of a running server: appends pushed events to the store and feeds the hub, reads
-    rooms back from the store when asked, answers the dashboard (views, live streams, polls) and runs
-    the background work (alerts about once a second, comment tagging every few seconds).
+    """The live rooms of a running server: appends pushed events (and their comment tags) to the
+    store and feeds the hub, reads rooms back from the store when asked, answers the dashboard
+    (views, live streams, polls) and runs the alerts (about once a second).
+
+    ``use_text_classifier=False``: no comment is classified on the write path (the hub counts
+    keyword tags; reads tag the comments they need, as after a file ingest).
 
     ``on_alert(tenant, alert)`` is called in a worker thread for each alert change (fired, escalated,
     resolved); by default the tenant's group bots (``webhooks`` in kuaifan.toml) get it."""
@@ -93,13 +114,12 @@ class LiveService:
         check_tenants(settings)  # a bad text setting fails the server's start, not a request later
         self.settings = settings
         self.store = store
-        classify, classify_many = default_classify() if use_text_classifier else (None, None)
+        self.texts = CommentTexts(self._classifier_for) if use_text_classifier else None
         hook = on_alert if on_alert is not None else webhook_hook(settings)
         thresholds = {name: cfg.thresholds for name, cfg in settings.tenants.items()}
         self.hub = LiveHub(
             lambda tenant: thresholds.get(tenant) or AlertThresholds(),
-            classify=classify,
-            classify_many=classify_many,
+            texts=self.texts,
             on_alert=_in_thread(hook) if hook is not None else None,
         )
         self.polls_book = PollBook(settings.home / "polls.jsonl")
@@ -108,12 +128,22 @@ class LiveService:
         self._jobs: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._last_group_s = 0.0
+        self._next_group_s = 0.0  # monotonic time before which the next group waits (pacing)
         self._store_rooms: dict[str, dict[str, dict[str, Any]]] = {}
+        self._taggers: dict[str, str] = {}  # tenant -> fingerprint of its classifier (tags kept under it)
 
     # ---- writing -----------------------------------------------------------------------------
+    def _classifier_for(self, tenant: str) -> ClassifyMany:
+        from kuaifan.text.classifier import classifier_from_config
+
+        return classifier_from_config(self.settings.tenants[tenant].text).classify_many
+
     async def ingest(self, tenant: str, intake: Admitted) -> IngestResult:
         """Queue a checked request for the writer; return once its rows are stored and applied."""
+        if self.texts is not None:  # classified now, while the writer's append runs in its thread
+            texts = [r["text"] for r in intake.rows if r["kind"] == "comment" and r.get("text")]
+            if texts:
+                self.texts.classify(tenant, list(dict.fromkeys(texts)))
         job = _Job(tenant, intake, asyncio.get_running_loop().create_future())
         self._jobs.append(job)
         self._wake.set()
@@ -121,15 +151,12 @@ class LiveService:
             self._writer = asyncio.create_task(self._write_loop(), name="kuaifan-ingest-writer")
         return await job.future
 
-    async def start(self, *, alert_interval_s: float = 1.0, tag_interval_s: float = 5.0) -> None:
-        """Restore closed polls and start the background work (call on the server's event loop)."""
+    async def start(self, *, alert_interval_s: float = 1.0) -> None:
+        """Restore closed polls and start the alerts (call on the server's event loop)."""
         for tenant, result in await asyncio.to_thread(self.polls_book.load):
             if tenant in self.settings.tenants and result.get("room_id"):
                 self.hub.restore_closed_poll(tenant, str(result["room_id"]), result)
-        self._tasks = [
-            asyncio.create_task(_alert_loop(self.hub, alert_interval_s), name="kuaifan-alerts"),
-            asyncio.create_task(_tag_loop(self.settings, self.store, tag_interval_s), name="kuaifan-tags"),
-        ]
+        self._tasks = [asyncio.create_task(_alert_loop(self.hub, alert_interval_s), name="kuaifan-alerts")]
 
     async def close(self) -> None:
         tasks = [*self._tasks, *([self._writer] if self._writer is not None else [])]
@@ -145,18 +172,15 @@ class LiveService:
         return self.hub.close_streams()
 
     async def _write_loop(self) -> None:
-        # Group commit: whatever queued up while the previous append ran goes in one append
-        # (an append has a fixed cost of ~10 ms, whatever its size).
+        # Group commit: whatever queued up while the previous append ran goes in the next one (an
+        # append has a fixed cost whatever its size). Paced by that cost (see the module doc).
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._jobs:
-                # Under load, at most one append per APPEND_INTERVAL_S: the wait gathers a bigger
-                # group (an append costs ~10 ms of CPU whatever its size); idle, no wait at all.
-                wait = self._last_group_s + APPEND_INTERVAL_S - time.monotonic()
+                wait = self._next_group_s - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                self._last_group_s = time.monotonic()
                 jobs: list[_Job] = []
                 rows = 0
                 while self._jobs and (not jobs or rows + len(self._jobs[0].intake.rows) <= GROUP_ROWS):
@@ -198,8 +222,13 @@ class LiveService:
             dead = [d for job in jobs for d in job.intake.dead]
             is_new: list[bool] = []
             if merged:
-                mask = await asyncio.to_thread(self.store.append_new, _frame(merged))
+                tags = self._tags_to_keep(merged)
+                mask, cpu_s = await asyncio.to_thread(_timed_append, self.store, _frame(merged), tags)
+                self._next_group_s = time.monotonic() + min(MAX_PACING_S, cpu_s / WRITER_SHARE - cpu_s)
                 is_new = mask.to_list()
+                if self.texts is not None:
+                    for t in tags:
+                        self.texts.mark_tagged(t.tenant, t.tags.get_column("text").to_list())
             if dead:
                 await asyncio.to_thread(self.store.add_dead_letters, dead)
             by_tenant: dict[str, list[dict[str, Any]]] = {}
@@ -222,6 +251,29 @@ class LiveService:
             )
             for i, job in enumerate(jobs)
         ]
+
+    def _tags_to_keep(self, rows: Sequence[dict[str, Any]]) -> list[TagRows]:
+        """Per tenant, the tags of the group's comment texts that this process has not stored yet."""
+        if self.texts is None:
+            return []
+        from kuaifan.text.tagging import tagger_id, tags_frame
+
+        texts: dict[str, dict[str, None]] = {}
+        for r in rows:
+            if r["kind"] == "comment" and r.get("text"):
+                texts.setdefault(r["tenant"], {})[r["text"]] = None
+        out = []
+        for tenant, distinct in texts.items():
+            self.texts.classify(tenant, list(distinct))  # cached when the request was admitted
+            untagged = self.texts.untagged(tenant, distinct)
+            if not untagged:
+                continue
+            comments = self.texts.classify(tenant, untagged)
+            tagger = self._taggers.get(tenant)
+            if tagger is None:
+                tagger = self._taggers[tenant] = tagger_id(self.settings.tenants[tenant].text)
+            out.append(TagRows(tenant, tagger, tags_frame(untagged, comments)))
+        return out
 
     async def dead_letter(self, items: Sequence[DeadLetter]) -> None:
         """Record a request that could not be read at all (e.g. malformed JSON)."""
@@ -467,21 +519,3 @@ async def _alert_loop(hub: LiveHub, interval_s: float) -> None:
             hub.tick_alerts()
         except Exception:  # a bug in one evaluation must not stop the alerts of every room
             log.exception("alert evaluation failed")
-
-
-async def _tag_loop(settings: Settings, store: Store, interval_s: float) -> None:
-    """Keep the stored comments tagged with their intents while the server takes events."""
-    from kuaifan.signals.tags import tag_new
-
-    watermarks: dict[str, int] = {}
-    while True:
-        for name, cfg in settings.tenants.items():
-            try:
-                done = await asyncio.to_thread(
-                    tag_new, store, name, cfg.text, since_ms=watermarks.get(name, 0)
-                )
-            except Exception:  # a store hiccup must not stop the server (the config was checked at start)
-                log.exception("comment tagging failed for tenant %s", name)
-                continue
-            watermarks[name] = done.watermark
-        await asyncio.sleep(interval_s)

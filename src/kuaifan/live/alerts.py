@@ -9,7 +9,10 @@ Kinds (subject in brackets):
 - ``low_stock`` 库存告急 [link]: SKUs of a live link with 0 < stock < ``low_stock``, or sell-out ETA
   under ``eta_minutes`` at the current sell rate (DESIGN.md); one alert per link lists them all.
 - ``sold_out_demand`` 售罄仍有需求 [link]: SKUs of a link are sold out while demand keeps coming:
-  clicks on the sold-out link, or comments asking for it (没抢到 / 求补货 / 还有吗 …).
+  clicks on the sold-out link, or comments asking for it (没抢到 / 求补货 / 还有吗 …). Which
+  product such a comment asks for is the comment resolver's answer (the link it names, else the
+  product on screen), given by the caller as ``restock_asks``; without it, every ask comment of
+  the room counts for every link.
 - ``clicks_no_orders`` 高点击零成交 [link]: many clicks and no order (price, size or stock setup).
 - ``conversion_drop`` 转化率下降 / ``online_drop`` 在线下降 [room]: the last N closed minutes vs
   the N before, and vs the room's own history (a low percentile of all earlier N-minute windows).
@@ -30,6 +33,7 @@ No storms: a (room, kind, subject) fires once and stays active until its conditi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -42,6 +46,7 @@ from kuaifan.live.metrics import MINUTE_MS, percentile
 from kuaifan.live.room import LM_CLICKS, LM_ORDERS, RoomState
 
 Severity = Literal["info", "warning", "critical"]
+RestockAsks = Callable[[int, int], Mapping[str, int]]
 Status = Literal["firing", "resolved"]
 _RANK: Final = {"info": 0, "warning": 1, "critical": 2}
 KINDS: Final = (
@@ -128,10 +133,13 @@ class AlertEngine:
         """Keys (room, stream, kind, subject) of alerts firing now."""
         return sorted(k for k, t in self._tracks.items() if t.firing)
 
-    def observe(self, state: RoomState, now_ms: int) -> list[AlertEvent]:
+    def observe(
+        self, state: RoomState, now_ms: int, restock_asks: RestockAsks | None = None
+    ) -> list[AlertEvent]:
+        """``restock_asks(start_ms, end_ms)``: restock comments per product (link key) in the window."""
         room = state.meta.get("room_id") or ""
         stream = state.meta.get("stream_id") or ""
-        findings = {(f.kind, f.subject): f for f in evaluate(state, self.thresholds)}
+        findings = {(f.kind, f.subject): f for f in evaluate(state, self.thresholds, restock_asks)}
         cooldown_ms = self.thresholds.cooldown_s * 1000
         events: list[AlertEvent] = []
         for (kind, subject), f in sorted(findings.items()):
@@ -184,11 +192,11 @@ class AlertEngine:
 
 
 # ---- conditions ----------------------------------------------------------------------------------
-def evaluate(state: RoomState, th: AlertThresholds) -> list[Finding]:
+def evaluate(state: RoomState, th: AlertThresholds, restock_asks: RestockAsks | None = None) -> list[Finding]:
     """Every alert condition that holds for ``state`` now (no cool-down logic)."""
     if state.max_ts_ms is None:
         return []
-    out = _product_findings(state, th)
+    out = _product_findings(state, th, restock_asks)
     out += _window_findings(state, th)
     return out
 
@@ -213,14 +221,21 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.2%}"
 
 
-def _product_findings(state: RoomState, th: AlertThresholds) -> list[Finding]:
+def _product_findings(
+    state: RoomState, th: AlertThresholds, restock_asks: RestockAsks | None
+) -> list[Finding]:
     max_ts = state.max_ts_ms
     assert max_ts is not None
     n = th.window_minutes
     cur_minute = max_ts - max_ts % MINUTE_MS
     recent_start = cur_minute - (n - 1) * MINUTE_MS
     recent = state.link_window(recent_start, cur_minute + MINUTE_MS)
-    asks = int(state.minute_matrix(recent_start, cur_minute + MINUTE_MS, (M.ASKS,)).sum())
+    per_link = restock_asks(recent_start, cur_minute + MINUTE_MS) if restock_asks is not None else None
+    room_asks = (
+        0
+        if per_link is not None
+        else int(state.minute_matrix(recent_start, cur_minute + MINUTE_MS, (M.ASKS,)).sum())
+    )
     live_since = max_ts - th.live_minutes * MINUTE_MS
     by_link: dict[str, list[dict[str, Any]]] = {}
     for sku in state.variant_keys():
@@ -236,7 +251,9 @@ def _product_findings(state: RoomState, th: AlertThresholds) -> list[Finding]:
         variants = by_link.get(key, [])
         for found in (
             _low_stock(link, variants, th),
-            _sold_out_demand(link, variants, recent[key], asks, th),
+            _sold_out_demand(
+                link, variants, recent[key], room_asks if per_link is None else per_link.get(key, 0), th
+            ),
         ):
             if found is not None:
                 out.append(found)

@@ -7,6 +7,11 @@ neither is known); its size and colour are the product's own values when they ma
 (xxl ~ 2XL, 黑的 ~ 黑色), else the values as asked — an ask for a colour the product does not have
 is still shown.
 
+It also places the stream's restock asks (没抢到 / 求补货 / 还有吗: ``resolver.restock_ask``) by the
+same rule, per product and minute: the ``sold_out_demand`` alert counts those of its link, and the
+dashboard shows the products asked for most (``restock``). The signals count the same comments
+per product (``stock_asks`` and ``missed``), placed by the batch form of the resolver.
+
 Products are link keys, as in ``RoomState``: ``item_id`` when the event has one, else ``sku_id``.
 A product's name is the ``text`` of its latest ``product_show``, when the platform sends one.
 
@@ -28,6 +33,8 @@ from typing import Any, Final
 import orjson
 
 from kuaifan.live.resolver import COLOR_KEYS, SIZE_KEY, Catalogue, LinkVotes, Shows
+
+MINUTE_MS: Final = 60_000
 
 ANY_PRODUCT: Final = "*"
 TOP_N: Final = 10
@@ -66,7 +73,7 @@ class AskedVariants:
 
     __slots__ = (
         "_ask_ids", "_asked_links", "_asks", "_catalogue", "_counts", "_kind", "_links", "_max_ts", "_names",
-        "_screen", "_stale", "_ts", "version",
+        "_restock", "_restock_counts", "_screen", "_stale", "_ts", "restocks", "version",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -81,6 +88,10 @@ class AskedVariants:
         self._max_ts = -(2**63)
         self._asked_links: set[int] = set()
         self._counts: Counter[AskKey] = Counter()
+        # Restock asks per minute: (event time, link number named or -1) of each.
+        self._restock: dict[int, list[tuple[int, int]]] = {}
+        self._restock_counts: Counter[str] = Counter()
+        self.restocks = 0
         self._stale = False
         self.version = 0
 
@@ -108,7 +119,7 @@ class AskedVariants:
         if sku is not None:
             color, size = _axes(row.get("spec"))
             known = color is not None or size is not None
-            if known and self._catalogue.add(key, sku, color, size) and self._ts:
+            if known and self._catalogue.add(key, sku, color, size) and self._ts:  # (restocks: no variant)
                 self._invalidate()
         link_no = row.get("link_no")
         if link_no is not None:
@@ -135,12 +146,38 @@ class AskedVariants:
             self._counts[self._key(ts, ask)] += 1
         self.version += 1
 
+    def restock(self, ts: int, link_no: int | None) -> None:
+        """One restock ask (没抢到, 求补货, 还有吗 ...), with the link number it named if any."""
+        self._restock.setdefault(ts - ts % MINUTE_MS, []).append((ts, -1 if link_no is None else link_no))
+        self.restocks += 1
+        if ts > self._max_ts:
+            self._max_ts = ts
+        if link_no is not None:
+            self._asked_links.add(link_no)
+        if not self._stale:
+            self._restock_counts[self._product_at(ts, link_no)] += 1
+        self.version += 1
+
+    def restock_window(self, start_ms: int, end_ms: int) -> Counter[str]:
+        """Restock asks per product sent in [start_ms, end_ms) (``*``: no product could be placed)."""
+        out: Counter[str] = Counter()
+        for minute in range(start_ms - start_ms % MINUTE_MS, end_ms, MINUTE_MS):
+            for ts, link_no in self._restock.get(minute, ()):
+                if start_ms <= ts < end_ms:
+                    out[self._product_at(ts, None if link_no < 0 else link_no)] += 1
+        return out
+
+    def restock_counts(self) -> Counter[str]:
+        """Restock asks per product over the whole stream."""
+        self._refresh()
+        return self._restock_counts
+
     def _invalidate(self) -> None:
         self._stale = True
         self.version += 1
 
-    def _key(self, ts: int, ask: _Ask) -> AskKey:
-        link_no, size, color = ask
+    def _product_at(self, ts: int, link_no: int | None) -> str:
+        """The resolver's product of a comment: the link's product, else the one on screen, else ``*``."""
         product: str | None = None
         if link_no is not None:
             votes = self._links.get(link_no)
@@ -148,17 +185,29 @@ class AskedVariants:
                 product = votes.winner
         if product is None:
             product = self._screen.at(ts)
-        if product is None:
+        return ANY_PRODUCT if product is None else product
+
+    def _key(self, ts: int, ask: _Ask) -> AskKey:
+        link_no, size, color = ask
+        product = self._product_at(ts, link_no)
+        if product == ANY_PRODUCT:
             return (ANY_PRODUCT, size, color)
         c, s, _ = self._catalogue.place(product, color, size)
         return (product, s or size, c or color)
 
-    def counts(self) -> Counter[AskKey]:
-        """Asks per (product, size, colour)."""
+    def _refresh(self) -> None:
         if self._stale:
             asks, key = self._asks, self._key
             self._counts = Counter(key(ts, asks[k]) for ts, k in zip(self._ts, self._kind, strict=True))
+            at = self._product_at
+            self._restock_counts = Counter(
+                at(ts, None if n < 0 else n) for minute in self._restock.values() for ts, n in minute
+            )
             self._stale = False
+
+    def counts(self) -> Counter[AskKey]:
+        """Asks per (product, size, colour)."""
+        self._refresh()
         return self._counts
 
     @property
@@ -175,5 +224,17 @@ class AskedVariants:
             if name is not None:
                 item["product_name"] = name[1]
             item.update(size=size, color=color, count=count, share=count / total)
+            out.append(item)
+        return out
+
+    def restock_top(self, n: int = TOP_N) -> list[dict[str, Any]]:
+        """The products with the most restock asks (most first; ``*`` for asks placed on none)."""
+        out: list[dict[str, Any]] = []
+        for product, count in sorted(self.restock_counts().items(), key=lambda kv: (-kv[1], kv[0]))[:n]:
+            item: dict[str, Any] = {"product": product}
+            name = self._names.get(product)
+            if name is not None:
+                item["product_name"] = name[1]
+            item["count"] = count
             out.append(item)
         return out

@@ -12,8 +12,13 @@ by ``tick_alerts`` (called about once a second, not per batch, so their cost doe
 event rate) with the stream's own event time as the clock, so a replay raises the alerts the live
 run raised.
 
-Each stream also counts the variants its comments ask for (``kuaifan.api.asked``): ``asked`` in the
-snapshot, and in a ``metrics`` delta when it changed since the last delta of that stream.
+Each stream also counts the variants its comments ask for (``kuaifan.live.asked``): ``asked`` in the
+snapshot, and in a ``metrics`` delta when it changed since the last delta of that stream; and its
+restock asks (没抢到 / 求补货 / 还有吗) per product, placed by the one comment resolver: ``restock``
+beside ``asked``, and the count of the link's own restock asks in its ``sold_out_demand`` alert.
+
+Comments are classified once per distinct text and tenant (``CommentTexts``, shared with the
+server's write path, which stores the tags), each batch's new texts in one ``classify_many`` call.
 
 SSE message types: ``snapshot`` (everything, sent first and after a subscriber fell behind),
 ``metrics`` (deltas), ``alert`` (fired / escalated / resolved) and ``poll`` (tally or result).
@@ -39,6 +44,8 @@ from kuaifan.live.alerts import AlertEngine, AlertEvent
 from kuaifan.live.asked import AskedVariants
 from kuaifan.live.metrics import CommentTagger, classifier_tagger, keyword_tags
 from kuaifan.live.polls import Poll
+from kuaifan.live.resolver import restock_ask
+from kuaifan.live.texts import ClassifyMany, CommentTexts
 from kuaifan.live.windows import Change
 
 LIVE_WINDOW_S: Final = 300.0  # a stream with an event arriving within this is "live"
@@ -58,6 +65,15 @@ def default_classify() -> tuple[Classify | None, Callable[[Sequence[str]], list[
     except ImportError:  # pragma: no cover - the text extra is not installed
         return None, None
     return classify, classify_many
+
+
+def _one_by_one(classify: Classify | None) -> ClassifyMany:
+    assert classify is not None
+
+    def many(texts: Sequence[str]) -> list[Any]:
+        return [classify(t) for t in texts]
+
+    return many
 
 
 def sse_message(kind: str, data: Any, seq: int) -> bytes:
@@ -96,34 +112,28 @@ class Subscriber:
 
 
 class _Intents:
-    """Classifies comments once, counts their intents, and tags them for RoomState."""
+    """Counts the intents of a stream's comments and tags them for RoomState; ``lookup`` gives a
+    comment text's classification (the hub's cache), None: keyword tags only."""
 
-    def __init__(self, classify: Classify | None) -> None:
+    def __init__(self, lookup: Classify | None) -> None:
         self.counts: Counter[str] = Counter()
-        self.primed: dict[str, Any] = {}
-        self._classify = classify
+        self._lookup = lookup
         self._last: tuple[str, Any] | None = None  # the comment RoomState's tagger classified last
-        self.tagger: CommentTagger = classifier_tagger(self._count) if classify is not None else keyword_tags
-
-    def _classified(self, text: str) -> Any:
-        c = self.primed.get(text)
-        if c is None:
-            assert self._classify is not None
-            c = self._classify(text)
-        return c
+        self.tagger: CommentTagger = classifier_tagger(self._count) if lookup is not None else keyword_tags
 
     def _count(self, text: str) -> Any:
-        c = self._classified(text)
+        assert self._lookup is not None
+        c = self._lookup(text)
         self.counts[str(c.intent)] += 1
         self._last = (text, c)
         return c
 
     def comment(self, text: str) -> Any | None:
         """The classification of a comment just tagged (None without a classifier)."""
-        if self._classify is None:
+        if self._lookup is None:
             return None
         last = self._last
-        return last[1] if last is not None and last[0] == text else self._classified(text)
+        return last[1] if last is not None and last[0] == text else self._lookup(text)
 
     def top(self, n: int = 12) -> list[dict[str, Any]]:
         total = sum(self.counts.values())
@@ -146,10 +156,18 @@ class StreamLive:
         kind = row["kind"]
         if kind == "comment":
             text = row["text"]
-            c = self.intents.comment(text) if text else None
-            if c is not None and not c.spam and (c.size is not None or c.color is not None):
-                link_no = c.link_no if c.link_no is not None else row.get("link_no")
+            if not text:
+                return changes
+            c = self.intents.comment(text)
+            if c is None:  # keyword tags only
+                if restock_ask(None, text):
+                    self.asked.restock(row["ts_ms"], row.get("link_no"))
+                return changes
+            link_no = c.link_no if c.link_no is not None else row.get("link_no")
+            if not c.spam and (c.size is not None or c.color is not None):
                 self.asked.comment(row["ts_ms"], link_no, c.size, c.color)
+            if restock_ask(c.intent, text):
+                self.asked.restock(row["ts_ms"], link_no)
         elif kind in PRODUCT_KINDS:
             self.asked.product(row)
         return changes
@@ -207,14 +225,18 @@ class LiveHub:
         thresholds_for: Callable[[str], AlertThresholds],
         *,
         classify: Classify | None = None,
-        classify_many: Callable[[Sequence[str]], list[Any]] | None = None,
+        classify_many: ClassifyMany | None = None,
+        texts: CommentTexts | None = None,
         max_streams: int = MAX_STREAMS,
         on_alert: Callable[[str, AlertEvent], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._thresholds_for = thresholds_for
-        self._classify = classify
-        self._classify_many = classify_many
+        if texts is None and (classify is not None or classify_many is not None):
+            many = classify_many if classify_many is not None else _one_by_one(classify)
+            texts = CommentTexts(lambda _tenant: many)
+        self.texts = texts
+        self._primed: dict[str, Any] = {}  # the classifications of the batch being applied
         self._max_streams = max_streams
         self._on_alert = on_alert
         self._clock = clock
@@ -243,8 +265,31 @@ class LiveHub:
         r = self.room(tenant, room_id)
         return r is not None and key in r.streams
 
-    def _new_stream(self, room: RoomLive, key: str) -> StreamLive:
-        intents = _Intents(self._classify)
+    def _lookup(self, tenant: str) -> Classify | None:
+        texts = self.texts
+        if texts is None:
+            return None
+        primed = self._primed
+
+        def lookup(text: str) -> Any:
+            c = primed.get(text)
+            return c if c is not None else texts.get(tenant, text)
+
+        return lookup
+
+    def _prime(self, tenant: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Classify the batch's comment texts at once (one classify_many call for the new ones)."""
+        texts = self.texts
+        if texts is None:
+            return
+        distinct = list(
+            dict.fromkeys(r["text"] for r in rows if r.get("kind") == "comment" and r.get("text"))
+        )
+        if distinct:
+            self._primed.update(zip(distinct, texts.classify(tenant, distinct), strict=True))
+
+    def _new_stream(self, tenant: str, room: RoomLive, key: str) -> StreamLive:
+        intents = _Intents(self._lookup(tenant))
         live = StreamLive(key, RoomState(room.room_id, key or None, tagger=intents.tagger), intents)
         if len(room.streams) >= self._max_streams:  # keep the most recent broadcasts in memory
             oldest = min(room.streams.values(), key=_recency)
@@ -256,21 +301,28 @@ class LiveHub:
         """A stream rebuilt from stored events (before its first live event, or on first view)."""
         rows = list(rows)
         room = self._room(tenant, room_id)
-        live = room.streams.get(key) or self._new_stream(room, key)
-        texts = [r["text"] for r in rows if r.get("kind") == "comment" and r.get("text")]
-        if texts and self._classify_many is not None:
-            distinct = list(dict.fromkeys(texts))
-            live.intents.primed = dict(zip(distinct, self._classify_many(distinct), strict=True))
-        update = live.update
-        for row in rows:
-            update(row)
-        live.intents.primed = {}
+        live = room.streams.get(key) or self._new_stream(tenant, room, key)
+        self._prime(tenant, rows)
+        try:
+            update = live.update
+            for row in rows:
+                update(row)
+        finally:
+            self._primed.clear()
         live.alert_dirty = bool(rows)
         return live
 
     # ---- the live path -----------------------------------------------------------------------
     def apply(self, tenant: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Feed new (deduplicated, stored) events; push deltas and poll tallies. Returns rows used."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        self._prime(tenant, rows)
+        try:
+            return self._apply(tenant, rows)
+        finally:
+            self._primed.clear()
+
+    def _apply(self, tenant: str, rows: list[Mapping[str, Any]]) -> int:
         now_s = self._clock()
         touched: dict[tuple[str, str], set[Any]] = {}
         polls_touched: dict[str, set[str]] = {}
@@ -281,7 +333,7 @@ class LiveHub:
                 continue  # shop orders and stock without a room: stored, not live
             key = stream_key(row)
             room = self._room(tenant, room_id)
-            live = room.streams.get(key) or self._new_stream(room, key)
+            live = room.streams.get(key) or self._new_stream(tenant, room, key)
             changes = touched.setdefault((room_id, key), set())
             changes.update(live.update(row))
             live.arrived_s = now_s
@@ -327,6 +379,7 @@ class LiveHub:
         }
         if live.asked.version != live.asked_sent:
             out["asked"] = live.asked.top()
+            out["restock"] = live.asked.restock_top()
             live.asked_sent = live.asked.version
         return out
 
@@ -349,7 +402,7 @@ class LiveHub:
                     clock = live.state.max_ts_ms
                     if clock is None:
                         continue
-                    for ev in t.engine.observe(live.state, clock):
+                    for ev in t.engine.observe(live.state, clock, live.asked.restock_window):
                         self._record_alert(room, ev)
                         out.append((tenant, ev))
         if self._on_alert is not None:
@@ -453,6 +506,7 @@ class LiveHub:
             "state": live.state.snapshot(),
             "intents": live.intents.top(),
             "asked": live.asked.top(),
+            "restock": live.asked.restock_top(),
             "alerts": {"active": list(room.active.values()), "recent": list(reversed(room.alerts))},
             "polls": self.polls(tenant, room_id),
             "server_ms": int(now_s * 1000),

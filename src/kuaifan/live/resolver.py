@@ -14,11 +14,15 @@ The rule, within one stream:
 3. **variant**: when the comment pins every axis the product has and exactly one variant fits.
 
 Products are keys as the signals name them: ``item_id``, else ``sku_id``.
+
+Which comments are restock asks (demand that found no stock: 没抢到, 求补货, 还有M吗) is decided here
+too, once for both forms: ``restock_ask`` — intent ``stock``, or the words of ``MISSED_RE``.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -33,6 +37,13 @@ PLACED_COLUMNS: Final = ("item", "color", "size", "sku_id")
 # The spec keys of a variant's colour (颜色, or 色号 for cosmetics) and size.
 COLOR_KEYS: Final = ("颜色", "色号")
 SIZE_KEY: Final = "尺码"
+# 没抢到 / 求补货 / 没了 / 无货 ...: a comment saying the stock ran out before the viewer could buy.
+MISSED_RE: Final = re.compile(r"没抢到|抢不到|补货|加库存|没库存|无货|没货|没了|手慢|求返场|断码")
+
+
+def restock_ask(intent: str | None, text: str) -> bool:
+    """A comment asking for stock: intent ``stock`` (还有M吗, 什么时候补货) or a missed-stock phrase."""
+    return intent == "stock" or MISSED_RE.search(text) is not None
 
 
 # -- values ----------------------------------------------------------------------------------------

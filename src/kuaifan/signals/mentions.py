@@ -4,18 +4,19 @@ Comments are classified (by default with ``kuaifan.text.classify_many``; the sto
 read from a store) and placed on a product and variant by the one comment resolver,
 ``kuaifan.live.resolver`` — the rule the live room's asked-variant counts and the text report use.
 
-``missed`` marks 没抢到 / 求补货 / 没了 / 无货 comments: demand that found no stock.
+``missed`` marks 没抢到 / 求补货 / 没了 / 无货 comments: demand that found no stock. A comment with
+intent ``stock`` or ``missed`` is a restock ask (``kuaifan.live.resolver.restock_ask``): the live
+room places the same comments on the same products.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Final, NamedTuple
 
 import polars as pl
 
-from kuaifan.live.resolver import place_comments
+from kuaifan.live.resolver import MISSED_RE, place_comments
 from kuaifan.signals.frame import variant_catalogue
 
 
@@ -29,8 +30,6 @@ class CommentFacts(NamedTuple):
 
 
 Classifier = Callable[[Sequence[str]], list[CommentFacts]]
-
-MISSED_RE: Final = re.compile(r"没抢到|抢不到|补货|加库存|没库存|无货|没货|没了|手慢|求返场|断码")
 
 
 def text_facts(texts: Sequence[str]) -> list[CommentFacts]:

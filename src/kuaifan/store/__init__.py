@@ -11,7 +11,10 @@ A backend is a class with the ``EventLog`` methods and ``tags`` / ``names`` cach
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
+
+import polars as pl
 
 from kuaifan.errors import ConfigError
 from kuaifan.store.base import (
@@ -24,7 +27,7 @@ from kuaifan.store.base import (
     StoreStats,
     event_filter,
 )
-from kuaifan.store.caches import NameCache, TagCache
+from kuaifan.store.caches import NameCache, TagCache, TagRows
 
 if TYPE_CHECKING:
     from kuaifan.config import Settings
@@ -40,6 +43,7 @@ __all__ = [
     "Store",
     "StoreStats",
     "TagCache",
+    "TagRows",
     "event_filter",
     "open_store",
     "open_store_url",
@@ -56,6 +60,11 @@ class Store(EventLog, Protocol):
 
     @property
     def names(self) -> NameCache: ...
+
+    def append_tagged(self, df: pl.DataFrame, tags: Sequence[TagRows]) -> pl.Series:
+        """``append_new``, and ``tags.add`` of each ``TagRows``, committed together: a comment
+        arriving live is stored with its tags or not at all."""
+        ...
 
 
 def open_store(settings: Settings, *, memory_limit: str | None = None, read_only: bool = False) -> Store:

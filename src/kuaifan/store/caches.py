@@ -13,6 +13,7 @@ contract stays the log's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import polars as pl
@@ -29,6 +30,15 @@ class TagCache(Protocol):
     def add(self, tenant: str, tagger: str, tags: pl.DataFrame) -> int:
         """Keep tags (``text`` plus tag columns) of texts not tagged yet; return rows added."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class TagRows:
+    """Tags to keep with an append (``Store.append_tagged``): what ``TagCache.add`` takes."""
+
+    tenant: str
+    tagger: str
+    tags: pl.DataFrame  # ``text`` plus tag columns
 
 
 class NameCache(Protocol):

@@ -7,7 +7,8 @@
 Checked: dedup on (tenant, platform, msg_id) within and across appends, ``append_new``'s mask,
 tenant scoping of every read, the filters, event-time order with ties in arrival order, ``scan``
 (batches, columns, arrival-time filter) equal to ``read``, arrival times, stats, the latest event
-time, dead letters, and the two caches (tags, product names).
+time, dead letters, the two caches (tags, product names), events and their tags committed together
+(``append_tagged``), and dedup across small and large appends.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import polars as pl
 
 from kuaifan.errors import InputError
 from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter, now_ms
-from kuaifan.store import LOG_COLUMNS, AppendResult, Store, event_filter
+from kuaifan.store import LOG_COLUMNS, AppendResult, Store, TagRows, event_filter
 
 TS = 1_791_000_000_000
 _TAGS: dict[str, pl.DataType] = {"intent": pl.String(), "size": pl.String(), "score": pl.Float64()}
@@ -217,6 +218,38 @@ def tag_cache(s: Store) -> None:
     assert s.tags.lookup("demo", "t1", [], _TAGS).height == 0
 
 
+def append_tagged_commits_events_and_tags_together(s: Store) -> None:
+    tags = pl.DataFrame(
+        {"text": ["有M码吗", "已拍"], "intent": ["size_fit", "purchased"], "size": ["M", None],
+         "score": [0.5, 1.0]}, schema={"text": pl.String(), **_TAGS},
+    )  # fmt: skip
+    new = s.append_tagged(frame(row("a"), row("b", text="已拍"), row("a")), [TagRows("demo", "t1", tags)])
+    assert new.to_list() == [True, True, False], new.to_list()
+    got = s.tags.lookup("demo", "t1", ["有M码吗", "已拍"], _TAGS).sort("text")
+    assert got.rows() == [("已拍", "purchased", None, 1.0), ("有M码吗", "size_fit", "M", 0.5)]
+    again = s.append_tagged(frame(row("b"), row("c")), [TagRows("demo", "t1", tags)])
+    assert again.to_list() == [False, True], again.to_list()
+    assert s.tags.lookup("demo", "t1", ["有M码吗"], _TAGS).height == 1, "a text is tagged once"
+    assert s.append_tagged(frame(), [TagRows("other", "t1", tags)]).len() == 0, "tags alone"
+    assert s.tags.lookup("other", "t1", ["已拍"], _TAGS).height == 1
+    assert s.stats()["events"] == 3
+
+
+def dedup_across_batch_sizes(s: Store) -> None:
+    """Small appends (pushes) and large ones (file ingests) see each other's keys."""
+    big = [row(f"big{i}", ts_ms=TS + i) for i in range(10_000)]
+    assert s.append(frame(*big)).accepted == 10_000
+    for start in range(0, 200, 20):  # pushes, each redelivering two messages of the big batch
+        batch = [row(f"push{i}") for i in range(start, start + 20)] + [big[start], big[start + 1]]
+        got = s.append(frame(*batch))
+        assert got == AppendResult(accepted=20, duplicates=2), got
+    again = [row(f"push{i}") for i in range(0, 200, 7)] + [row(f"late{i}") for i in range(9_000)]
+    got = s.append(frame(*again))
+    assert got == AppendResult(accepted=9_000, duplicates=len(range(0, 200, 7))), got
+    assert s.append(frame(row("late1"), row("big9999"), row("push199"), row("fresh"))).accepted == 1
+    assert s.stats()["events"] == 10_000 + 200 + 9_000 + 1
+
+
 def name_cache(s: Store) -> None:
     assert s.names.get("acme") == {}
     assert s.names.add("acme", {"p1": "阔腿裤", "p2": "坚果礼盒", "": "no id", "p3": ""}) == 2
@@ -241,5 +274,7 @@ CHECKS: tuple[Callable[[Store], None], ...] = (
     last_event_time_per_tenant,
     dead_letters_keep_everything,
     tag_cache,
+    append_tagged_commits_events_and_tags_together,
+    dedup_across_batch_sizes,
     name_cache,
 )
