@@ -9,9 +9,26 @@ becomes a plain test with its example.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
+
+from kuaifan.testing.pgcluster import PgCluster
 
 settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("KUAIFAN_HYPOTHESIS", "ci"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A throw-away PostgreSQL server (Debian's binaries, a temp dir, a free port) for this session
+    (one per test worker); stopped and removed at the end. ``make test`` installs the package
+    (``scripts/setup-postgres.sh``); without it the tests that need the server fail, naming the script."""
+    cluster = PgCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

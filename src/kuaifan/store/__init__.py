@@ -3,7 +3,9 @@
 ``open_store(settings)`` opens the backend that ``KUAIFAN_STORE_URL`` names:
 
 - ``duckdb:///ABSOLUTE/PATH.duckdb`` (default: ``$KUAIFAN_HOME/kuaifan.duckdb``), embedded, nothing to start;
-- ``duckdb://:memory:``, a throw-away store (tests, one-off runs).
+- ``duckdb://:memory:``, a throw-away store (tests, one-off runs);
+- ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB`` (or ``postgres://``), server mode: several processes
+  and machines write to one log (``kuaifan.store.postgres``; needs the ``postgres`` extra, psycopg).
 
 A backend is a class with the ``EventLog`` methods and ``tags`` / ``names`` caches; it passes
 ``kuaifan.testing.check_store``.
@@ -45,7 +47,7 @@ __all__ = [
     "open_store_url",
 ]
 
-SCHEMES = ("duckdb",)
+SCHEMES = ("duckdb", "postgresql", "postgres")
 
 
 class Store(EventLog, Protocol):
@@ -67,10 +69,14 @@ def open_store_url(url: str, *, memory_limit: str | None = None, read_only: bool
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in SCHEMES:
         raise ConfigError(
-            f"KUAIFAN_STORE_URL: 不支持的事件库地址 {url!r}（可用：duckdb:///路径 或 duckdb://:memory:）",
-            f"KUAIFAN_STORE_URL: unsupported store URL {url!r} (use duckdb:///PATH or duckdb://:memory:)",
+            f"KUAIFAN_STORE_URL: 不支持的事件库地址 {_shown(url)!r}"
+            "（可用：duckdb:///路径、duckdb://:memory: 或 postgresql://用户@主机:端口/库）",
+            f"KUAIFAN_STORE_URL: unsupported store URL {_shown(url)!r} "
+            "(use duckdb:///PATH, duckdb://:memory: or postgresql://USER@HOST:PORT/DB)",
             key="KUAIFAN_STORE_URL",
         )
+    if scheme in ("postgresql", "postgres"):
+        return _open_postgres(url, read_only=read_only)
     from kuaifan.store.duckdb import DEFAULT_MEMORY_LIMIT, DuckStore
 
     path = ":memory:" if rest == ":memory:" else rest
@@ -82,3 +88,25 @@ def open_store_url(url: str, *, memory_limit: str | None = None, read_only: bool
             key="KUAIFAN_STORE_URL",
         )
     return DuckStore(path, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT, read_only=read_only)
+
+
+def _open_postgres(url: str, *, read_only: bool) -> Store:
+    try:
+        from kuaifan.store.postgres import PgStore
+    except ImportError:  # the postgres extra (psycopg) is not installed
+        raise ConfigError(
+            "KUAIFAN_STORE_URL 指向 PostgreSQL，但未安装 psycopg：pip install 'kuaifan[postgres]'",
+            "KUAIFAN_STORE_URL names PostgreSQL but psycopg is not installed: "
+            "pip install 'kuaifan[postgres]'",
+            key="KUAIFAN_STORE_URL",
+        ) from None
+    return PgStore(url, read_only=read_only)
+
+
+def _shown(url: str) -> str:
+    """A URL as it may be shown: without a password (user:password@host)."""
+    head, at, tail = url.rpartition("@")
+    if not at or "://" not in head:
+        return url
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':', 1)[0]}@{tail}"
