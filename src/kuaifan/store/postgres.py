@@ -55,6 +55,7 @@ from kuaifan.store.caches import decode_tags, encode_tags
 SCHEMA_VERSION: Final = "1"
 COPY_ROWS: Final = 65_536  # rows per CSV chunk sent to COPY (bounds the text held at once)
 CONNECT_TIMEOUT_S: Final = 10
+WRITER_WORK_MEM: Final = "64MB"
 _SCHEMA_LOCK: Final = 0x6B7566616E  # advisory lock id ("kufan") taken while creating the schema
 _NUL: Final = "\x00"
 _NUL_STAND_IN: Final = "\ufffd"
@@ -220,6 +221,8 @@ class PgStore:
             self._con = self._connect()
             if not self.read_only:
                 with self._errors():
+                    # An append sorts and joins its batch (up to ~250k rows): in memory, not on disk.
+                    self._con.execute(f"SET work_mem = '{WRITER_WORK_MEM}'")
                     self._con.execute(_TEMP_DDL)
         return self._con
 
