@@ -92,3 +92,18 @@ def test_a_server_that_went_away_is_a_store_error(tmp_path: Path) -> None:
         assert "kuaifan serve" in info.value.en and info.value.exit_code == 74
     finally:
         store.close()
+
+
+def test_the_run_file_never_holds_a_database_password(tmp_path: Path) -> None:
+    from kuaifan.app.runfile import new_run, read_run_file, write_run_file
+
+    settings = _settings(tmp_path / "home")
+    pg = load_settings(
+        {"KUAIFAN_HOME": str(settings.home), "KUAIFAN_STORE_URL": "postgresql://kf:s3cret-pw@db:5432/kuaifan"}
+    )
+    write_run_file(pg, new_run(pg, "0.0.0.0", 8123))
+    text = (settings.home / "serve.json").read_text()
+    assert "s3cret-pw" not in text
+    info = read_run_file(pg)
+    assert info is not None and info.store_url == "postgresql://kf@db:5432/kuaifan"
+    assert info.url == "http://127.0.0.1:8123"

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kuaifan.config import Settings
 from kuaifan.events import now_ms
+from kuaifan.store import shown_url
 
 RUN_FILE: Final = "serve.json"
 PING_TIMEOUT_S: Final = 5.0
@@ -35,7 +36,7 @@ class RunInfo(BaseModel):
     pid: int
     url: str  # where a command on this machine reaches it (loopback)
     started_ms: int
-    store_url: str  # the store it holds (KUAIFAN_STORE_URL or the DuckDB file)
+    store_url: str  # the store it holds (KUAIFAN_STORE_URL or the DuckDB file; never a password)
     secret: str  # the local link's secret
 
 
@@ -49,9 +50,12 @@ def new_run(settings: Settings, host: str, port: int) -> RunInfo:
     if ":" in local and not local.startswith("["):
         local = f"[{local}]"
     return RunInfo(
-        pid=os.getpid(), url=f"http://{local}:{port}", started_ms=now_ms(), store_url=settings.store_url,
+        pid=os.getpid(),
+        url=f"http://{local}:{port}",
+        started_ms=now_ms(),
+        store_url=shown_url(settings.store_url),
         secret=secrets.token_urlsafe(32),
-    )  # fmt: skip
+    )
 
 
 def write_run_file(settings: Settings, info: RunInfo) -> Path:
@@ -86,7 +90,7 @@ def running_server(settings: Settings) -> RunInfo | None:
     if not settings.store_url.startswith("duckdb:///"):
         return None
     info = read_run_file(settings)
-    if info is None or info.store_url != settings.store_url or not _alive(info.pid):
+    if info is None or info.store_url != shown_url(settings.store_url) or not _alive(info.pid):
         return None
     from kuaifan.store.remote import PREFIX
     from kuaifan.store.wire import LINK_HEADER

@@ -13,6 +13,7 @@ A backend is a class with the ``EventLog`` methods and ``tags`` / ``names`` cach
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Protocol
 
 from kuaifan.errors import ConfigError
@@ -45,6 +46,7 @@ __all__ = [
     "event_filter",
     "open_store",
     "open_store_url",
+    "shown_url",
 ]
 
 SCHEMES = ("duckdb", "postgresql", "postgres")
@@ -69,9 +71,9 @@ def open_store_url(url: str, *, memory_limit: str | None = None, read_only: bool
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in SCHEMES:
         raise ConfigError(
-            f"KUAIFAN_STORE_URL: 不支持的事件库地址 {_shown(url)!r}"
+            f"KUAIFAN_STORE_URL: 不支持的事件库地址 {shown_url(url)!r}"
             "（可用：duckdb:///路径、duckdb://:memory: 或 postgresql://用户@主机:端口/库）",
-            f"KUAIFAN_STORE_URL: unsupported store URL {_shown(url)!r} "
+            f"KUAIFAN_STORE_URL: unsupported store URL {shown_url(url)!r} "
             "(use duckdb:///PATH, duckdb://:memory: or postgresql://USER@HOST:PORT/DB)",
             key="KUAIFAN_STORE_URL",
         )
@@ -103,8 +105,10 @@ def _open_postgres(url: str, *, read_only: bool) -> Store:
     return PgStore(url, read_only=read_only)
 
 
-def _shown(url: str) -> str:
-    """A URL as it may be shown: without a password (user:password@host)."""
+def shown_url(url: str) -> str:
+    """A store URL as it may be shown or written down: without a password (user:password@host, or
+    ``password=`` among the parameters)."""
+    url = re.sub(r"([?&]password=)[^&]*", r"\1…", url)
     head, at, tail = url.rpartition("@")
     if not at or "://" not in head:
         return url
