@@ -156,3 +156,18 @@ def test_bad_urls_name_the_setting_without_the_password() -> None:
     with pytest.raises(ConfigError) as info:
         open_store_url("mysql://root:hunter2@db/x")
     assert "KUAIFAN_STORE_URL" in info.value.en and "hunter2" not in info.value.en
+
+
+def test_a_prepared_store_needs_no_create_rights(pg_cluster: PgCluster) -> None:
+    url = pg_cluster.create_database()
+    PgStore(url).close()  # the owner creates the schema
+    db = url.rsplit("/", 1)[1]
+    for statement in (
+        "CREATE ROLE kf_writer LOGIN PASSWORD 'writer-pw-123'",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO kf_writer",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+    ):
+        pg_cluster.sql(statement, database=db)
+    with PgStore(pg_cluster.url(db, user="kf_writer", password="writer-pw-123")) as store:
+        assert store.append(frame(row("a"))).accepted == 1
+        assert store.names.add("demo", {"p1": "阔腿裤"}) == 1 and store.stats("demo")["events"] == 1

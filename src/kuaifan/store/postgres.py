@@ -184,15 +184,17 @@ class PgStore:
         self.names = PgNameCache(self)
 
     def _create_schema(self) -> None:
+        """Create the tables on first open. A store of this schema version is left as it is, so a
+        role with only the rights to read and write rows (no CREATE) can use a prepared database."""
         with self._lock:
             con = self._writer_connection()
             with self._errors(), con.transaction():
-                if not self.read_only:
+                version = _schema_version(con)
+                if version != SCHEMA_VERSION and not self.read_only:
                     con.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
                     con.execute(_DDL)
                     return
-                found = con.execute("SELECT to_regclass('events') IS NOT NULL").fetchone()
-        if not found or not found[0]:
+        if version is None:
             raise StoreError(
                 f"数据库 {self.where} 里还没有 kuaifan 事件库（先用可写方式打开一次）",
                 f"the database {self.where} holds no kuaifan store yet (open it once for writing)",
@@ -466,6 +468,14 @@ class PgNameCache:
                 "SELECT item, name FROM product_names WHERE tenant = %s ORDER BY item", [tenant]
             ).fetchall()
         return {str(item): str(name) for item, name in rows}
+
+
+def _schema_version(con: psycopg.Connection[Any]) -> str | None:
+    exists = con.execute("SELECT to_regclass('kuaifan_meta') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return None
+    got = con.execute("SELECT value FROM kuaifan_meta WHERE name = 'schema_version'").fetchone()
+    return str(got[0]) if got else None
 
 
 def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
