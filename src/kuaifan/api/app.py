@@ -25,6 +25,7 @@ from kuaifan.api.responses import JsonResponse
 from kuaifan.api.routes import MAX_BODY
 from kuaifan.api.routes import router as api_router
 from kuaifan.api.routes_growth import router as growth_router
+from kuaifan.api.routes_match import router as match_router
 from kuaifan.api.web import router as web_router
 from kuaifan.api.web import static_files
 from kuaifan.app.live import AlertHook, LiveService
@@ -80,6 +81,7 @@ def create_app(
     install_error_handlers(app, settings.lang)
     app.include_router(api_router)
     app.include_router(growth_router)
+    app.include_router(match_router)
     app.include_router(web_router)
     app.include_router(hooks_router)
     app.include_router(link_router)

@@ -5,10 +5,10 @@ describes it; every error has the one JSON shape (``kuaifan.api.errors``)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Query, Request
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import StreamingResponse
 
 from kuaifan.api.deps import StreamTenant, Tenant, get_ctx
@@ -24,7 +24,10 @@ from kuaifan.api.schemas import (
 )
 from kuaifan.app import live as polls
 from kuaifan.app.events import StatsReport
+from kuaifan.app.forecast import CostsConfig, ForecastOptions, ForecastSummary, forecast_plan_input
 from kuaifan.app.live import IngestResult, admit_body, live_stream, room_view
+from kuaifan.app.plan import PlanInput, PlanResult, parse_plan_json
+from kuaifan.app.plan import plan as solve_plan
 from kuaifan.app.signals import SignalsReport
 from kuaifan.app.text import TextReport
 from kuaifan.errors import InputError
@@ -35,6 +38,19 @@ HEARTBEAT_S: Final = 15.0
 RoomId = Annotated[str, Field(min_length=1, max_length=128)]
 
 router = APIRouter(prefix="/v1", default_response_class=JsonResponse)
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_json_body(model: type[M], body: bytes) -> M:
+    """A JSON request body as ``model``; InputError naming the first bad field (zh + en)."""
+    try:
+        return model.model_validate_json(body or b"{}")
+    except ValidationError as err:
+        e = err.errors()[0]
+        where = ".".join(str(p) for p in e["loc"]) or "body"
+        raise InputError(
+            f"请求无效：{where}：{e['msg']}", f"invalid request: {where}: {e['msg']}", field=where
+        ) from None
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -173,3 +189,40 @@ async def list_polls(request: Request, tenant: Tenant, room_id: str) -> Any:
 @router.post("/rooms/{room_id}/polls/{poll_id}/close", response_model=PollResult)
 async def close_poll(request: Request, tenant: Tenant, room_id: str, poll_id: str) -> Any:
     return await polls.close_poll(get_ctx(request).service, tenant, room_id, poll_id)
+
+
+PLAN_BODY: Final = 16 << 20  # a plan input of a shop at real size (500 SKUs × 20 scenarios) fits
+
+
+class ForecastBody(ForecastOptions):
+    """``POST /v1/forecast``: the options of ``kuaifan forecast`` and the costs file's content as JSON."""
+
+    costs: CostsConfig
+
+
+class ForecastAnswer(BaseModel):
+    summary: ForecastSummary
+    plan_input: PlanInput  # what POST /v1/plan (or kuaifan plan --input) solves
+
+
+@router.post("/forecast", response_model=ForecastAnswer)
+async def forecast(request: Request, tenant: Tenant) -> ForecastAnswer:
+    """The caller's stored demand forecast per variant, as a plan input (nothing is written)."""
+    ctx = get_ctx(request)
+    body = parse_json_body(ForecastBody, await read_body(request, PLAN_BODY))
+    options = ForecastOptions.model_validate({**body.model_dump(exclude={"costs"}), "tenant": tenant})
+    done = await asyncio.to_thread(forecast_plan_input, ctx.settings, ctx.store, body.costs, options)
+    return ForecastAnswer(summary=done.summary, plan_input=done.plan_input)
+
+
+@router.post("/plan", response_model=PlanResult)
+async def plan(
+    request: Request,
+    tenant: Tenant,
+    time_limit: Annotated[float, Query(gt=0, le=300, description="solver time limit, seconds")] = 60.0,
+) -> PlanResult:
+    """The first batch and re-order policy of a plan input (the JSON of ``POST /v1/forecast`` or
+    ``schemas/plan_input.schema.json``): the same answer as ``kuaifan plan --json``."""
+    body = await read_body(request, PLAN_BODY)
+    inp = parse_plan_json(body.decode("utf-8", errors="replace"))
+    return await asyncio.to_thread(solve_plan, inp, time_limit_s=time_limit)

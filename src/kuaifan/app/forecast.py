@@ -38,6 +38,11 @@ from kuaifan.report.frames import write_frames
 from kuaifan.signals.frame import day_date
 from kuaifan.store import Store
 
+__all__ = [
+    "CostsConfig", "ForecastOptions", "ForecastOutcome", "ForecastRequest", "ForecastSummary", "forecast",
+    "forecast_plan_input", "read_plan_result",
+]  # fmt: skip
+
 SHORT_HISTORY_DAYS = 3
 HISTORY_DAYS = 90  # the history read by default: a season of a fast-fashion style, memory bounded
 Model = Literal["auto", "lgbm", "curve", "autoets", "ses", "naive"]

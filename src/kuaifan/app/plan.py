@@ -10,7 +10,7 @@ from kuaifan.plan.model import PlanInput, PlanResult, parse_plan_json
 from kuaifan.plan.policy import plan as solve_plan
 from kuaifan.plan.purchase_orders import write_purchase_orders
 
-__all__ = ["PlanInput", "PlanResult", "plan", "plan_file", "read_plan_input"]
+__all__ = ["PlanInput", "PlanResult", "parse_plan_json", "plan", "plan_file", "read_plan_input"]
 
 
 def read_plan_input(path: Path) -> PlanInput:

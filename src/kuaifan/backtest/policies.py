@@ -90,6 +90,9 @@ def plan_input(
             {
                 "id": sku,
                 "style": launch.style,
+                "name": launch.name,
+                "color": launch.colors[i] or None,
+                "size": launch.sizes[i] or None,
                 "price": float(launch.price[i]),
                 "unit_cost": float(launch.unit_cost[i]),
                 "salvage_value": float(launch.salvage[i]),

@@ -21,6 +21,7 @@ from kuaifan.cli import (
     growth,
     hooks,
     ingest,
+    match,
     plan,
     serve,
     signals,
@@ -51,6 +52,7 @@ app.command()(core.export)
 app.command()(signals.signals)
 app.command()(forecast.forecast)
 app.command()(plan.plan)
+app.command()(match.match)
 app.command()(fit.fit)
 app.add_typer(text.app, name="text", help=both("评论理解", "comment understanding"))
 app.add_typer(

@@ -248,11 +248,16 @@ def _plan_step(seed: int, workdir: Path, reports: Path, lang: Lang, console: Con
     )
     from kuaifan.app.demo import launch_fit
     from kuaifan.cli.fit import print_launch_fit
+    from kuaifan.cli.match import demo_step as match_step
+
+    matched = match_step(step.plan, reports / "match", console=console, lang=lang)
 
     fit = launch_fit(step, seed)
     print_launch_fit(lang, step.launch.name, fit, console)
     (reports / "fit.json").write_text(json.dumps(fit, ensure_ascii=False, indent=2), encoding="utf-8")
     return {
+        "match_json": matched.get("match_json"),
+        "matched_purchase_orders": matched.get("purchase_orders", []),
         "fit_json": str(reports / "fit.json"),
         "plan_json": str(done.plan_json),
         "purchase_orders": [str(p) for p in done.purchase_orders],

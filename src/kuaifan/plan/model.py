@@ -50,6 +50,9 @@ class Variant(BaseModel):
 
     id: str = Field(min_length=1, max_length=200)
     style: str = Field(min_length=1, max_length=200, description="MOQ and fixed order costs are per style")
+    name: str | None = Field(default=None, max_length=200, description="商品名称, printed on purchase orders")
+    color: str | None = Field(default=None, max_length=100, description="颜色, printed on purchase orders")
+    size: str | None = Field(default=None, max_length=50, description="尺码, printed on purchase orders")
     price: NonNegFloat = Field(description="selling price per unit (元)")
     unit_cost: NonNegFloat = Field(description="purchase price per unit at a factory (元)")
     salvage_value: NonNegFloat = Field(default=0.0, description="value of a unit left at horizon end (元)")
@@ -148,6 +151,10 @@ class OrderLine(BaseModel):
     amount: float
     delivery_day: int
     delivery_date: date | None = None
+    # what a factory's order desk reads besides the ids (from the plan input's variant, if given)
+    product_name: str | None = None
+    color: str | None = None
+    size: str | None = None
 
 
 class RuleOrder(BaseModel):

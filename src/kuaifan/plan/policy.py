@@ -109,6 +109,9 @@ def describe(inp: PlanInput, sol: Solution) -> PlanResult:
                     amount=round(price * qty, 2),
                     delivery_day=g.arrival,
                     delivery_date=start + timedelta(days=g.arrival) if start is not None else None,
+                    product_name=inp.variants[v].name,
+                    color=inp.variants[v].color,
+                    size=inp.variants[v].size,
                 )
             )
     now.sort(key=lambda o: (o.factory, o.style, o.variant))

@@ -1,13 +1,17 @@
-"""采购单 (purchase orders): the plan's orders to place now, one Excel and one CSV file per factory.
+"""采购单 (purchase orders): orders to place now, one Excel and one CSV file per factory.
 
-One line per variant, with style, variant, quantity, unit price, amount and delivery date, headers
-in Chinese and English as a factory's order desk reads them. Amounts are in 元.
+One line per variant, with style, variant, quantity, unit price, amount, delivery date, and the
+product name, colour and size a factory's order desk reads, headers in Chinese and English.
+Amounts are in 元. ``write_purchase_orders`` writes the planner's orders (its factories as the
+costs file names them); :mod:`kuaifan.match.loop` writes the same sheets for the factories the
+orders were matched to (``write_po``).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,47 @@ HEADERS = [
     "单价(元) Unit price",
     "金额(元) Amount",
     "交货日期 Delivery date",
+    "商品名称 Product",
+    "颜色 Colour",
+    "尺码 Size",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class PoLine:
+    style: str
+    variant: str
+    qty: int
+    unit_price: float
+    amount: float
+    delivery: date
+    product_name: str | None = None
+    color: str | None = None
+    size: str | None = None
+
+    def row(self) -> list[Any]:
+        return [
+            self.style,
+            self.variant,
+            self.qty,
+            round(self.unit_price, 2),
+            round(self.amount, 2),
+            self.delivery.isoformat(),
+            self.product_name or "",
+            self.color or "",
+            self.size or "",
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    """One factory's order: the header rows say who and when, the lines what."""
+
+    factory_id: str
+    factory: str  # what the "工厂 Factory" row shows (its name, or the planner's id)
+    order_date: date
+    lines: list[PoLine]
+    header: list[tuple[str, str]] = field(default_factory=list)  # further (label, value) rows
 
 
 def _safe(name: str) -> str:
@@ -37,17 +81,21 @@ def _delivery(line: OrderLine, start: date) -> date:
 
 def po_rows(lines: list[OrderLine], start: date) -> list[list[Any]]:
     """Table rows of one factory's order, sorted by style then variant."""
-    return [
-        [
-            o.style,
-            o.variant,
-            o.qty,
-            round(o.unit_price, 2),
-            round(o.amount, 2),
-            _delivery(o, start).isoformat(),
-        ]
-        for o in sorted(lines, key=lambda o: (o.style, o.variant))
-    ]
+    return [_po_line(o, start).row() for o in sorted(lines, key=lambda o: (o.style, o.variant))]
+
+
+def _po_line(o: OrderLine, start: date) -> PoLine:
+    return PoLine(
+        o.style,
+        o.variant,
+        o.qty,
+        o.unit_price,
+        o.amount,
+        _delivery(o, start),
+        o.product_name,
+        o.color,
+        o.size,
+    )
 
 
 def write_purchase_orders(
@@ -60,35 +108,54 @@ def write_purchase_orders(
     """
     result = plan if isinstance(plan, PlanResult) else PlanResult.model_validate(plan)
     start = result.start_date or start_date or date.today()
-    out_dir.mkdir(parents=True, exist_ok=True)
     by_factory: dict[str, list[OrderLine]] = {}
     for line in result.orders:
         by_factory.setdefault(line.factory, []).append(line)
+    orders = [
+        PurchaseOrder(
+            factory_id=factory,
+            factory=factory,
+            order_date=start + timedelta(days=min(o.day for o in lines)),
+            lines=[_po_line(o, start) for o in sorted(lines, key=lambda o: (o.style, o.variant))],
+        )
+        for factory, lines in sorted(by_factory.items())
+    ]
+    return write_pos(orders, out_dir)
+
+
+def write_pos(orders: list[PurchaseOrder], out_dir: Path) -> list[Path]:
+    """PO-<factory id>.xlsx and .csv for each order; the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for factory, lines in sorted(by_factory.items()):
-        rows = po_rows(lines, start)
-        order_date = start + timedelta(days=min(o.day for o in lines))
-        stem = f"PO-{_safe(factory)}"
-        csv_path = out_dir / f"{stem}.csv"
-        with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
-            writer = csv.writer(fh)
-            writer.writerow(HEADERS)
-            writer.writerows(rows)
-        xlsx_path = out_dir / f"{stem}.xlsx"
-        _write_xlsx(xlsx_path, factory, order_date, rows)
-        written += [xlsx_path, csv_path]
+    for po in orders:
+        written += write_po(po, out_dir)
     return written
 
 
-def _write_xlsx(path: Path, factory: str, order_date: date, rows: list[list[Any]]) -> None:
+def write_po(po: PurchaseOrder, out_dir: Path) -> list[Path]:
+    rows = [line.row() for line in po.lines]
+    stem = f"PO-{_safe(po.factory_id)}"
+    csv_path = out_dir / f"{stem}.csv"
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+    xlsx_path = out_dir / f"{stem}.xlsx"
+    _write_xlsx(xlsx_path, po, rows)
+    return [xlsx_path, csv_path]
+
+
+def _write_xlsx(path: Path, po: PurchaseOrder, rows: list[list[Any]]) -> None:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "采购单 PO"
     ws.append(["采购单 Purchase order"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["工厂 Factory", factory])
-    ws.append(["下单日期 Order date", order_date.isoformat()])
+    ws.append(["工厂 Factory", po.factory])
+    ws.append(["下单日期 Order date", po.order_date.isoformat()])
+    for label, value in po.header:
+        ws.append([label, value])
     ws.append([])
     ws.append(HEADERS)
     header_row = ws.max_row
@@ -98,13 +165,15 @@ def _write_xlsx(path: Path, factory: str, order_date: date, rows: list[list[Any]
     for row in rows:
         ws.append(row)
     first = header_row + 1
-    ws.append(["合计 Total", "", sum(r[2] for r in rows), "", round(sum(r[4] for r in rows), 2), ""])
+    ws.append(
+        ["合计 Total", "", sum(r[2] for r in rows), "", round(sum(r[4] for r in rows), 2), "", "", "", ""]
+    )
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for r in range(first, ws.max_row + 1):
         ws.cell(r, 4).number_format = "0.00"
         ws.cell(r, 5).number_format = "#,##0.00"
-    for col, width in zip("ABCDEF", (14, 28, 10, 18, 16, 22), strict=True):
+    for col, width in zip("ABCDEFGHI", (14, 28, 10, 18, 16, 22, 24, 12, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"A{first}"
     wb.save(path)

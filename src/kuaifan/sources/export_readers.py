@@ -12,18 +12,18 @@ import csv
 import io
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from kuaifan.errors import InputError
-from kuaifan.sources.encodings import detect_encoding
+from kuaifan.sources.encodings import decode_head, detect_encoding
 from kuaifan.sources.export_cells import Cell, clean_text
 from kuaifan.sources.mapping import ColumnMap, ExportMapping
 
@@ -32,6 +32,8 @@ EXCEL_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
 REQUIRED_FIELDS: Final = ("order_id", "sku_id", "qty", "paid_time")
 AMOUNT_FIELDS: Final = ("amount", "item_amount", "unit_price")
 HEADER_SEARCH_ROWS: Final = 10
+SNIFF_BYTES: Final = 64 * 1024  # the head of a CSV read to decide which source reads it
+H = TypeVar("H")
 _BRACKET_SUFFIXES: Final = (("(", ")"), ("（", "）"), ("[", "]"), ("【", "】"))
 
 
@@ -64,8 +66,11 @@ class Columns:
         return self.used.get(field, field)
 
 
-def resolve_columns(header_cells: list[Cell], columns: ColumnMap) -> tuple[Columns, list[str]]:
-    """Match a header row; returns the resolved columns and the missing required fields' descriptions."""
+def match_header(
+    header_cells: list[Cell], fields: Iterable[tuple[str, Sequence[str]]]
+) -> tuple[list[str], dict[str, int], dict[str, str]]:
+    """A header row against the names each field may have (the first name found wins): the header
+    texts, field -> column index, and field -> the header text found."""
     headers = [clean_text(c) or "" for c in header_cells]
     while headers and not headers[-1]:
         headers.pop()
@@ -74,13 +79,49 @@ def resolve_columns(header_cells: list[Cell], columns: ColumnMap) -> tuple[Colum
         position.setdefault(header_key(h), i)
     index: dict[str, int] = {}
     used: dict[str, str] = {}
-    for field, names in columns:
+    for field, names in fields:
         for name in names:
             found = position.get(header_key(name))
             if found is not None:
                 index[field] = found
                 used[field] = headers[found]
                 break
+    return headers, index, used
+
+
+def first_header(
+    records: Iterator[Record], resolve: Callable[[list[Cell]], H], complete: Callable[[H], bool]
+) -> H | None:
+    """The first non-blank row among the first ``HEADER_SEARCH_ROWS`` whose resolution is complete (a title
+    line above the table is passed over); else the first non-blank row's; None when there is none."""
+    first: H | None = None
+    for n, record in enumerate(records, start=1):
+        if not is_blank(record.cells):
+            resolved = resolve(record.cells)
+            if complete(resolved):
+                return resolved
+            first = first if first is not None else resolved
+        if n >= HEADER_SEARCH_ROWS:
+            break
+    return first
+
+
+def sniff_records(path: Path, mapping: ExportMapping) -> Iterator[Record] | None:
+    """The first records of a CSV (its head only) or Excel file, for deciding whether a source reads it;
+    None for another kind of file or an undecodable CSV."""
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        with path.open("rb") as fh:
+            head = decode_head(fh.read(SNIFF_BYTES))
+        return None if head is None else csv_records_from_text(head, mapping)
+    if suffix in EXCEL_SUFFIXES:
+        return excel_records(path, mapping)
+    return None
+
+
+def resolve_columns(header_cells: list[Cell], columns: ColumnMap) -> tuple[Columns, list[str]]:
+    """Match a header row; returns the resolved columns and the missing required fields' descriptions."""
+    headers, index, used = match_header(header_cells, columns)
     missing = [_describe(getattr(columns, f)) for f in REQUIRED_FIELDS if f not in index]
     if not any(f in index for f in AMOUNT_FIELDS):
         missing.append(_describe([n for f in AMOUNT_FIELDS for n in getattr(columns, f)]))
@@ -94,16 +135,7 @@ def find_header(records: Iterator[Record], columns: ColumnMap) -> tuple[Columns,
     required column (so a title line above the table is passed over). If none has, the first
     non-blank row and what it misses are returned; None when the file has no non-blank row there.
     """
-    first: tuple[Columns, list[str]] | None = None
-    for n, record in enumerate(records, start=1):
-        if not is_blank(record.cells):
-            resolved, missing = resolve_columns(record.cells, columns)
-            if not missing:
-                return resolved, missing
-            first = first or (resolved, missing)
-        if n >= HEADER_SEARCH_ROWS:
-            break
-    return first
+    return first_header(records, lambda cells: resolve_columns(cells, columns), lambda r: not r[1])
 
 
 def _describe(names: list[str]) -> str:

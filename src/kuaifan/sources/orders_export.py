@@ -47,7 +47,6 @@ from kuaifan.events import (
 )
 from kuaifan.i18n import Lang
 from kuaifan.sources.base import Batch
-from kuaifan.sources.encodings import decode_head
 from kuaifan.sources.export_cells import (
     Cell,
     CellError,
@@ -63,18 +62,17 @@ from kuaifan.sources.export_readers import (
     Columns,
     Record,
     csv_records,
-    csv_records_from_text,
     excel_records,
     find_header,
     is_blank,
     missing_columns_error,
+    sniff_records,
 )
 from kuaifan.sources.export_spec import parse_spec
 from kuaifan.sources.gate import TenantGate
 from kuaifan.sources.mapping import DOUDIAN_MAPPING, ExportMapping, load_mapping
 
 DEFAULT_BATCH_ROWS: Final = 20_000
-SNIFF_BYTES: Final = 64 * 1024
 MEMO_SIZE: Final = 50_000
 PAID: Final = EventKind.ORDER_PAID.value
 REFUND: Final = EventKind.ORDER_REFUND.value
@@ -329,17 +327,9 @@ class OrderExportSource:
 
     def sniff(self, path: Path) -> bool:
         """True for a .csv/.xlsx whose header row (within the first rows) has the required columns."""
-        suffix = path.suffix.lower()
         try:
-            if suffix in CSV_SUFFIXES:
-                with path.open("rb") as fh:
-                    head = decode_head(fh.read(SNIFF_BYTES))
-                if head is None:
-                    return False
-                records = csv_records_from_text(head, self.mapping)
-            elif suffix in EXCEL_SUFFIXES:
-                records = excel_records(path, self.mapping)
-            else:
+            records = sniff_records(path, self.mapping)
+            if records is None:
                 return False
             header = find_header(records, self.mapping.columns)
         except (InputError, OSError, ValueError):

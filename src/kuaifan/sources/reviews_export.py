@@ -41,18 +41,17 @@ import polars as pl
 from kuaifan.errors import InputError
 from kuaifan.events import EVENT_COLUMNS, MAX_TEXT_LEN, POLARS_SCHEMA, EventKind, spec_text, validate_frame
 from kuaifan.sources.base import Batch, DeadLetter
-from kuaifan.sources.encodings import decode_head
 from kuaifan.sources.export_cells import Cell, CellError, clean_id, clean_text, parse_local_time
 from kuaifan.sources.export_readers import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
-    HEADER_SEARCH_ROWS,
     Record,
     csv_records,
-    csv_records_from_text,
     excel_records,
-    header_key,
+    first_header,
     is_blank,
+    match_header,
+    sniff_records,
 )
 from kuaifan.sources.export_spec import parse_spec
 from kuaifan.sources.gate import TenantGate
@@ -60,7 +59,6 @@ from kuaifan.sources.mapping import DOUDIAN_MAPPING
 
 REVIEW: Final = EventKind.REVIEW.value
 BATCH_ROWS: Final = 20_000
-SNIFF_BYTES: Final = 64 * 1024
 ZONE: Final = ZoneInfo("Asia/Shanghai")
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "text": ("评价内容", "评论内容", "评价"),
@@ -95,34 +93,13 @@ def parse_rating(value: Cell) -> int:
 
 
 def _resolve(cells: list[Cell]) -> tuple[list[str], dict[str, int]]:
-    headers = [clean_text(c) or "" for c in cells]
-    while headers and not headers[-1]:
-        headers.pop()
-    position: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        position.setdefault(header_key(h), i)
-    index: dict[str, int] = {}
-    for field, names in COLUMNS.items():
-        for name in names:
-            found = position.get(header_key(name))
-            if found is not None:
-                index[field] = found
-                break
+    headers, index, _ = match_header(cells, COLUMNS.items())
     return headers, index
 
 
 def _find_header(records: Iterator[Record]) -> tuple[list[str], dict[str, int]] | None:
     """The first row (of the first few) with every required column; else the first non-blank row."""
-    first: tuple[list[str], dict[str, int]] | None = None
-    for n, record in enumerate(records, start=1):
-        if not is_blank(record.cells):
-            headers, index = _resolve(record.cells)
-            if all(f in index for f in REQUIRED):
-                return headers, index
-            first = first or (headers, index)
-        if n >= HEADER_SEARCH_ROWS:
-            break
-    return first
+    return first_header(records, _resolve, lambda found: all(f in found[1] for f in REQUIRED))
 
 
 def _cell(cells: list[Cell], index: dict[str, int], field: str) -> Cell:
@@ -181,17 +158,9 @@ class ReviewExportSource:
 
     def sniff(self, path: Path) -> bool:
         """True for a .csv/.xlsx whose header row has 评价内容, 商品ID, 评分 and 评价时间."""
-        suffix = path.suffix.lower()
         try:
-            if suffix in CSV_SUFFIXES:
-                with path.open("rb") as fh:
-                    head = decode_head(fh.read(SNIFF_BYTES))
-                if head is None:
-                    return False
-                records = csv_records_from_text(head, DOUDIAN_MAPPING)
-            elif suffix in EXCEL_SUFFIXES:
-                records = excel_records(path, DOUDIAN_MAPPING)
-            else:
+            records = sniff_records(path, DOUDIAN_MAPPING)
+            if records is None:
                 return False
             found = _find_header(records)
         except (InputError, OSError, ValueError):
