@@ -8,7 +8,8 @@
   and machines write to one log (``kuaifan.store.postgres``; needs the ``postgres`` extra, psycopg).
 
 A backend is a class with the ``EventLog`` methods and ``tags`` / ``names`` caches; it passes
-``kuaifan.testing.check_store``.
+``kuaifan.testing.check_store``. ``kuaifan.store.remote.RemoteStore`` is one more: the store of a running
+``kuaifan serve``, which a command gets when the server holds the DuckDB file (``kuaifan.app.store``).
 """
 
 from __future__ import annotations
