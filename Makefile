@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[text,plan,api,forecast,platforms,dev]'
+	$(PY) -m pip install -q -e '.[text,plan,api,forecast,platforms,postgres,dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -21,7 +21,7 @@ demo: install
 	$(VENV)/bin/kuaifan demo
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(VENV)/bin/lint-imports
 
 typecheck: install
@@ -29,6 +29,7 @@ typecheck: install
 
 pytest: install
 	bash scripts/setup-browser.sh
+	bash scripts/setup-postgres.sh
 	$(VENV)/bin/pytest -n 2 -q
 
 test: install lint typecheck pytest

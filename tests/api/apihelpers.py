@@ -18,6 +18,7 @@ from kuaifan.api.server import BackgroundServer
 from kuaifan.config import Settings, TenantConfig, load_settings
 from kuaifan.events import now_ms
 from kuaifan.sources.gate import TenantGate
+from kuaifan.store import Store
 from kuaifan.store.duckdb import DuckStore
 
 KEY_A = "acme-key-0123456789abcdef"
@@ -61,7 +62,7 @@ def order(ts_ms: int, amount_fen: int, user: str = "u1", **kw: Any) -> dict[str,
 @dataclass
 class Api:
     settings: Settings
-    store: DuckStore
+    store: Store
     server: BackgroundServer
     a: httpx.Client  # tenant acme
     b: httpx.Client  # tenant beta
@@ -79,9 +80,10 @@ class Api:
 
 
 @contextmanager
-def running_api(home: Path, **app_kwargs: Any) -> Iterator[Api]:
+def running_api(home: Path, store: Store | None = None, **app_kwargs: Any) -> Iterator[Api]:
+    """A server on loopback over ``store`` (default: a DuckDB file in ``home``), closed after."""
     settings = write_settings(home)
-    store = DuckStore(home / "kuaifan.duckdb", threads=1)
+    store = store if store is not None else DuckStore(home / "kuaifan.duckdb", threads=1)
     app = create_app(settings, store=store, **app_kwargs)
     with BackgroundServer(app) as server:
         clients = [

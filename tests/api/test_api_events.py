@@ -1,13 +1,36 @@
-"""POST /v1/events: acknowledged after the store append, idempotent on msg_id, rejects dead-lettered."""
+"""POST /v1/events: acknowledged after the store append, idempotent on msg_id, rejects dead-lettered.
+Every test runs on both backends: the embedded DuckDB file and a PostgreSQL server."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
+import pytest
 from apihelpers import KEY_A, MIN, T0, Api, ev, order, running_api
 
 from kuaifan.events import pseudonymise
+from kuaifan.store import Store
+from kuaifan.store.duckdb import DuckStore
+from kuaifan.testing.pgcluster import PgCluster
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """A fresh, empty store of the backend under test."""
+    if request.param == "postgres":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        from kuaifan.store.postgres import PgStore
+
+        return lambda: PgStore(cluster.create_database())
+    return lambda: DuckStore(tmp_path / "kuaifan.duckdb", threads=1)
+
+
+@pytest.fixture
+def api(tmp_path: Path, new_store: Callable[[], Store]) -> Iterator[Api]:
+    with running_api(tmp_path / "home", new_store(), alert_interval_s=0.2) as a:
+        yield a
 
 
 def _gmv(api: Api, room: str = "r1") -> int:
@@ -119,11 +142,13 @@ def test_key_header_name_is_case_insensitive(api: Api) -> None:
     assert r.status_code == 200 and r.json()["accepted"] == 0
 
 
-def test_the_server_tags_stored_comments_with_their_intent(tmp_path: Path) -> None:
+def test_the_server_tags_stored_comments_with_their_intent(
+    tmp_path: Path, new_store: Callable[[], Store]
+) -> None:
     from kuaifan.text import classify
     from kuaifan.text.tagging import TAG_SCHEMA, tagger_id
 
-    with running_api(tmp_path / "home", alert_interval_s=0.2) as api:
+    with running_api(tmp_path / "home", new_store(), alert_interval_s=0.2) as api:
         comments = [ev("comment", T0 + i, text=t) for i, t in enumerate(["有M码吗", "已拍", "有M码吗"])]
         assert api.post(comments)["accepted"] == 3
         texts = ["有M码吗", "已拍"]

@@ -55,7 +55,7 @@ def test_the_store_url_setting_names_the_backend(tmp_path: Path) -> None:
     with open_store(settings) as store:
         store.append(frame(row("a")))
     assert path.exists() and not settings.db_path.exists()
-    for bad in ("postgres://x/y", "duckdb://relative.duckdb", "nonsense"):
+    for bad in ("mysql://x/y", "duckdb://relative.duckdb", "nonsense"):
         with pytest.raises(ConfigError) as info:
             open_store_url(bad)
         assert info.value.details["key"] == "KUAIFAN_STORE_URL" and "KUAIFAN_STORE_URL" in info.value.zh

@@ -20,6 +20,7 @@ from kuaifan.api.context import ApiContext
 from kuaifan.api.deps import TOKEN_TTL_S, StreamTokens
 from kuaifan.api.errors import install_error_handlers
 from kuaifan.api.hooks import router as hooks_router
+from kuaifan.api.link import router as link_router
 from kuaifan.api.responses import JsonResponse
 from kuaifan.api.routes import MAX_BODY
 from kuaifan.api.routes import router as api_router
@@ -42,8 +43,10 @@ def create_app(
     max_body: int = MAX_BODY,
     token_ttl_s: float = TOKEN_TTL_S,
     use_text_classifier: bool = True,
+    link_secret: str | None = None,
 ) -> FastAPI:
-    """The app; ``store`` defaults to ``open_store(settings)`` (closed when the app stops)."""
+    """The app; ``store`` defaults to ``open_store(settings)`` (closed when the app stops).
+    ``link_secret``: serve the local link (``kuaifan.api.link``) to callers that send it."""
     if not settings.tenants:
         raise ConfigError(
             f"{settings.config_path}: 没有配置任何租户，无人能调用 API；先运行 `kuaifan init`",
@@ -53,11 +56,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = store if store is not None else open_store(settings)
+        opened = store if store is not None else open_store(settings, through_server=False)
         service = LiveService(settings, opened, on_alert=on_alert, use_text_classifier=use_text_classifier)
         app.state.kuaifan = ApiContext(
             settings=settings, store=opened, service=service, tokens=StreamTokens.fresh(token_ttl_s),
-            max_body=max_body,
+            max_body=max_body, link_secret=link_secret,
         )  # fmt: skip
         await service.start(alert_interval_s=alert_interval_s)
         try:
@@ -80,5 +83,6 @@ def create_app(
     app.include_router(match_router)
     app.include_router(web_router)
     app.include_router(hooks_router)
+    app.include_router(link_router)
     app.mount("/static", static_files(), name="static")
     return app

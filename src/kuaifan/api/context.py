@@ -17,3 +17,4 @@ class ApiContext:
     service: LiveService
     tokens: StreamTokens
     max_body: int
+    link_secret: str | None = None  # the local link's secret (kuaifan.api.link); None: no link

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -17,10 +18,12 @@ from fastapi import FastAPI
 
 from kuaifan.api.app import create_app
 from kuaifan.api.errors import ListenError
+from kuaifan.app.runfile import RunInfo, new_run, remove_run_file, write_run_file
 from kuaifan.app.store import open_store
 from kuaifan.config import Settings
 
 GRACEFUL_S: Final = 3  # open SSE streams never finish on their own
+log = logging.getLogger("kuaifan.api")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -40,7 +43,15 @@ def dashboard_url(host: str, port: int, api_key: str | None = None) -> str:
 
 class Server(uvicorn.Server):
     """uvicorn, ending the live streams first when it stops: they never finish on their own, and
-    uvicorn would otherwise wait for them and then cancel them with an error in the log."""
+    uvicorn would otherwise wait for them and then cancel them with an error in the log.
+    ``on_started`` runs once it listens (``kuaifan serve`` writes its run file then)."""
+
+    on_started: Callable[[], None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         ctx = (
@@ -81,14 +92,27 @@ def check_port(host: str, port: int) -> None:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
-    """Run ``kuaifan serve`` until interrupted."""
+    """Run ``kuaifan serve`` until interrupted. Once it listens, its run file lets commands of the same
+    KUAIFAN_HOME use its store (``kuaifan.app.runfile``); the file goes when it stops."""
     check_port(host, port)
-    store = open_store(settings)  # a locked or unreadable store fails here, with its own message
+    # A locked or unreadable store fails here, with its own message.
+    store = open_store(settings, through_server=False)
+    run = new_run(settings, host, port)
     try:
-        app = create_app(settings, store=store)
-        Server(uvicorn_config(app, host, port, log_level=log_level)).run()
+        app = create_app(settings, store=store, link_secret=run.secret)
+        server = Server(uvicorn_config(app, host, port, log_level=log_level))
+        server.on_started = lambda: _announce(settings, run)
+        server.run()
     finally:
+        remove_run_file(settings, run)
         store.close()
+
+
+def _announce(settings: Settings, run: RunInfo) -> None:
+    try:
+        write_run_file(settings, run)
+    except OSError as exc:  # the server works without it; commands then meet the store's lock
+        log.warning("cannot write the run file %s: %s", settings.home, exc)
 
 
 class BackgroundServer:
@@ -163,9 +187,11 @@ def serve_demo(
     check_port(host, port)
     tenant, cfg = settings.tenant()
     events = [{**e, "tenant": tenant} for e in load_events([sim_dir])[0]]
-    store = open_store(settings)
-    app = create_app(settings, store=store)
+    store = open_store(settings, through_server=False)
+    run = new_run(settings, host, port)
+    app = create_app(settings, store=store, link_secret=run.secret)
     server = Server(uvicorn_config(app, host, port, log_level=log_level))
+    server.on_started = lambda: _announce(settings, run)
     stop = stop or threading.Event()
     errors: list[BaseException] = []
 
@@ -195,6 +221,7 @@ def serve_demo(
     finally:
         stop.set()
         worker.join(10)
+        remove_run_file(settings, run)
         store.close()
     if errors:
         raise errors[0]

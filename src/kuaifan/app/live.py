@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kuaifan.app.settings import check_tenants
 from kuaifan.config import AlertThresholds, Settings
 from kuaifan.errors import InputError, NotFoundError
-from kuaifan.events import POLARS_SCHEMA, DeadLetter
+from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA, DeadLetter
 from kuaifan.live.alerts import AlertEvent
 from kuaifan.live.hub import CLOSE, NO_STREAM, RESYNC, LiveHub, sse_message, stream_key
 from kuaifan.live.pollbook import PollBook
@@ -274,6 +274,32 @@ class LiveService:
                 tagger = self._taggers[tenant] = tagger_id(self.settings.tenants[tenant].text)
             out.append(TagRows(tenant, tagger, tags_frame(untagged, comments)))
         return out
+
+    async def append_stored(self, df: pl.DataFrame) -> pl.Series:
+        """Append rows that came another way than a push (a command's file ingest through the local
+        link): in the same order as the pushes, and fed to the streams the hub holds, so a room on
+        screen counts them; a stream it does not hold is rebuilt from the store when next needed."""
+        async with self._lock:
+            mask = await asyncio.to_thread(self.store.append_new, df)
+            new = df.filter(mask) if mask.any() else df.clear()
+            for tenant in new.get_column("tenant").unique().to_list():
+                self._store_rooms.pop(tenant, None)  # the room list re-reads the store
+                rows = new.filter(pl.col("tenant") == tenant)
+                held = [
+                    (room_id, key)
+                    for room_id in rows.get_column("room_id").drop_nulls().unique().to_list()
+                    if (room := self.hub.room(tenant, room_id)) is not None
+                    for key in room.streams
+                ]
+                if held:
+                    pairs = pl.DataFrame(held, schema={"room_id": pl.String, "_key": pl.String}, orient="row")
+                    live = (
+                        rows.with_columns(pl.col("stream_id").fill_null(NO_STREAM).alias("_key"))
+                        .join(pairs, on=["room_id", "_key"], how="semi", maintain_order="left")
+                        .select(EVENT_COLUMNS)
+                    )
+                    self.hub.apply(tenant, live.iter_rows(named=True))
+        return mask
 
     async def dead_letter(self, items: Sequence[DeadLetter]) -> None:
         """Record a request that could not be read at all (e.g. malformed JSON)."""
