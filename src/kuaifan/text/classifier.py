@@ -2,11 +2,14 @@
 
 ``TextClassifier`` holds a compiled lexicon (Aho-Corasick automata, a typo table, compiled
 regexes) and is immutable after construction, so one instance can be shared by many rooms and
-threads. ``classify`` is the reference implementation (normalize.py, extract.py, intents.py).
+threads. ``classify_python`` is the reference implementation (normalize.py, extract.py,
+intents.py). ``classify`` and ``classify_many`` run the same rules compiled (``compiled.py``, the C
+extension built by ``make install``) and fall back to Python where the extension is missing.
 ``classify_many`` classifies each distinct text once (live rooms repeat themselves: 已拍, 上链接,
-扣1) and, for large batches, takes the batch path (``batch.py``: polars string kernels, the number
-rules of ``numbers.py``, one decision per distinct feature tuple), which gives the same comments
-(tests/text/test_batch.py). ``benchmarks/bench_text.py`` measures both against jieba.
+扣1); without the extension, large batches take the batch path (``batch.py``: polars string
+kernels, the number rules of ``numbers.py``, one decision per distinct feature tuple). Every path
+gives the same comments (tests/text/test_compiled.py, tests/text/test_batch.py);
+``benchmarks/bench_text.py`` measures them against jieba.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
 from kuaifan.config import TextSettings
 from kuaifan.errors import ConfigError, first_problem
+from kuaifan.text import compiled
 from kuaifan.text.extract import Attributes, extract, find_colors
 from kuaifan.text.intents import ONLY_SYMBOLS, decide, score_cues
 from kuaifan.text.lexicon import (
@@ -33,7 +37,11 @@ from kuaifan.text.lexicon import (
 from kuaifan.text.ngram_model import NgramModel, default_model
 from kuaifan.text.sentiment import has_ad_pattern, is_flood, is_question_end, sentiment_score
 
-Method = Literal["auto", "python", "polars"]
+if TYPE_CHECKING:
+    from kuaifan.text._hotpath import Engine
+
+# auto: compiled when the extension is there, else polars for big batches, else python
+Method = Literal["auto", "python", "polars", "compiled"]
 # From this many distinct texts on, "auto" uses the batch path: it has a fixed cost per call (the
 # kernels build their Aho-Corasick automata, ~10 ms on one core) and wins from about 600 texts.
 POLARS_MIN_BATCH = 600
@@ -154,7 +162,7 @@ def decide_many(
 class TextClassifier:
     """Classifier over one lexicon (built-in categories plus a tenant's extra entries)."""
 
-    __slots__ = ("_lex", "_model", "use_polars_from")
+    __slots__ = ("_engine", "_lex", "_model", "use_polars_from")
 
     def __init__(
         self,
@@ -182,6 +190,22 @@ class TextClassifier:
         self.use_polars_from = use_polars_from
         # the learned review-sentiment model (ngram_model); None: the lexicon alone
         self._model = default_model() if sentiment_model == "default" else sentiment_model
+        self._engine: Engine | Literal[False] | None = False  # False: not built yet
+
+    def _compiled(self) -> Engine | None:
+        """The C engine over this lexicon (built on first use), or None: the pure-Python path."""
+        eng = self._engine
+        if eng is False:
+            eng = compiled.engine(self._lex, Comment)
+            if not compiled.available():
+                compiled.notice_pure_path()
+            self._engine = eng
+        return eng
+
+    @property
+    def uses_compiled(self) -> bool:
+        """Whether classify / classify_many run compiled (see kuaifan.text.compiled)."""
+        return self._compiled() is not None
 
     @property
     def compiled(self) -> CompiledLexicon:
@@ -195,18 +219,32 @@ class TextClassifier:
         return self._lex.norm(text)
 
     def classify(self, text: str) -> Comment:
+        eng = self._compiled()
+        if eng is not None:
+            comment: Comment = eng.classify(text, self.classify_python, self._model)
+            return comment
+        return self.classify_python(text)
+
+    def classify_python(self, text: str) -> Comment:
+        """The reference implementation, in Python (what every other path is tested against)."""
         norm = self._lex.norm(text)
         return decide_comment(norm, scan_python(norm, self._lex), self._lex, self._model)
 
     def classify_many(self, texts: Sequence[str], *, method: Method = "auto") -> list[Comment]:
         """Classify a batch, in order; each distinct text is classified once."""
+        if method in ("auto", "compiled"):
+            eng = self._compiled()
+            if eng is not None:
+                comments: list[Comment] = eng.classify_many(texts, self.classify_python, self._model)
+                return comments
+            method = "auto"
         unique = list(dict.fromkeys(texts))
         lex = self._lex
         results: list[Comment] | None = None
         if method == "polars" or (method == "auto" and len(unique) >= self.use_polars_from):
             from kuaifan.text.batch import classify_batch
 
-            results = classify_batch(unique, lex, _new_comment, self.classify, self._model)
+            results = classify_batch(unique, lex, _new_comment, self.classify_python, self._model)
         if results is None:
             normed = [lex.norm(t) for t in unique]
             results = decide_many(normed, [scan_python(n, lex) for n in normed], lex, self._model)

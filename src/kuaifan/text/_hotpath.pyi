@@ -1,0 +1,23 @@
+"""Types of the compiled hot path (kuaifan/text/_hot/*.c); see kuaifan.text.compiled."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+HOTPATH_VERSION: int
+
+class Engine:
+    def __init__(
+        self,
+        spec: dict[str, list[Any]],
+        comment_type: type,
+        fields: tuple[str, ...],
+        intents: tuple[str, ...],
+        fold_width: Callable[[str], str],
+    ) -> None: ...
+    def classify_many(
+        self, texts: Sequence[str], fallback: Callable[[str], Any], model: Any
+    ) -> list[Any]: ...
+    def classify(self, text: str, fallback: Callable[[str], Any], model: Any) -> Any: ...
+    def norm(self, text: str) -> str | None: ...
+
+def composing_starters() -> list[int]: ...
