@@ -5,6 +5,12 @@ from typing import Any
 
 HOTPATH_VERSION: int
 
+class Model:
+    def __init__(
+        self, weights: dict[str, float], bias: float, alpha: float, scale: float, min_chars: int
+    ) -> None: ...
+    def logit(self, norm: str) -> float: ...
+
 class Engine:
     def __init__(
         self,

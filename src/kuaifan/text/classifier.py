@@ -162,7 +162,7 @@ def decide_many(
 class TextClassifier:
     """Classifier over one lexicon (built-in categories plus a tenant's extra entries)."""
 
-    __slots__ = ("_engine", "_lex", "_model", "use_polars_from")
+    __slots__ = ("_engine", "_engine_model", "_lex", "_model", "use_polars_from")
 
     def __init__(
         self,
@@ -191,6 +191,7 @@ class TextClassifier:
         # the learned review-sentiment model (ngram_model); None: the lexicon alone
         self._model = default_model() if sentiment_model == "default" else sentiment_model
         self._engine: Engine | Literal[False] | None = False  # False: not built yet
+        self._engine_model: object = None  # the sentiment model as the engine reads it
 
     def _compiled(self) -> Engine | None:
         """The C engine over this lexicon (built on first use), or None: the pure-Python path."""
@@ -199,6 +200,7 @@ class TextClassifier:
             eng = compiled.engine(self._lex, Comment)
             if not compiled.available():
                 compiled.notice_pure_path()
+            self._engine_model = compiled.model(self._model)
             self._engine = eng
         return eng
 
@@ -221,7 +223,7 @@ class TextClassifier:
     def classify(self, text: str) -> Comment:
         eng = self._compiled()
         if eng is not None:
-            comment: Comment = eng.classify(text, self.classify_python, self._model)
+            comment: Comment = eng.classify(text, self.classify_python, self._engine_model)
             return comment
         return self.classify_python(text)
 
@@ -235,7 +237,7 @@ class TextClassifier:
         if method in ("auto", "compiled"):
             eng = self._compiled()
             if eng is not None:
-                comments: list[Comment] = eng.classify_many(texts, self.classify_python, self._model)
+                comments: list[Comment] = eng.classify_many(texts, self.classify_python, self._engine_model)
                 return comments
             method = "auto"
         unique = list(dict.fromkeys(texts))

@@ -26,9 +26,10 @@ from kuaifan.text.lexicon import INTENTS, CompiledLexicon
 from kuaifan.text.normalize import fold_width
 
 if TYPE_CHECKING:
-    from kuaifan.text._hotpath import Engine
+    from kuaifan.text._hotpath import Engine, Model
+    from kuaifan.text.ngram_model import NgramModel
 
-HOTPATH_VERSION: Final = 1  # must equal the C module's (module.c): an older build is not used
+HOTPATH_VERSION: Final = 3  # must equal the C module's (module.c): an older build is not used
 # the intent order the C decision is written for (intents.py: PRICE, SIZE_FIT, … OTHER)
 C_INTENTS: Final = (
     "price",
@@ -123,3 +124,20 @@ def engine(lex: CompiledLexicon, comment_type: type) -> Engine | None:
     names = tuple(f.name for f in fields(comment_type))
     built: Engine = _module.Engine(spec, comment_type, names, C_INTENTS, fold_width)
     return built
+
+
+_MODELS: dict[int, tuple[NgramModel, Model]] = {}  # by id: NgramModel holds a dict, it is not hashable
+
+
+def model(ngram: NgramModel | None) -> Model | NgramModel | None:
+    """What the engine scores long texts with: the n-gram weights as a C table (built once per model),
+    or the Python model itself where the table does not apply (n-grams longer than 3)."""
+    if ngram is None or _module is None or ngram.max_n != 3:
+        return ngram
+    hit = _MODELS.get(id(ngram))
+    if hit is None or hit[0] is not ngram:
+        table: Model = _module.Model(
+            dict(ngram.weights), ngram.bias, ngram.alpha, ngram.scale, ngram.min_chars
+        )
+        hit = _MODELS[id(ngram)] = (ngram, table)
+    return hit[1]

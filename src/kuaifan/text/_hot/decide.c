@@ -224,14 +224,27 @@ static int ask_size(const U *t, Z n) {
  * intents.decide computes them) */
 int hot_flags(const U *t, Z n) {
     int flags = 0;
-    if (has_char(t, n, U'有')) {
+    int digit = 0, hao = 0, ask = 0, shou = 0, pai = 0, price = 0, you = 0, hai = 0;
+    for (Z i = 0; i < n; i++) { /* which rules can match at all */
+        switch (t[i]) {
+        case U'号': case '#': hao = 1; break;
+        case U'求': case U'要': case U'蹲': ask = 1; break;
+        case U'收': shou = 1; break;
+        case U'拍': pai = 1; break;
+        case U'¥': case U'￥': price = 1; break;
+        case U'有': you = 1; break;
+        case U'还': hai = 1; break;
+        default: digit |= is_digit(t[i]);
+        }
+    }
+    if (you) {
         Z gs, ge;
         if (has_variant(t, n, &gs, &ge) || has_after(t, n, &gs, &ge))
             flags = F_HAS_Q | (size_token(t + gs, ge - gs) ? F_HAS_Q_SIZE : 0);
         if (contains(t, n, U"还有") && still_have(t, n)) flags |= F_STILL_HAVE;
     }
     int received = 0;
-    for (Z i = 0; i + 1 < n && !received; i++) {
+    for (Z i = 0; i + 1 < n && !received && (shou || pai); i++) {
         if (starts(t, n, i, U"收到")) /* 收到.{0,12}(?:换|退) */
             for (Z k = i + 2; k <= i + 14 && k < n; k++)
                 if (t[k] == U'换' || t[k] == U'退') {
@@ -246,10 +259,10 @@ int hot_flags(const U *t, Z n) {
                 }
     }
     if (received) flags |= F_RECEIVED;
-    if (contains(t, n, U"还是")) flags |= F_HAISHI | (alt_sizes(t, n) ? F_ALT_SIZES : 0);
-    if (price_number(t, n)) flags |= F_PRICE_NUMBER;
-    if ((has_char(t, n, U'号') || has_char(t, n, '#')) && link_number_q(t, n)) flags |= F_LINK_NUMBER_Q;
-    if (ask_size(t, n)) flags |= F_ASK_SIZE;
+    if (hai && contains(t, n, U"还是")) flags |= F_HAISHI | (alt_sizes(t, n) ? F_ALT_SIZES : 0);
+    if ((digit || price) && price_number(t, n)) flags |= F_PRICE_NUMBER;
+    if (digit && hao && link_number_q(t, n)) flags |= F_LINK_NUMBER_Q;
+    if (ask && ask_size(t, n)) flags |= F_ASK_SIZE;
     int only = 1; /* ONLY_SYMBOLS.fullmatch: [\d\s\W_]* */
     for (Z i = 0; i < n && only; i++)
         if (Py_UNICODE_ISALNUM(t[i]) && !Py_UNICODE_ISDECIMAL(t[i]) && t[i] != '_') only = 0;
@@ -402,7 +415,10 @@ static int contact(const U *t, Z n) {
     static const char32_t *const IDS[] = {U"qq", U"q号", U"扣扣", U"企鹅", U"vx", U"wx", U"v信", U"微信",
                                           U"威信", U"薇信", U"加v", U"+v", NULL};
     for (Z i = 0; i < n; i++) {
-        for (int k = 0; IDS[k]; k++) {
+        U c = t[i];
+        int first = c == 'q' || c == 'v' || c == 'w' || c == '+' || c == U'扣' || c == U'企' || c == U'微' ||
+                    c == U'威' || c == U'薇' || c == U'加';
+        for (int k = 0; first && IDS[k]; k++) {
             if (!starts(t, n, i, IDS[k])) continue;
             Z p = skip_spaces(t, n, i + wlen(IDS[k]));
             if (in_set(at(t, n, p), U":：号")) p = skip_spaces(t, n, p + 1);

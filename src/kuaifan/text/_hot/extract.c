@@ -54,7 +54,7 @@ static long to_int(const U *t, Z s, Z e) {
 int hot_hits(const Tables *tb, Text *x) {
     if (x->hits_done) return HOT_OK;
     ACHit hits[MAXM];
-    int k = ac_iter_long(&tb->misc, x->t, x->n, hits, MAXM);
+    int k = ac_iter_long(&tb->misc, x->cid, x->n, hits, MAXM);
     if (k < 0) return HOT_FALLBACK;
     x->nproducts = x->npersons = 0;
     for (int i = 0; i < k; i++) {
@@ -580,11 +580,25 @@ static int not_followed(const U *t, Z n, Z e, const char32_t *const *bad) {
     return !is_dd(at(t, n, e)) && starts_any(t, n, skip_spaces(t, n, e), bad) < 0;
 }
 
-static int sizes(const U *t, Z n, const Span *taken, int nt, const ColorHit *colors, int ncolors, Sizes *ss) {
+/* a first character of SIZE_AFTER_WORDS */
+static inline int size_after_first(U c) {
+    switch (c) {
+    case U'穿': case U'拿': case U'要': case U'选': case U'买': case U'换': case U'平': case U'拍':
+    case U'已': case U'下': case U'备': case U'还': case U'或': case U'有':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* extract._sizes (digits 0: the letter sizes only) */
+static int sizes(const U *t, Z n, const Span *taken, int nt, const ColorHit *colors, int ncolors, Sizes *ss,
+                 int digits) {
     ss->n = 0;
     int letters = 0;
     for (Z i = 0; i < n && !letters; i++) letters = in_set(t[i], U"smlx") || starts(t, n, i, U"均码");
     if (letters && letter_sizes(t, n, ss) != HOT_OK) return HOT_FALLBACK;
+    if (!digits) return HOT_OK;
     if (has_char(t, n, U'码') || has_char(t, n, U'号')) {
         /* (?<![\d.])(\d{2,3}(?:\.5)?)\s*(码|号)(?!链接|色|发|到|前|后) */
         for (Z i = 0; i < n;) {
@@ -602,7 +616,7 @@ static int sizes(const U *t, Z n, const Span *taken, int nt, const ColorHit *col
     /* _NUM_SIZE_AFTER: (?:穿|拿|…|有)\s*(\d{2,3}(?:\.5)?)(?![\d.]|\s*(?:斤|…|w)) */
     for (Z i = 0; i < n;) {
         Z s = -1, e = -1;
-        for (int k = 0; SIZE_AFTER_WORDS[k]; k++) {
+        for (int k = 0; size_after_first(t[i]) && SIZE_AFTER_WORDS[k]; k++) {
             if (!starts(t, n, i, SIZE_AFTER_WORDS[k])) continue;
             Z p = skip_spaces(t, n, i + wlen(SIZE_AFTER_WORDS[k]));
             Z q = num_23_half(t, n, p);
@@ -854,7 +868,7 @@ int hot_extract(const Tables *tb, Text *x, Attrs *a) {
     for (Z i = 0; i < n && !has_digit; i++) has_digit = is_digit(t[i]);
     static Sizes ss; /* the GIL serialises calls */
     if (!has_digit) {
-        if (sizes(t, n, NULL, 0, NULL, 0, &ss) != HOT_OK) return HOT_FALLBACK;
+        if (sizes(t, n, NULL, 0, NULL, 0, &ss, 0) != HOT_OK) return HOT_FALLBACK;
         single_size(&ss, a);
         return HOT_OK;
     }
@@ -880,7 +894,7 @@ int hot_extract(const Tables *tb, Text *x, Attrs *a) {
     int nt = 0;
     for (int k = 0; k < ws.n; k++) taken[nt++] = ws.a[k].sp;
     for (int k = 0; k < hs.n; k++) taken[nt++] = hs.a[k].sp;
-    if (sizes(t, n, taken, nt, x->colors, x->ncolors, &ss) != HOT_OK) return HOT_FALLBACK;
+    if (sizes(t, n, taken, nt, x->colors, x->ncolors, &ss, 1) != HOT_OK) return HOT_FALLBACK;
     if (foot_sizes(t, n, &ss) != HOT_OK) return HOT_FALLBACK;
     double v;
     if (single_value(&ws, &v)) {

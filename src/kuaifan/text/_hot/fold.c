@@ -217,7 +217,8 @@ int hot_typos(const Tables *tb, const Buf *in, Buf *out) {
         int32_t node = 0, best = -1;
         Z best_len = 0;
         for (Z k = i; k < n; k++) {
-            node = ac_goto(&tb->typos, node, s[k]);
+            U c = s[k];
+            node = ac_goto(&tb->typos, node, c < 0x10000 ? tb->cm.bmp[c] : cmap_get(&tb->cm, c));
             if (node < 0) break;
             if (tb->typos.nodes[node].value >= 0) {
                 best = tb->typos.nodes[node].value;
@@ -237,7 +238,6 @@ int hot_typos(const Tables *tb, const Buf *in, Buf *out) {
 }
 
 /* ---- convert_numerals ---------------------------------------------------------------------- */
-static const char32_t NUMERAL_CHARS[] = U"零〇一二两三四五六七八九十百";
 static const char32_t UNIT_CHARS[] = U"米斤公千号码岁个块元厘cmkg";
 static const char32_t *const PRE_WORDS[] = {U"身高", U"体重", U"链接", U"第", U"米", NULL};
 
@@ -257,7 +257,15 @@ static int digit_value(U c) {
     }
 }
 
-static inline int is_numeral(U c) { return in_set(c, NUMERAL_CHARS); }
+static inline int is_numeral(U c) { /* NUMERAL_CHARS */
+    switch (c) {
+    case U'零': case U'〇': case U'一': case U'二': case U'两': case U'三': case U'四': case U'五':
+    case U'六': case U'七': case U'八': case U'九': case U'十': case U'百':
+        return 1;
+    default:
+        return 0;
+    }
+}
 static inline int is_d19(U c) { return in_set(c, U"一二三四五六七八九"); }
 
 /* normalize.chinese_number: 1 with *value set, 0 for None, -1 when too long for int64 */

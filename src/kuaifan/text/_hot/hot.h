@@ -39,30 +39,60 @@ static inline int buf_push(Buf *b, U c) {
 }
 void buf_free(Buf *b);
 
+/* ---- characters as dense ids: every character of a lexicon word has one, all others 0 ------- */
+typedef struct {
+    uint16_t *bmp; /* 0x10000 entries */
+    U *astral;
+    uint16_t *astral_id;
+    int32_t n_astral;
+    int32_t n; /* ids in use, 0 included */
+} CharMap;
+
+int cmap_init(CharMap *cm);
+void cmap_free(CharMap *cm);
+uint16_t cmap_get(const CharMap *cm, U c);
+int32_t cmap_add(CharMap *cm, U c);
+int cmap_text(const CharMap *cm, const U *t, Z n, uint16_t *out);
+
 /* ---- Aho-Corasick automaton, the same matches in the same order as pyahocorasick ---------- */
 typedef struct {
-    int32_t fail;   /* -1 for the root */
-    int32_t value;  /* word id, -1 when no word ends here */
+    int32_t fail;  /* -1 for the root */
+    int32_t value; /* word id, -1 when no word ends here */
     int32_t depth;
-    int32_t first_child, next_sibling; /* the trie's edges, for building the fail links */
-    U ch;
+    int32_t out;   /* the nearest node on the fail chain where a word ends, -1: none */
+    int32_t child_off, child_n; /* children: child_cid / child_node[child_off : child_off + child_n] */
 } ACNode;
 
 typedef struct {
     ACNode *nodes;
     int32_t n_nodes, cap_nodes;
-    uint64_t *keys; /* (node << 21 | ch) + 1, 0 = empty */
-    int32_t *vals;
-    size_t mask, used;
-    int32_t *root; /* children of the root for BMP characters (0: none) */
+    uint16_t *child_cid; /* sorted per node */
+    int32_t *child_node;
+    int32_t *root; /* the root's child per character id (0: none) */
+    int32_t n_cids;
+    void *edges; /* while building */
+    int32_t n_edges, cap_edges;
     int32_t n_words;
 } AC;
 
 int ac_init(AC *ac);
 void ac_free(AC *ac);
-int ac_add(AC *ac, const U *word, Z len, int32_t value); /* later adds of a word overwrite */
-int ac_finish(AC *ac);                                   /* fail links */
-int32_t ac_goto(const AC *ac, int32_t node, U ch);       /* -1: no edge */
+int ac_add(AC *ac, CharMap *cm, const U *word, Z len, int32_t value); /* a later add of a word wins */
+int ac_finish(AC *ac, const CharMap *cm); /* after every word of every automaton is added */
+
+/* the child of node by character id, -1: none */
+static inline int32_t ac_goto(const AC *ac, int32_t node, uint16_t cid) {
+    if (!cid) return -1;
+    if (node == 0) {
+        int32_t v = ac->root[cid];
+        return v ? v : -1;
+    }
+    const ACNode *nd = &ac->nodes[node];
+    const uint16_t *cc = ac->child_cid + nd->child_off;
+    for (int32_t j = 0; j < nd->child_n; j++)
+        if (cc[j] == cid) return ac->child_node[nd->child_off + j];
+    return -1;
+}
 
 typedef struct {
     int32_t end;   /* index of the last character of the match */
@@ -70,11 +100,11 @@ typedef struct {
 } ACHit;
 
 /* automaton.iter: every occurrence; returns the count or -1 when more than cap */
-int ac_iter(const AC *ac, const U *t, Z n, ACHit *out, int cap);
+int ac_iter(const AC *ac, const uint16_t *t, Z n, ACHit *out, int cap);
 /* automaton.iter_long (pyahocorasick's own non-overlapping longest matching) */
-int ac_iter_long(const AC *ac, const U *t, Z n, ACHit *out, int cap);
+int ac_iter_long(const AC *ac, const uint16_t *t, Z n, ACHit *out, int cap);
 /* any occurrence at all */
-int ac_any(const AC *ac, const U *t, Z n);
+int ac_any(const AC *ac, const uint16_t *t, Z n);
 
 /* ---- character classes of Python's re on str patterns -------------------------------------- */
 static inline int is_digit(U c) { return c >= '0' && c <= '9'; } /* after the non-ASCII check */
@@ -143,6 +173,7 @@ typedef struct {
 } CueWeights;
 
 typedef struct {
+    CharMap cm;
     AC typos, intents, colors, senti, spam, misc;
     U **typo_value;
     Z *typo_value_len;
@@ -166,6 +197,7 @@ typedef struct { int32_t canon, s, e; } ColorHit;
 typedef struct {
     U *t; /* the normalised text */
     Z n;
+    uint16_t *cid; /* its character ids (cid[-1] and cid[n] exist: the colours scan " " + t + " ") */
     ACHit cues[MAXM];
     int ncues;
     ColorHit colors[MAXM];
@@ -176,7 +208,6 @@ typedef struct {
     int hits_done;
     Span products[MAXM], persons[MAXM];
     int nproducts, npersons;
-    Buf padded;
 } Text;
 
 typedef struct {
@@ -189,6 +220,17 @@ typedef struct {
     int32_t link;    /* -1: none */
     int n_colors;
 } Attrs;
+
+/* ngram.c: ngram_model.NgramModel's weights */
+typedef struct {
+    uint64_t *keys; /* up to three 21-bit characters and the length, 0 = empty */
+    double *vals;
+    size_t mask;
+    double bias;
+} NgramTable;
+int ngram_build(NgramTable *m, PyObject *weights);
+void ngram_free(NgramTable *m);
+int ngram_logit(const NgramTable *m, const U *t, Z n, double *out);
 
 /* fold.c */
 int hot_fold(PyObject *text, Buf *out);                 /* normalize.fold_width */

@@ -5,7 +5,7 @@
 
 /* Bumped with every change of the rules here, checked against compiled.HOTPATH_VERSION: a stale
  * build (C sources changed, extension not rebuilt) is then not used. */
-#define HOTPATH_VERSION 1
+#define HOTPATH_VERSION 3
 #define N_FIELDS 9
 #define N_INTENT_NAMES 11
 
@@ -41,11 +41,11 @@ static U *to_ucs4(PyObject *s, Z *len) {
     return out;
 }
 
-static int add_word(AC *ac, PyObject *word, int32_t value, Z *len_out, U *first_out) {
+static int add_word(Tables *tb, AC *ac, PyObject *word, int32_t value, Z *len_out, U *first_out) {
     Z len;
     U *w = to_ucs4(word, &len);
     if (!w) return -1;
-    int r = ac_add(ac, w, len, value);
+    int r = ac_add(ac, &tb->cm, w, len, value);
     if (len_out) *len_out = len;
     if (first_out) *first_out = len ? w[0] : 0;
     PyMem_Free(w);
@@ -67,7 +67,7 @@ static int build_tables(Tables *tb, PyObject *spec) {
         !(supers = spec_list(spec, "supers")) || !(colors = spec_list(spec, "colors")) ||
         !(senti = spec_list(spec, "senti")) || !(spam = spec_list(spec, "spam")) || !(misc = spec_list(spec, "misc")))
         return -1;
-    if (ac_init(&tb->typos) < 0 || ac_init(&tb->intents) < 0 || ac_init(&tb->colors) < 0 ||
+    if (cmap_init(&tb->cm) < 0 || ac_init(&tb->typos) < 0 || ac_init(&tb->intents) < 0 || ac_init(&tb->colors) < 0 ||
         ac_init(&tb->senti) < 0 || ac_init(&tb->spam) < 0 || ac_init(&tb->misc) < 0)
         return -1;
     Z n;
@@ -79,7 +79,7 @@ static int build_tables(Tables *tb, PyObject *spec) {
     for (Z i = 0; i < n; i++) {
         PyObject *kv = PyList_GET_ITEM(typos, i);
         if (!PyTuple_Check(kv) || PyTuple_GET_SIZE(kv) != 2) goto bad;
-        if (add_word(&tb->typos, PyTuple_GET_ITEM(kv, 0), (int32_t)i, NULL, NULL) < 0) return -1;
+        if (add_word(tb, &tb->typos, PyTuple_GET_ITEM(kv, 0), (int32_t)i, NULL, NULL) < 0) return -1;
         tb->typo_value[i] = to_ucs4(PyTuple_GET_ITEM(kv, 1), &tb->typo_value_len[i]);
         if (!tb->typo_value[i]) return -1;
     }
@@ -92,7 +92,7 @@ static int build_tables(Tables *tb, PyObject *spec) {
     for (Z i = 0; i < n; i++) {
         PyObject *cw = PyList_GET_ITEM(cues, i);
         if (!PyTuple_Check(cw) || PyTuple_GET_SIZE(cw) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(cw, 1))) goto bad;
-        if (add_word(&tb->intents, PyTuple_GET_ITEM(cw, 0), (int32_t)i, NULL, NULL) < 0) return -1;
+        if (add_word(tb, &tb->intents, PyTuple_GET_ITEM(cw, 0), (int32_t)i, NULL, NULL) < 0) return -1;
         PyObject *ws = PyTuple_GET_ITEM(cw, 1);
         Z m = PyTuple_GET_SIZE(ws);
         tb->cue[i].n = (int32_t)m;
@@ -131,7 +131,7 @@ static int build_tables(Tables *tb, PyObject *spec) {
     for (Z i = 0; i < n; i++) {
         PyObject *wc = PyList_GET_ITEM(colors, i);
         if (!PyTuple_Check(wc) || PyTuple_GET_SIZE(wc) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(wc, 1))) goto bad;
-        if (add_word(&tb->colors, PyTuple_GET_ITEM(wc, 0), (int32_t)i, &tb->color_len[i], NULL) < 0) return -1;
+        if (add_word(tb, &tb->colors, PyTuple_GET_ITEM(wc, 0), (int32_t)i, &tb->color_len[i], NULL) < 0) return -1;
         PyObject *canon = PyTuple_GET_ITEM(wc, 1);
         int32_t id = -1;
         if (PyUnicode_GET_LENGTH(canon)) {
@@ -156,13 +156,13 @@ static int build_tables(Tables *tb, PyObject *spec) {
     for (Z i = 0; i < n; i++) {
         PyObject *ww = PyList_GET_ITEM(senti, i);
         if (!PyTuple_Check(ww) || PyTuple_GET_SIZE(ww) != 2) goto bad;
-        if (add_word(&tb->senti, PyTuple_GET_ITEM(ww, 0), (int32_t)i, &tb->senti_len[i], NULL) < 0) return -1;
+        if (add_word(tb, &tb->senti, PyTuple_GET_ITEM(ww, 0), (int32_t)i, &tb->senti_len[i], NULL) < 0) return -1;
         tb->senti_weight[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(ww, 1));
         if (PyErr_Occurred()) return -1;
     }
     n = PyList_GET_SIZE(spam);
     for (Z i = 0; i < n; i++)
-        if (add_word(&tb->spam, PyList_GET_ITEM(spam, i), (int32_t)i, NULL, NULL) < 0) return -1;
+        if (add_word(tb, &tb->spam, PyList_GET_ITEM(spam, i), (int32_t)i, NULL, NULL) < 0) return -1;
     /* products and persons: (word, kind) */
     n = PyList_GET_SIZE(misc);
     tb->misc_kind = PyMem_Calloc((size_t)n + 1, sizeof(int32_t));
@@ -172,13 +172,15 @@ static int build_tables(Tables *tb, PyObject *spec) {
     for (Z i = 0; i < n; i++) {
         PyObject *wk = PyList_GET_ITEM(misc, i);
         if (!PyTuple_Check(wk) || PyTuple_GET_SIZE(wk) != 2) goto bad;
-        if (add_word(&tb->misc, PyTuple_GET_ITEM(wk, 0), (int32_t)i, &tb->misc_len[i], &tb->misc_first[i]) < 0)
+        if (add_word(tb, &tb->misc, PyTuple_GET_ITEM(wk, 0), (int32_t)i, &tb->misc_len[i], &tb->misc_first[i]) < 0)
             return -1;
         tb->misc_kind[i] = (int32_t)PyLong_AsLong(PyTuple_GET_ITEM(wk, 1));
         if (PyErr_Occurred()) return -1;
     }
-    if (ac_finish(&tb->typos) < 0 || ac_finish(&tb->intents) < 0 || ac_finish(&tb->colors) < 0 ||
-        ac_finish(&tb->senti) < 0 || ac_finish(&tb->spam) < 0 || ac_finish(&tb->misc) < 0)
+    if (cmap_add(&tb->cm, ' ') < 0) return -1; /* the padding of the colour scan */
+    const CharMap *cm = &tb->cm;
+    if (ac_finish(&tb->typos, cm) < 0 || ac_finish(&tb->intents, cm) < 0 || ac_finish(&tb->colors, cm) < 0 ||
+        ac_finish(&tb->senti, cm) < 0 || ac_finish(&tb->spam, cm) < 0 || ac_finish(&tb->misc, cm) < 0)
         return -1;
     return 0;
 nomem:
@@ -190,6 +192,7 @@ bad:
 }
 
 static void free_tables(Tables *tb) {
+    cmap_free(&tb->cm);
     ac_free(&tb->typos);
     ac_free(&tb->intents);
     ac_free(&tb->colors);
@@ -220,6 +223,72 @@ static void free_tables(Tables *tb) {
     PyMem_Free(tb->misc_first);
     memset(tb, 0, sizeof(*tb));
 }
+
+/* ---- the Model type: ngram_model.NgramModel's weights in a C table ---------------------------- */
+typedef struct {
+    PyObject_HEAD
+    NgramTable table;
+    double alpha, scale;
+    Z min_chars;
+    int ready;
+} Model;
+
+static PyTypeObject ModelType;
+
+static int Model_init(Model *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"weights", "bias", "alpha", "scale", "min_chars", NULL};
+    PyObject *weights;
+    double bias, alpha, scale;
+    Py_ssize_t min_chars;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!dddn", kwlist, &PyDict_Type, &weights, &bias, &alpha, &scale,
+                                     &min_chars))
+        return -1;
+    if (self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Model already initialised");
+        return -1;
+    }
+    if (ngram_build(&self->table, weights) < 0) return -1;
+    self->table.bias = bias;
+    self->alpha = alpha;
+    self->scale = scale;
+    self->min_chars = min_chars;
+    self->ready = 1;
+    return 0;
+}
+
+static void Model_dealloc(Model *self) {
+    ngram_free(&self->table);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Model_logit(Model *self, PyObject *text) {
+    if (!self->ready || !PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "logit(text: str) of an initialised Model");
+        return NULL;
+    }
+    Z n = PyUnicode_GET_LENGTH(text);
+    U *t = PyUnicode_AsUCS4Copy(text);
+    if (!t) return NULL;
+    double v;
+    int r = ngram_logit(&self->table, t, n, &v);
+    PyMem_Free(t);
+    return r < 0 ? NULL : PyFloat_FromDouble(v);
+}
+
+static PyMethodDef Model_methods[] = {
+    {"logit", (PyCFunction)Model_logit, METH_O, "logit(norm) -> NgramModel.logit(norm)"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject ModelType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "kuaifan.text._hotpath.Model",
+    .tp_basicsize = sizeof(Model),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The learned review-sentiment model (character n-grams) as a C table.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Model_init,
+    .tp_dealloc = (destructor)Model_dealloc,
+    .tp_methods = Model_methods,
+};
 
 /* ---- the Engine type ---------------------------------------------------------------------- */
 static int Engine_init(Engine *self, PyObject *args, PyObject *kwds) {
@@ -270,8 +339,11 @@ static void Engine_dealloc(Engine *self) {
 
 typedef struct {
     Buf a, b;
+    uint16_t *cid; /* character ids of " " + text + " " */
+    Z cid_cap;
     Text x;
-    /* the sentiment model (None: the lexicon alone) */
+    /* the sentiment model: a Model (cmodel), a Python object with logit() (logit), or neither */
+    const Model *cmodel;
     PyObject *logit;
     double alpha, scale;
     Z min_chars;
@@ -280,14 +352,27 @@ typedef struct {
 static void work_free(Work *w) {
     buf_free(&w->a);
     buf_free(&w->b);
-    buf_free(&w->x.padded);
+    PyMem_Free(w->cid);
     Py_XDECREF(w->logit);
 }
 
 static int work_model(Work *w, PyObject *model) {
     w->logit = NULL;
+    w->cmodel = NULL;
     w->min_chars = PY_SSIZE_T_MAX;
     if (model == Py_None) return 0;
+    if (Py_IS_TYPE(model, &ModelType)) {
+        const Model *m = (const Model *)model;
+        if (!m->ready) {
+            PyErr_SetString(PyExc_RuntimeError, "Model not initialised");
+            return -1;
+        }
+        w->cmodel = m;
+        w->alpha = m->alpha;
+        w->scale = m->scale;
+        w->min_chars = m->min_chars;
+        return 0;
+    }
     PyObject *alpha = PyObject_GetAttrString(model, "alpha");
     PyObject *scale = alpha ? PyObject_GetAttrString(model, "scale") : NULL;
     PyObject *minc = scale ? PyObject_GetAttrString(model, "min_chars") : NULL;
@@ -343,6 +428,9 @@ static PyObject *new_comment(Engine *self, PyObject *values[N_FIELDS]) {
             return NULL;
         }
     }
+    /* a comment holds str, int, float, bool and None only: it cannot be part of a reference cycle,
+     * so the cyclic collector need not visit it (as CPython untracks such tuples and dicts) */
+    if (PyObject_GC_IsTracked(obj)) PyObject_GC_UnTrack(obj);
     return obj;
 }
 
@@ -366,17 +454,29 @@ static PyObject *classify_one(Engine *self, PyObject *text, Work *w) {
     x->n = w->a.n;
     Z n = x->n;
     if (n > MAXLEN) return Py_None;
-    for (Z i = 0; i < n; i++)
-        if (x->t[i] >= 128 && Py_UNICODE_ISDECIMAL(x->t[i])) return Py_None; /* \d would match it */
+    for (Z i = 0; i < n; i++) {
+        U c = x->t[i];
+        if (c >= 128 && !(c >= 0x3000 && c <= 0x9FFF) && Py_UNICODE_ISDECIMAL(c)) return Py_None; /* \d */
+    }
     const Tables *tb = &self->tb;
-    x->ncues = ac_iter(&tb->intents, x->t, n, x->cues, MAXM);
+    if (n + 2 > w->cid_cap) {
+        PyMem_Free(w->cid);
+        w->cid_cap = 2 * n + 64;
+        w->cid = PyMem_Malloc((size_t)w->cid_cap * sizeof(uint16_t));
+        if (!w->cid) {
+            w->cid_cap = 0;
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    uint16_t space = cmap_get(&tb->cm, ' ');
+    w->cid[0] = w->cid[n + 1] = space;
+    cmap_text(&tb->cm, x->t, n, w->cid + 1);
+    x->cid = w->cid + 1;
+    x->ncues = ac_iter(&tb->intents, x->cid, n, x->cues, MAXM);
     if (x->ncues < 0) return Py_None;
-    if (buf_reserve(&x->padded, n + 2) < 0) return NULL;
-    x->padded.s[0] = ' ';
-    memcpy(x->padded.s + 1, x->t, (size_t)n * sizeof(U));
-    x->padded.s[n + 1] = ' ';
     ACHit hits[MAXM];
-    int k = ac_iter_long(&tb->colors, x->padded.s, n + 2, hits, MAXM);
+    int k = ac_iter_long(&tb->colors, w->cid, n + 2, hits, MAXM);
     if (k < 0) return Py_None;
     x->ncolors = 0;
     for (int j = 0; j < k; j++) {
@@ -388,11 +488,11 @@ static PyObject *classify_one(Engine *self, PyObject *text, Work *w) {
         x->colors[x->ncolors].e = (int32_t)(e < n ? e : n);
         x->ncolors++;
     }
-    k = ac_iter_long(&tb->senti, x->t, n, hits, MAXM);
+    k = ac_iter_long(&tb->senti, x->cid, n, hits, MAXM);
     if (k < 0) return Py_None;
     x->nsenti = k;
     for (int j = 0; j < k; j++) x->senti[j] = hits[j].value;
-    x->spam_word = ac_any(&tb->spam, x->t, n);
+    x->spam_word = ac_any(&tb->spam, x->cid, n);
     x->hits_done = 0;
 
     Attrs a;
@@ -409,7 +509,7 @@ static PyObject *classify_one(Engine *self, PyObject *text, Work *w) {
     hot_decide(tb, x, &a, ad, &intent, &conf);
 
     double senti = 0.0;
-    int is_long = w->logit != NULL && n >= w->min_chars;
+    int is_long = (w->logit != NULL || w->cmodel != NULL) && n >= w->min_chars;
     if (x->nsenti || is_long) {
         double pos = 0.0, neg = 0.0;
         for (int j = 0; j < x->nsenti; j++) {
@@ -426,14 +526,19 @@ static PyObject *classify_one(Engine *self, PyObject *text, Work *w) {
                 senti = py_round3(tanh(score / 3.0));
             }
         } else {
-            PyObject *norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, x->t, n);
-            if (!norm) return NULL;
-            PyObject *lg = PyObject_CallOneArg(w->logit, norm);
-            Py_DECREF(norm);
-            if (!lg) return NULL;
-            double logit = PyFloat_AsDouble(lg);
-            Py_DECREF(lg);
-            if (logit == -1.0 && PyErr_Occurred()) return NULL;
+            double logit;
+            if (w->cmodel) {
+                if (ngram_logit(&w->cmodel->table, x->t, n, &logit) < 0) return NULL;
+            } else {
+                PyObject *norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, x->t, n);
+                if (!norm) return NULL;
+                PyObject *lg = PyObject_CallOneArg(w->logit, norm);
+                Py_DECREF(norm);
+                if (!lg) return NULL;
+                logit = PyFloat_AsDouble(lg);
+                Py_DECREF(lg);
+                if (logit == -1.0 && PyErr_Occurred()) return NULL;
+            }
             score = score + w->alpha * logit;
             if (question) score *= 0.5;
             senti = py_round3(tanh(score / w->scale));
@@ -578,12 +683,13 @@ static struct PyModuleDef hotpath_module = {PyModuleDef_HEAD_INIT, "_hotpath",
                                             "The per-comment rules of kuaifan.text, compiled.", -1, module_methods};
 
 PyMODINIT_FUNC PyInit__hotpath(void) {
-    if (PyType_Ready(&EngineType) < 0) return NULL;
+    if (PyType_Ready(&EngineType) < 0 || PyType_Ready(&ModelType) < 0) return NULL;
     if (hot_fold_init() < 0) return NULL;
     PyObject *m = PyModule_Create(&hotpath_module);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "HOTPATH_VERSION", HOTPATH_VERSION) < 0 ||
-        PyModule_AddObjectRef(m, "Engine", (PyObject *)&EngineType) < 0) {
+        PyModule_AddObjectRef(m, "Engine", (PyObject *)&EngineType) < 0 ||
+        PyModule_AddObjectRef(m, "Model", (PyObject *)&ModelType) < 0) {
         Py_DECREF(m);
         return NULL;
     }
