@@ -68,7 +68,6 @@ def labelled_texts() -> list[str]:
             for name in ("tune.jsonl", "heldout.jsonl", "numbers_tune.jsonl", "numbers_heldout.jsonl")
         ),
     ]
-    files += sorted(DATA.glob("comments_heldout*.jsonl"))
     return [row["text"] for f in files if f.exists() for row in load_jsonl(f)]
 
 
