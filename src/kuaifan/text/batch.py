@@ -35,8 +35,10 @@ from kuaifan.text.intents import (
     F_HAISHI,
     F_LINK_NUMBER_Q,
     F_ONLY_SYMBOLS,
+    F_PRICE_DEAL,
     F_PRICE_NUMBER,
     F_RECEIVED,
+    F_SIZE_Q,
     decide_flags,
     has_question_flags,
     score_cues,
@@ -60,7 +62,7 @@ _EMOTE = r"\[[^\[\]\s]{1,6}\]"
 _NUM = "零〇一二两三四五六七八九十百"
 # convert_numerals changes a text only where one of these matches (see normalize._numeral_sub)
 NUMERAL_GATE = (
-    rf"(?:身高|体重|链接|第|米)[{_NUM}]|[{_NUM}]多?[米斤公千号码岁个块元厘cmkg]"
+    rf"(?:身高|体重|链接|第|米)[{_NUM}]|[{_NUM}][多来]?(?:[米斤公千号码岁个块元厘cmkg]|包邮)"
     r"|一[三四五六七八九][零〇一二三四五六七八九]"
     rf"|[一两二]百|[{_NUM}]的?脚"
 )
@@ -80,7 +82,9 @@ _RUST_FLAGS: tuple[tuple[int, str], ...] = (
         r"(?:是|也是|就)\s*\d{2,4}\s*(?:元|块)?\s*(?:吗|嘛|\?)|\d+\s*(?:元|块钱|块)|满\d+减|¥|￥",
     ),
     (F_LINK_NUMBER_Q, r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是"),
-    (F_ASK_SIZE, rf"(?:求|要|蹲)\s*{_LETTER}(?:$|[^a-z])"),
+    (F_ASK_SIZE, rf"(?:求|要|蹲)\s*(?:\d?\s*(?:个|件))?\s*{_LETTER}(?:$|[^a-z])"),
+    (F_PRICE_DEAL, r"\d{2,4}\s*(?:元|块)?\s*(?:包邮|[一两二三]件)"),
+    (F_SIZE_Q, rf"(?:拿|穿|选)\s*(?:{_LETTER}|\d{{2,3}}(?:\.5)?)\s*(?:码|号)?\s*就?\s*(?:吗|可以|行|合适|\?)"),
 )
 # Python's \w is "alphanumeric or _": letters and every numeric character; ONLY_SYMBOLS fails on
 # the alphanumerics that are not decimal digits.
