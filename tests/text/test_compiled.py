@@ -167,6 +167,73 @@ def test_generated_comments(texts: list[str]) -> None:
     assert_same(texts)
 
 
+# The pieces of the rules for comments as typed: hundreds numerals (weights unless money is
+# talked), 来/多 before 斤, bare height/weight pairs, the host's measures, 有 before a measure,
+# deals (99包邮, 两件), 要一个l, 拿38吗, relatives.
+TYPED_PIECES = [
+    "主播",
+    "有",
+    "来",
+    "多",
+    "包邮",
+    "要",
+    "蹲",
+    "个",
+    "件",
+    "1",
+    "拿",
+    "选",
+    "就",
+    "可以",
+    "行",
+    "合适",
+]
+TYPED_PIECES += [
+    "一百",
+    "一百三",
+    "一百零五",
+    "两百",
+    "两件",
+    "元",
+    "块",
+    "钱",
+    "零",
+    "一米",
+    "零五",
+    "米",
+    "我",
+    "老公",
+]
+TYPED_PIECES += [
+    "婆婆",
+    "/",
+    " ",
+    "，",
+    "165",
+    "110",
+    "99",
+    "38",
+    "m",
+    "xl",
+    "吗",
+    "?",
+    "没抢到",
+    "断货",
+    "斤",
+    "出头",
+]
+
+
+def test_every_short_text_over_the_typed_pieces() -> None:
+    assert_same(small_world(TYPED_PIECES, 3))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(TYPED_PIECES + PIECES[:40]), max_size=12).map("".join), max_size=40))
+def test_generated_typed_comments(texts: list[str]) -> None:
+    assert_same(texts)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.lists(st.sampled_from(FLAG_PIECES + NUMERAL_PIECES), max_size=12).map("".join), max_size=40)

@@ -84,7 +84,10 @@ _RUST_FLAGS: tuple[tuple[int, str], ...] = (
     (F_LINK_NUMBER_Q, r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是"),
     (F_ASK_SIZE, rf"(?:求|要|蹲)\s*(?:\d?\s*(?:个|件))?\s*{_LETTER}(?:$|[^a-z])"),
     (F_PRICE_DEAL, r"\d{2,4}\s*(?:元|块)?\s*(?:包邮|[一两二三]件)"),
-    (F_SIZE_Q, rf"(?:拿|穿|选)\s*(?:{_LETTER}|\d{{2,3}}(?:\.5)?)\s*(?:码|号)?\s*就?\s*(?:吗|可以|行|合适|\?)"),
+    (
+        F_SIZE_Q,
+        rf"(?:拿|穿|选)\s*(?:{_LETTER}|\d{{2,3}}(?:\.5)?)\s*(?:码|号)?\s*就?\s*(?:吗|可以|行|合适|\?)",
+    ),
 )
 # Python's \w is "alphanumeric or _": letters and every numeric character; ONLY_SYMBOLS fails on
 # the alphanumerics that are not decimal digits.

@@ -61,7 +61,7 @@ def _seq(*slots: Iterable[str]) -> frozenset[str]:
     return frozenset("".join(parts) for parts in product(*slots))
 
 
-_JIN = _seq(_SP, ("", "多"), _SP, ("斤",))
+_JIN = _seq(_SP, ("", "多", "来"), _SP, ("斤",))
 _KG = _seq(_SP, _WEIGHT_UNITS)
 _CM = _seq(_SP, ("cm", "公分", "厘米"))
 _L0 = _seq(_SP, ("号",), _SP, ("链接",))
@@ -109,7 +109,13 @@ RIGHT: Final[dict[str, frozenset[str]]] = {
             "w",
         ),
     ),
-    "before": _seq(_SP, ("的", "还有", "没了", "没有", "没货", "有吗", "有没有", "会不会", "偏")),
+    "before": _seq(
+        _SP,
+        (
+            *("的", "还有", "没了", "没有", "没货", "有吗", "有没有", "会不会", "偏"),
+            *("没抢到", "抢不到", "断货", "卖完", "还补", "会补"),
+        ),
+    ),
     "shoe_bad": _seq(
         _SP, ("斤", "kg", "公斤", "千克", "岁", "cm", "公分", "厘米", "元", "块", "米", "号链接", "度")
     ),
@@ -125,7 +131,7 @@ RIGHT: Final[dict[str, frozenset[str]]] = {
             *("晚上", "上午"),
         ),
     ),
-    "weight_unit": _seq(_SP, ("", "多"), _SP, ("斤", *_WEIGHT_UNITS)),  # _WEIGHT_AHEAD after its number
+    "weight_unit": _seq(_SP, ("", "多", "来"), _SP, ("斤", *_WEIGHT_UNITS)),  # _WEIGHT_AHEAD after its number
 }
 _LABEL_WORDS = ("", "是", "有", "大概", "大约")
 _L1 = _seq(("链接",), _SP, ("", "#"), _SP)

@@ -18,6 +18,8 @@ static const int PRIORITY[N_INTENTS] = {AFTER_SALES, STOCK, SIZE_FIT, PRICE, SHI
 #define F_LINK_NUMBER_Q 128
 #define F_ASK_SIZE 256
 #define F_ONLY_SYMBOLS 512
+#define F_PRICE_DEAL 1024
+#define F_SIZE_Q 2048
 
 static const char32_t PUNCT_SPACE[] = U",，。!！?？ ";
 
@@ -85,24 +87,30 @@ static int has_variant(const U *t, Z n, Z *gs, Z *ge) {
     return 0;
 }
 
-/* _HAS_AFTER.search: ([^,，。!！?？ ]{1,8}?)(?<!还)有(?:吗|没有|没|不|\?)\s*(?:$|[,，。!！?？ ]) */
+/* _HAS_AFTER.search: ([^,，。!！?？ ]{1,8}?) ?(?<!还)有(?:吗|没有|没|不|\?)\s*(?:$|[,，。!！?？ ]) */
 static int has_after(const U *t, Z n, Z *gs, Z *ge) {
     static const char32_t *const ALTS[] = {U"吗", U"没有", U"没", U"不", U"?", NULL};
     for (Z s = 0; s < n; s++) {
         for (Z L = 1; L <= 8; L++) {
             Z k = s + L - 1;
             if (k >= n || in_set(t[k], PUNCT_SPACE)) break;
-            Z p = s + L;
-            if (at(t, n, p) != U'有' || t[p - 1] == U'还') continue;
-            for (int a = 0; ALTS[a]; a++) {
-                if (!starts(t, n, p + 1, ALTS[a])) continue;
-                Z q = p + 1 + wlen(ALTS[a]);
-                Z r = skip_spaces(t, n, q);
-                for (Z m = r; m >= q; m--) {
-                    if (m == n || in_set(t[m], PUNCT_SPACE)) {
-                        *gs = s;
-                        *ge = s + L;
-                        return 1;
+            Z opts[2];
+            int no = 0;
+            if (at(t, n, s + L) == ' ') opts[no++] = s + L + 1; /* " ?": with the space first */
+            opts[no++] = s + L;
+            for (int o = 0; o < no; o++) {
+                Z p = opts[o];
+                if (at(t, n, p) != U'有' || t[p - 1] == U'还') continue;
+                for (int a = 0; ALTS[a]; a++) {
+                    if (!starts(t, n, p + 1, ALTS[a])) continue;
+                    Z q = p + 1 + wlen(ALTS[a]);
+                    Z r = skip_spaces(t, n, q);
+                    for (Z m = r; m >= q; m--) {
+                        if (m == n || in_set(t[m], PUNCT_SPACE)) {
+                            *gs = s;
+                            *ge = s + L;
+                            return 1;
+                        }
                     }
                 }
             }
@@ -210,12 +218,63 @@ static int link_number_q(const U *t, Z n) {
     return 0;
 }
 
-/* _ASK_SIZE.search: (?:求|要|蹲)\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z]) */
+/* _ASK_SIZE.search: (?:求|要|蹲)\s*(?:\d?\s*(?:个|件))?\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z]) */
 static int ask_size(const U *t, Z n) {
     for (Z i = 0; i < n; i++) {
         if (t[i] != U'求' && t[i] != U'要' && t[i] != U'蹲') continue;
         Z p = skip_spaces(t, n, i + 1);
-        if (p < n && letter_token(t, n, p, 1) >= 0) return 1;
+        Z q = skip_spaces(t, n, p + (is_digit(at(t, n, p)) ? 1 : 0));
+        if (at(t, n, q) != U'个' && at(t, n, q) != U'件') q = skip_spaces(t, n, p); /* \d? given back */
+        Z starts_[2];
+        int ns = 0;
+        if (at(t, n, q) == U'个' || at(t, n, q) == U'件') starts_[ns++] = skip_spaces(t, n, q + 1);
+        starts_[ns++] = p;
+        for (int k = 0; k < ns; k++)
+            if (starts_[k] < n && letter_token(t, n, starts_[k], 1) >= 0) return 1;
+    }
+    return 0;
+}
+
+/* _PRICE_DEAL.search: \d{2,4}\s*(?:元|块)?\s*(?:包邮|[一两二三]件) */
+static int price_deal(const U *t, Z n) {
+    for (Z i = 0; i < n; i++) {
+        if (!is_digit(t[i]) || is_digit(at(t, n, i + 1)) || i == 0 || !is_digit(t[i - 1])) continue;
+        /* t[i] ends a run of two or more digits (\d{2,4} can end there) */
+        Z p = skip_spaces(t, n, i + 1);
+        if (at(t, n, p) == U'元' || at(t, n, p) == U'块') p = skip_spaces(t, n, p + 1);
+        if (starts(t, n, p, U"包邮") || (in_set(at(t, n, p), U"一两二三") && at(t, n, p + 1) == U'件')) return 1;
+    }
+    return 0;
+}
+
+/* _SIZE_Q.search: (?:拿|穿|选)\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml]|\d{2,3}(?:\.5)?)\s*(?:码|号)?\s*就?\s*
+ * (?:吗|可以|行|合适|\?) */
+static int size_q(const U *t, Z n) {
+    for (Z i = 0; i < n; i++) {
+        if (t[i] != U'拿' && t[i] != U'穿' && t[i] != U'选') continue;
+        Z p = skip_spaces(t, n, i + 1);
+        if (p >= n) continue;
+        Z ends[8];
+        int ne = 0;
+        Z j = p + (t[p] >= '2' && t[p] <= '6'), c = 0;
+        while (j + c < n && t[j + c] == 'x') c++;
+        if (c >= 1 && c <= 4 && at(t, n, j + c) == 'l') ends[ne++] = j + c + 1;
+        c = 0;
+        while (p + c < n && t[p + c] == 'x') c++;
+        if (c >= 1 && c <= 3 && at(t, n, p + c) == 's') ends[ne++] = p + c + 1;
+        if (in_set(t[p], U"sml")) ends[ne++] = p + 1;
+        Z r = digit_run(t, n, p);
+        for (Z k = r < 3 ? r : 3; k >= 2; k--) {
+            if (at(t, n, p + k) == '.' && at(t, n, p + k + 1) == '5') ends[ne++] = p + k + 2;
+            ends[ne++] = p + k;
+        }
+        for (int h = 0; h < ne; h++) {
+            Z q = skip_spaces(t, n, ends[h]);
+            if (at(t, n, q) == U'码' || at(t, n, q) == U'号') q = skip_spaces(t, n, q + 1);
+            if (at(t, n, q) == U'就') q = skip_spaces(t, n, q + 1);
+            U c0 = at(t, n, q);
+            if (c0 == U'吗' || c0 == U'行' || c0 == '?' || starts(t, n, q, U"可以") || starts(t, n, q, U"合适")) return 1;
+        }
     }
     return 0;
 }
@@ -224,7 +283,7 @@ static int ask_size(const U *t, Z n) {
  * intents.decide computes them) */
 int hot_flags(const U *t, Z n) {
     int flags = 0;
-    int digit = 0, hao = 0, ask = 0, shou = 0, pai = 0, price = 0, you = 0, hai = 0;
+    int digit = 0, hao = 0, ask = 0, shou = 0, pai = 0, price = 0, you = 0, hai = 0, deal = 0, take = 0;
     for (Z i = 0; i < n; i++) { /* which rules can match at all */
         switch (t[i]) {
         case U'号': case '#': hao = 1; break;
@@ -234,6 +293,8 @@ int hot_flags(const U *t, Z n) {
         case U'¥': case U'￥': price = 1; break;
         case U'有': you = 1; break;
         case U'还': hai = 1; break;
+        case U'包': case U'件': deal = 1; break;
+        case U'拿': case U'穿': case U'选': take = 1; break;
         default: digit |= is_digit(t[i]);
         }
     }
@@ -263,6 +324,8 @@ int hot_flags(const U *t, Z n) {
     if ((digit || price) && price_number(t, n)) flags |= F_PRICE_NUMBER;
     if (digit && hao && link_number_q(t, n)) flags |= F_LINK_NUMBER_Q;
     if (ask && ask_size(t, n)) flags |= F_ASK_SIZE;
+    if (digit && deal && price_deal(t, n)) flags |= F_PRICE_DEAL;
+    if (take && size_q(t, n)) flags |= F_SIZE_Q;
     int only = 1; /* ONLY_SYMBOLS.fullmatch: [\d\s\W_]* */
     for (Z i = 0; i < n && only; i++)
         if (Py_UNICODE_ISALNUM(t[i]) && !Py_UNICODE_ISDECIMAL(t[i]) && t[i] != '_') only = 0;
@@ -334,7 +397,7 @@ void hot_decide(const Tables *tb, const Text *x, const Attrs *a, int ad, int *in
         return;
     }
     if (flags & F_HAS_Q) {
-        if (a->color < 0 && (flags & F_HAS_Q_SIZE)) boost(scores, strongest, STOCK, 2.5);
+        if (a->color < 0 && ((flags & F_HAS_Q_SIZE) || a->size_len)) boost(scores, strongest, STOCK, 2.5);
         else boost(scores, strongest, VARIANT, a->color >= 0 ? 3.0 : 2.0);
     }
     if ((flags & F_STILL_HAVE) && strongest[PRICE] < 3) scores[STOCK] += 1.5;
@@ -346,6 +409,8 @@ void hot_decide(const Tables *tb, const Text *x, const Attrs *a, int ad, int *in
     if (strongest[AFTER_SALES] >= 3.5) scores[SHIPPING] *= 0.5;
     if (flags & F_PRICE_NUMBER) boost(scores, strongest, PRICE, 2.5);
     if (flags & F_LINK_NUMBER_Q) boost(scores, strongest, LINK, 3.0);
+    if (flags & F_PRICE_DEAL) boost(scores, strongest, PRICE, 4.5);
+    if (flags & F_SIZE_Q) boost(scores, strongest, SIZE_FIT, 3.0);
     if (a->size_len && (flags & F_ASK_SIZE)) boost(scores, strongest, STOCK, 2.5);
     if (scores[PURCHASED] >= DECISIVE) {
         double question = strongest[AFTER_SALES];

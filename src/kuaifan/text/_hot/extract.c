@@ -97,13 +97,29 @@ static int person_before(const Text *x, Z start) {
 static const char32_t *const DIM_WORDS[] = {U"长", U"宽", U"高", U"深", U"厚", U"床", U"被", U"席", U"垫", U"桌",
                                             U"柜", U"沙发", U"窗帘", U"尺寸", U"大小", NULL};
 
-/* _is_product_measure (with _near and _DIM_AFTER: 的?(?:长|宽|…) at end) */
+/* _host_measure: 主播 ends within 8 characters before start, no person word between */
+static int host_measure(const Text *x, Z start) {
+    const U *t = x->t;
+    for (Z pos = 0; pos + 1 < x->n; pos++) {
+        if (t[pos] != U'主' || t[pos + 1] != U'播') continue;
+        Z e = pos + 2;
+        if (!(start - 8 <= e && e <= start)) continue;
+        int between = 0;
+        for (int k = 0; k < x->npersons && !between; k++) between = e <= x->persons[k].s && x->persons[k].e <= start;
+        if (!between) return 1;
+    }
+    return 0;
+}
+
+/* _is_product_measure (with _host_measure, _near and _DIM_AFTER: 的?(?:长|宽|…) at end) */
 static int product_measure(const Text *x, Z start, Z end) {
+    if (host_measure(x, start)) return 1;
     for (int k = 0; k < x->nproducts; k++) {
         Z s = x->products[k].s, e = x->products[k].e;
         if ((start - 8 <= e && e <= start) || (end <= s && s <= end + 3)) return !person_before(x, start);
     }
     const U *t = x->t;
+    if (start > 0 && t[start - 1] == U'有' && !person_before(x, start)) return 1; /* 有一米五的吗 */
     if (at(t, x->n, end) == U'的' && starts_any(t, x->n, end + 1, DIM_WORDS) >= 0) return 1;
     return starts_any(t, x->n, end, DIM_WORDS) >= 0;
 }
@@ -118,7 +134,6 @@ static int fit_words(const U *t, Z n) {
     return 0;
 }
 
-/* _PRICE_WORDS.search */
 static int price_words(const U *t, Z n) {
     static const char32_t *const W[] = {U"价", U"钱", U"元", U"块", U"券", U"优惠", U"便宜", U"贵", U"包邮", U"运费", NULL};
     for (Z i = 0; i < n; i++)
@@ -154,7 +169,7 @@ static int weights(const Tables *tb, Text *x, Vals *out) {
             if (e < 0) { i++; continue; }
             /* with (?:\.\d) taken, what follows must fit; without it, "." follows: no match */
             Z p = skip_spaces(t, n, e);
-            if (at(t, n, p) == U'多') p = skip_spaces(t, n, p + 1);
+            if (at(t, n, p) == U'多' || at(t, n, p) == U'来') p = skip_spaces(t, n, p + 1);
             if (at(t, n, p) != U'斤') { i++; continue; }
             Z end = p + 1;
             if (hot_hits(tb, x) != HOT_OK) return HOT_FALLBACK;
@@ -238,8 +253,22 @@ static int weight_ahead(const U *t, Z n, Z p) {
     Z e = p + r;
     if (at(t, n, e) == '.' && is_digit(at(t, n, e + 1))) e += 2;
     e = skip_spaces(t, n, e);
-    if (at(t, n, e) == U'多') e = skip_spaces(t, n, e + 1);
+    if (at(t, n, e) == U'多' || at(t, n, e) == U'来') e = skip_spaces(t, n, e + 1);
     return starts_any(t, n, e, WEIGHT_UNITS) >= 0;
+}
+
+static int no_unit_after(const U *t, Z n, Z e);
+
+/* _bare_pair: a height of 140-199 at [start, end) followed by a weight without unit */
+static int bare_pair(const U *t, Z n, Z start, Z end) {
+    Z p = end;
+    if (is_space(at(t, n, p))) p++;
+    if (in_set(at(t, n, p), U"/,，、")) p++;
+    if (is_space(at(t, n, p))) p++;
+    Z r = digit_run(t, n, p);
+    if (r < 2 || r > 3 || !no_unit_after(t, n, p + r) || p == end) return 0;
+    long h = to_int(t, start, end), w = to_int(t, p, p + r);
+    return h >= 140 && h <= 199 && w >= 35 && w <= 250 && !price_words(t, n);
 }
 
 static int span_has_start(const Vals *vs, Z start) {
@@ -350,7 +379,7 @@ static int heights(const Tables *tb, Text *x, int has_weight, Vals *out) {
         if (is_dd(at(t, n, end)) || starts_any(t, n, skip_spaces(t, n, end), NOT_AFTER_NUMBER) >= 0) { i++; continue; }
         if (!span_has_start(out, i)) {
             Z a = i - 6 > 0 ? i - 6 : 0;
-            int wf = weight_ahead(t, n, end);
+            int wf = weight_ahead(t, n, end) || bare_pair(t, n, i, end);
             if (!(rstripped_ends(t, a, i, SIZE_WORDS_BEFORE) || (!wf && rstripped_ends(t, a, i, BARE_NOT_HEIGHT)))) {
                 long value = to_int(t, i, end);
                 if (hot_hits(tb, x) != HOT_OK) return HOT_FALLBACK;
@@ -406,7 +435,7 @@ static int implied_weights(const Text *x, const Vals *hs, Vals *out) {
             Z r = digit_run(t, n, p);
             if (r < 2 || r > 3 || !no_unit_after(t, n, p + r)) { i++; continue; }
             long v = to_int(t, p, p + r);
-            if (v >= 80 && v <= 129) ADD(&found, (double)v, p, p + r);
+            if (v >= 80 && v <= 139) ADD(&found, (double)v, p, p + r);
             i = p + r;
         }
     }
@@ -568,7 +597,8 @@ static const char32_t *const SIZE_AFTER_WORDS[] = {
     U"备注", U"还是", U"或者", U"或", U"穿的", U"拿的", U"还有", U"有", NULL};
 static const char32_t *const AFTER_BAD[] = {U"斤", U"kg", U"公斤", U"千克", U"cm", U"公分", U"厘米", U"岁", U"个", U"元",
                                             U"块", U"米", U"号链接", U"度", U"g", U"ml", U"w", NULL};
-static const char32_t *const BEFORE_WORDS[] = {U"的", U"还有", U"没了", U"没有", U"没货", U"有吗", U"有没有", U"会不会", U"偏", NULL};
+static const char32_t *const BEFORE_WORDS[] = {U"的", U"还有", U"没了", U"没有", U"没货", U"有吗", U"有没有", U"会不会", U"偏",
+                                               U"没抢到", U"抢不到", U"断货", U"卖完", U"还补", U"会补", NULL};
 static const char32_t *const SHOE_BAD[] = {U"斤", U"kg", U"公斤", U"千克", U"岁", U"cm", U"公分", U"厘米", U"元", U"块",
                                            U"米", U"号链接", U"度", NULL};
 static const char32_t *const COLOR_BAD[] = {U"斤", U"kg", U"公斤", U"cm", U"米", U"元", U"块", NULL};
@@ -827,7 +857,7 @@ static int weight_gate(const U *t, Z n) {
         if (starts(t, n, i, U"体重")) return 1;
         if (!is_digit(t[i])) continue;
         Z p = skip_spaces(t, n, i + 1);
-        if (at(t, n, p) == U'多') p = skip_spaces(t, n, p + 1);
+        if (at(t, n, p) == U'多' || at(t, n, p) == U'来') p = skip_spaces(t, n, p + 1);
         if (starts_any(t, n, p, WEIGHT_UNITS) >= 0) return 1;
     }
     return 0;

@@ -239,6 +239,22 @@ int hot_typos(const Tables *tb, const Buf *in, Buf *out) {
 
 /* ---- convert_numerals ---------------------------------------------------------------------- */
 static const char32_t UNIT_CHARS[] = U"米斤公千号码岁个块元厘cmkg";
+/* _PRICE_CONTEXT: 钱|元|块|价|券|优惠|便宜|贵|包邮|运费|折|满减|划算|[两二三四五几]件|¥|￥ */
+static int money_context(const U *t, Z n) {
+    static const char32_t *const W[] = {U"优惠", U"便宜", U"包邮", U"运费", U"满减", U"划算", NULL};
+    for (Z i = 0; i < n; i++) {
+        switch (t[i]) {
+        case U'钱': case U'元': case U'块': case U'价': case U'券': case U'贵': case U'折': case U'¥': case U'￥':
+            return 1;
+        case U'件':
+            if (i > 0 && in_set(t[i - 1], U"两二三四五几")) return 1;
+            break;
+        default:
+            if (starts_any(t, n, i, W) >= 0) return 1;
+        }
+    }
+    return 0;
+}
 static const char32_t *const PRE_WORDS[] = {U"身高", U"体重", U"链接", U"第", U"米", NULL};
 
 static int digit_value(U c) {
@@ -365,6 +381,7 @@ int hot_numerals(const Buf *in, Buf *out) {
         out->n = n;
         return HOT_OK;
     }
+    int money = money_context(t, n);
     for (Z i = 0; i < n;) {
         Z pre = 0;
         for (int k = 0; PRE_WORDS[k]; k++) {
@@ -381,23 +398,34 @@ int hot_numerals(const Buf *in, Buf *out) {
         }
         Z s = i + pre, e = s;
         while (e < n && is_numeral(t[e])) e++;
+        /* post: (?=[多来]?(?:[units]|公分|公斤|千克|厘米|包邮)|的?脚) at e */
+        Z u = (at(t, n, e) == U'多' || at(t, n, e) == U'来') ? e + 1 : e;
         U a = at(t, n, e), b = at(t, n, e + 1);
-        int post = in_set(a, UNIT_CHARS) || (a == U'多' && in_set(b, UNIT_CHARS)) || a == U'脚' ||
-                   (a == U'的' && b == U'脚');
-        int keep = 0;
+        int post = in_set(at(t, n, u), UNIT_CHARS) || starts(t, n, u, U"包邮") || (u == e + 1 && in_set(a, UNIT_CHARS)) ||
+                   starts(t, n, e, U"包邮") || a == U'脚' || (a == U'的' && b == U'脚');
+        int is_hundreds = !pre && !post && hundreds(t + s, e - s);
+        int keep = 0, jin = 0;
         int64_t value = 0;
-        if (!pre && !post && !height_digits(t + s, e - s) && !hundreds(t + s, e - s)) {
+        if (!pre && !post && !height_digits(t + s, e - s) && !is_hundreds) {
             keep = 1;
         } else if (pre == 1 && t[i] == U'米' && !post && (has_char(t + s, e - s, U'十') || has_char(t + s, e - s, U'百'))) {
             keep = 1;
+        } else if (pre == 1 && t[i] == U'米' && e - s == 2 && (t[s] == U'零' || t[s] == U'〇') && digit_value(t[s + 1]) >= 0) {
+            /* 一米零五 -> 1米05 */
+            if (buf_push(out, U'米') < 0 || buf_push(out, '0') < 0 || buf_push(out, (U)('0' + digit_value(t[s + 1]))) < 0)
+                return HOT_ERROR;
+            i = e;
+            continue;
         } else {
             int r = chinese_number(t + s, e - s, &value);
             if (r < 0) return HOT_FALLBACK;
             keep = r == 0;
+            jin = !keep && is_hundreds && !money && !(a == U'多' || a == U'来' || a == U'余');
         }
         for (Z k = i; k < (keep ? e : s); k++)
             if (buf_push(out, t[k]) < 0) return HOT_ERROR;
         if (!keep && push_int(out, value) < 0) return HOT_ERROR;
+        if (jin && buf_push(out, U'斤') < 0) return HOT_ERROR; /* 我一百三 -> 我130斤 */
         i = e;
     }
     return HOT_OK;
