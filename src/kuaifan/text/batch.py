@@ -37,8 +37,10 @@ from kuaifan.text.intents import (
     F_ONLY_SYMBOLS,
     F_PRICE_DEAL,
     F_PRICE_NUMBER,
+    F_QUESTION_END,
     F_RECEIVED,
     F_SIZE_Q,
+    a_not_a_flags,
     decide_flags,
     has_question_flags,
     score_cues,
@@ -136,6 +138,7 @@ class Patterns:
         bits = [t.str.contains(pattern).cast(pl.Int64) * bit for bit, pattern in _RUST_FLAGS]
         bits.append(t.str.contains("还是", literal=True).cast(pl.Int64) * F_HAISHI)
         bits.append(((t == "") | ~t.str.contains(_NOT_SYMBOL)).cast(pl.Int64) * F_ONLY_SYMBOLS)
+        bits.append(t.str.contains(QUESTION_END).cast(pl.Int64) * F_QUESTION_END)
         self.features = [
             joined(cues, overlapping=True).alias("ck"),
             joined(senti, leftmost=True).alias("sk"),
@@ -146,6 +149,7 @@ class Patterns:
             t.str.contains(QUESTION_END).alias("qend"),
             t.str.contains("[0-9]").alias("digit"),
             t.str.contains("有", literal=True).alias("you"),
+            t.str.contains("不", literal=True).alias("bu"),
             t.str.contains(self.color_chars).alias("color"),
             (t.str.len_chars() >= 10).alias("long"),
             pl.when(t.str.contains("[smlx]|均码")).then(t.str.extract_all(LETTER_RUN)).alias("runs"),
@@ -235,6 +239,8 @@ def _python_features(norms: list[str], df: pl.DataFrame, lex: CompiledLexicon) -
     flags: list[int] = col("flags").to_list()
     for i in col("you").arg_true().to_list():
         flags[i] |= has_question_flags(norms[i])
+    for i in col("bu").arg_true().to_list():  # A不A needs a back-reference: Python
+        flags[i] |= a_not_a_flags(norms[i])
     ad: list[bool] = col("ad").to_list()
     spam = list(ad)
     for i in col("long").arg_true().to_list():

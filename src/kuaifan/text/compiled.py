@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from kuaifan.text._hotpath import Engine, Model
     from kuaifan.text.ngram_model import NgramModel
 
-HOTPATH_VERSION: Final = 4  # must equal the C module's (module.c): an older build is not used
+HOTPATH_VERSION: Final = 5  # must equal the C module's (module.c): an older build is not used
 # the intent order the C decision is written for (intents.py: PRICE, SIZE_FIT, … OTHER)
 C_INTENTS: Final = (
     "price",

@@ -18,6 +18,7 @@ from typing import Final
 
 from kuaifan.text.extract import Attributes
 from kuaifan.text.lexicon import INTENT_INDEX, INTENTS, CompiledLexicon
+from kuaifan.text.sentiment import QUESTION_END
 
 N_INTENTS: Final = len(INTENTS)
 PRICE, SIZE_FIT, VARIANT, STOCK, LINK, SHIPPING, QUALITY, PURCHASED, AFTER_SALES, PRAISE, OTHER = range(
@@ -58,6 +59,7 @@ _PRICE_NUMBER = re.compile(
 )
 _LINK_NUMBER_Q = re.compile(r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是")
 ONLY_SYMBOLS = re.compile(r"[\d\s\W_]*")
+_QUESTION_END = re.compile(QUESTION_END)
 _HAS_AFTER = re.compile(r"([^,，。!！?？ ]{1,8}?) ?(?<!还)有(?:吗|没有|没|不|\?)\s*(?:$|[,，。!！?？ ])")
 _STILL_HAVE = re.compile(r"还有(?!别的|其他|其它|什么|优惠)[^,，。!！?？ ]{0,8}?(?:吗|没|不|\?)")
 _RECEIVED_EXCHANGE = re.compile(r"收到.{0,12}(?:换|退)")
@@ -111,6 +113,30 @@ F_ASK_SIZE = 256  # 求M, 蹲xl
 F_ONLY_SYMBOLS = 512  # empty, or digits, emoji and punctuation only
 F_PRICE_DEAL = 1024  # 99包邮, 120两件
 F_SIZE_Q = 2048  # 拿38吗, 穿m可以吗
+F_QUESTION_END = 4096  # …吗 / …? at the end (sentiment.QUESTION_END)
+F_QUALITY_A = 8192  # A不A on a property: 耐不耐脏, 透不透, 甜不甜
+F_SIZE_A = 16384  # A不A on a size: 大不大, 长不长, 紧不紧
+F_PRICE_A = 32768  # 贵不贵
+
+
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+_SIZE_A: Final = frozenset("大小长短紧松宽肥瘦挤")
+_AUX_A: Final = frozenset("是要会能可对行算用做去来买拍发有好")
+
+
+def a_not_a_flags(text: str) -> int:
+    """The A不A questions of a text that contains 不 (大不大 asks about the size, 贵不贵 the price,
+    耐不耐脏 / 透不透 a property; auxiliaries such as 是不是, 要不要, 会不会 say nothing alone)."""
+    flags = 0
+    for m in _A_NOT_A.finditer(text):
+        ch = m.group(1)
+        if ch in _SIZE_A:
+            flags |= F_SIZE_A
+        elif ch == "贵":
+            flags |= F_PRICE_A
+        elif ch not in _AUX_A:
+            flags |= F_QUALITY_A
+    return flags
 
 
 def has_question_flags(text: str) -> int:
@@ -148,6 +174,10 @@ def text_flags(text: str, *, ask_size: bool = True, only_symbols: bool = True) -
         flags |= F_SIZE_Q
     if only_symbols and (not text or ONLY_SYMBOLS.fullmatch(text)):
         flags |= F_ONLY_SYMBOLS
+    if "不" in text:
+        flags |= a_not_a_flags(text)
+    if _QUESTION_END.search(text):
+        flags |= F_QUESTION_END
     return flags
 
 
@@ -217,6 +247,15 @@ def decide_flags(
                 scores[PURCHASED], max(*scores[PRICE:PURCHASED], scores[AFTER_SALES])
             )
 
+    # weak hints from the form of the question, after the purchase rule as the attributes
+    if flags & F_QUALITY_A:
+        scores[QUALITY] += 2.0
+    if flags & F_SIZE_A:
+        scores[SIZE_FIT] += 2.0
+    if flags & F_PRICE_A:
+        scores[PRICE] += 2.0
+    if attrs.color is not None and flags & F_QUESTION_END:
+        scores[VARIANT] += 1.5  # 出白色吗, 是黑色吗: a question about a colour
     # attributes are evidence, not questions: they come after the purchase rule
     if attrs.height_cm is not None:
         scores[SIZE_FIT] += 2.0

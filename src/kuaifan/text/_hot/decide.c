@@ -20,6 +20,10 @@ static const int PRIORITY[N_INTENTS] = {AFTER_SALES, STOCK, SIZE_FIT, PRICE, SHI
 #define F_ONLY_SYMBOLS 512
 #define F_PRICE_DEAL 1024
 #define F_SIZE_Q 2048
+#define F_QUESTION_END 4096
+#define F_QUALITY_A 8192
+#define F_SIZE_A 16384
+#define F_PRICE_A 32768
 
 static const char32_t PUNCT_SPACE[] = U",，。!！?？ ";
 
@@ -279,11 +283,24 @@ static int size_q(const U *t, Z n) {
     return 0;
 }
 
+/* a_not_a_flags: A不A with A a CJK ideograph (any position: overlapping matches share A) */
+static int a_not_a(const U *t, Z n) {
+    int flags = 0;
+    for (Z i = 0; i + 2 < n; i++) {
+        U a = t[i];
+        if (t[i + 1] != U'不' || t[i + 2] != a || a < 0x4E00 || a > 0x9FFF) continue;
+        if (in_set(a, U"大小长短紧松宽肥瘦挤")) flags |= F_SIZE_A;
+        else if (a == U'贵') flags |= F_PRICE_A;
+        else if (!in_set(a, U"是要会能可对行算用做去来买拍发有好")) flags |= F_QUALITY_A;
+    }
+    return flags;
+}
+
 /* intents.text_flags (all of them; decide_flags reads F_ASK_SIZE and F_ONLY_SYMBOLS only where
  * intents.decide computes them) */
 int hot_flags(const U *t, Z n) {
     int flags = 0;
-    int digit = 0, hao = 0, ask = 0, shou = 0, pai = 0, price = 0, you = 0, hai = 0, deal = 0, take = 0;
+    int digit = 0, hao = 0, ask = 0, shou = 0, pai = 0, price = 0, you = 0, hai = 0, deal = 0, take = 0, bu = 0;
     for (Z i = 0; i < n; i++) { /* which rules can match at all */
         switch (t[i]) {
         case U'号': case '#': hao = 1; break;
@@ -295,6 +312,7 @@ int hot_flags(const U *t, Z n) {
         case U'还': hai = 1; break;
         case U'包': case U'件': deal = 1; break;
         case U'拿': case U'穿': case U'选': take = 1; break;
+        case U'不': bu = 1; break;
         default: digit |= is_digit(t[i]);
         }
     }
@@ -330,6 +348,8 @@ int hot_flags(const U *t, Z n) {
     for (Z i = 0; i < n && only; i++)
         if (Py_UNICODE_ISALNUM(t[i]) && !Py_UNICODE_ISDECIMAL(t[i]) && t[i] != '_') only = 0;
     if (only) flags |= F_ONLY_SYMBOLS;
+    if (bu) flags |= a_not_a(t, n);
+    if (hot_question_end(t, n)) flags |= F_QUESTION_END;
     return flags;
 }
 
@@ -426,6 +446,10 @@ void hot_decide(const Tables *tb, const Text *x, const Attrs *a, int ad, int *in
             return;
         }
     }
+    if (flags & F_QUALITY_A) scores[QUALITY] += 2.0;
+    if (flags & F_SIZE_A) scores[SIZE_FIT] += 2.0;
+    if (flags & F_PRICE_A) scores[PRICE] += 2.0;
+    if (a->color >= 0 && (flags & F_QUESTION_END)) scores[VARIANT] += 1.5;
     if (a->height >= 0) scores[SIZE_FIT] += 2.0;
     if (a->has_weight) scores[SIZE_FIT] += 2.0;
     if (a->link >= 0) scores[LINK] += 1.0;
