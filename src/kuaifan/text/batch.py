@@ -29,6 +29,7 @@ from typing import Any
 import polars as pl
 
 from kuaifan.text.extract import _AFTER_COLOR, Attributes, _sizes, canonical_size, extract, find_colors
+from kuaifan.text.intent_model import UNSURE, IntentModel
 from kuaifan.text.intents import (
     F_ALT_SIZES,
     F_ASK_SIZE,
@@ -190,6 +191,7 @@ def classify_batch(
     make: Callable[..., Any],
     python: Callable[[str], Any],
     model: NgramModel | None = None,
+    intent_model: IntentModel | None = None,
 ) -> list[Any] | None:
     """One ``make(intent, h, w, size, color, link, confidence, sentiment, spam)`` per text;
     ``python(text)`` for texts outside SAFE_TEXT. None when this lexicon cannot use the batch path."""
@@ -203,7 +205,7 @@ def classify_batch(
     norms = _normalize_safe(inside, pats)
     slot: dict[str, int] = {}
     where = [slot.setdefault(n, len(slot)) for n in norms]
-    made = _classify_norms(list(slot), lex, pats, make, model)
+    made = _classify_norms(list(slot), lex, pats, make, model, intent_model)
     out = iter(made[i] for i in where)
     return [next(out) if ok else python(t) for t, ok in zip(texts, safe, strict=True)]
 
@@ -217,6 +219,7 @@ def _classify_norms(
     pats: Patterns,
     make: Callable[..., Any],
     model: NgramModel | None,
+    intent_model: IntentModel | None = None,
 ) -> list[Any]:
     """Comments of distinct normalised texts (all within SAFE_TEXT)."""
     df = pl.LazyFrame({"t": norms}, schema={"t": pl.String}).with_columns(pats.features).collect()
@@ -225,7 +228,29 @@ def _classify_norms(
     # long texts (reviews) blend in the learned model: their own sentiment, keyed by the text
     long_from = model.min_chars if model is not None else 1 << 30
     features["long_text"] = [n if len(n) >= long_from else None for n in norms]
-    return _decide(features, lex, make, model)
+    made = _decide(features, lex, make, model)
+    if intent_model is None:
+        return made
+    # the intent model reads the text itself: per text, where the rules are unsure
+    out = []
+    for norm, comment in zip(norms, made, strict=True):
+        if comment.confidence <= UNSURE:
+            intent, confidence = intent_model.refine(comment.intent, comment.confidence, norm)
+            if intent != comment.intent:
+                c = comment
+                comment = make(
+                    intent,
+                    c.height_cm,
+                    c.weight_kg,
+                    c.size,
+                    c.color,
+                    c.link_no,
+                    confidence,
+                    c.sentiment,
+                    c.spam,
+                )
+        out.append(comment)
+    return out
 
 
 def _python_features(norms: list[str], df: pl.DataFrame, lex: CompiledLexicon) -> Features:

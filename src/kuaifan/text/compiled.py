@@ -26,10 +26,11 @@ from kuaifan.text.lexicon import INTENTS, CompiledLexicon
 from kuaifan.text.normalize import fold_width
 
 if TYPE_CHECKING:
-    from kuaifan.text._hotpath import Engine, Model
+    from kuaifan.text._hotpath import Engine, IntentTable, Model
+    from kuaifan.text.intent_model import IntentModel
     from kuaifan.text.ngram_model import NgramModel
 
-HOTPATH_VERSION: Final = 5  # must equal the C module's (module.c): an older build is not used
+HOTPATH_VERSION: Final = 6  # must equal the C module's (module.c): an older build is not used
 # the intent order the C decision is written for (intents.py: PRICE, SIZE_FIT, … OTHER)
 C_INTENTS: Final = (
     "price",
@@ -140,4 +141,20 @@ def model(ngram: NgramModel | None) -> Model | NgramModel | None:
             dict(ngram.weights), ngram.bias, ngram.alpha, ngram.scale, ngram.min_chars
         )
         hit = _MODELS[id(ngram)] = (ngram, table)
+    return hit[1]
+
+
+_INTENT_MODELS: dict[int, tuple[IntentModel, IntentTable]] = {}
+
+
+def intent_model(model: IntentModel | None) -> IntentTable | None:
+    """The intent model's weights as a C table (built once per model), or None."""
+    if model is None or _module is None:
+        return None
+    if tuple(model.intents) != C_INTENTS:
+        raise ValueError("intent model: intents in another order than the classifier's")
+    hit = _INTENT_MODELS.get(id(model))
+    if hit is None or hit[0] is not model:
+        table: IntentTable = _module.IntentTable(dict(model.weights), model.bias)
+        hit = _INTENT_MODELS[id(model)] = (model, table)
     return hit[1]

@@ -232,6 +232,20 @@ int ngram_build(NgramTable *m, PyObject *weights);
 void ngram_free(NgramTable *m);
 int ngram_logit(const NgramTable *m, const U *t, Z n, double *out);
 
+/* intent_model.IntentModel: per n-gram one weight per intent */
+#define N_MODEL_INTENTS 11
+typedef struct {
+    uint64_t *keys;
+    int32_t *rows;
+    size_t mask;
+    double *weights; /* rows × N_MODEL_INTENTS */
+    double bias[N_MODEL_INTENTS];
+} IntentTab;
+int intent_build(IntentTab *m, PyObject *weights, PyObject *bias);
+void intent_free(IntentTab *m);
+/* IntentModel.probabilities; -1 on a memory error */
+int intent_probabilities(const IntentTab *m, const U *t, Z n, double *p);
+
 /* fold.c */
 int hot_fold(PyObject *text, Buf *out);                 /* normalize.fold_width */
 int hot_typos(const Tables *tb, const Buf *in, Buf *out); /* normalize.TypoReplacer */

@@ -5,7 +5,7 @@
 
 /* Bumped with every change of the rules here, checked against compiled.HOTPATH_VERSION: a stale
  * build (C sources changed, extension not rebuilt) is then not used. */
-#define HOTPATH_VERSION 5
+#define HOTPATH_VERSION 6
 #define N_FIELDS 9
 #define N_INTENT_NAMES 11
 
@@ -290,6 +290,72 @@ static PyTypeObject ModelType = {
     .tp_methods = Model_methods,
 };
 
+/* ---- the IntentTable type: intent_model.IntentModel's weights in a C table --------------------- */
+typedef struct {
+    PyObject_HEAD
+    IntentTab table;
+    int ready;
+} IntentTable;
+
+static int IntentTable_init(IntentTable *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"weights", "bias", NULL};
+    PyObject *weights, *bias;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!", kwlist, &PyDict_Type, &weights, &PyTuple_Type, &bias))
+        return -1;
+    if (self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "IntentTable already initialised");
+        return -1;
+    }
+    if (intent_build(&self->table, weights, bias) < 0) return -1;
+    self->ready = 1;
+    return 0;
+}
+
+static void IntentTable_dealloc(IntentTable *self) {
+    intent_free(&self->table);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *IntentTable_probabilities(IntentTable *self, PyObject *text) {
+    if (!self->ready || !PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "probabilities(text: str) of an initialised IntentTable");
+        return NULL;
+    }
+    Z n = PyUnicode_GET_LENGTH(text);
+    U *t = PyUnicode_AsUCS4Copy(text);
+    if (!t) return NULL;
+    double p[N_MODEL_INTENTS];
+    int r = intent_probabilities(&self->table, t, n, p);
+    PyMem_Free(t);
+    if (r < 0) return NULL;
+    PyObject *out = PyList_New(N_MODEL_INTENTS);
+    for (int k = 0; out && k < N_MODEL_INTENTS; k++) {
+        PyObject *v = PyFloat_FromDouble(p[k]);
+        if (!v) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, k, v);
+    }
+    return out;
+}
+
+static PyMethodDef IntentTable_methods[] = {
+    {"probabilities", (PyCFunction)IntentTable_probabilities, METH_O,
+     "probabilities(norm) -> IntentModel.probabilities(norm)"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject IntentTableType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "kuaifan.text._hotpath.IntentTable",
+    .tp_basicsize = sizeof(IntentTable),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The learned intent model (character n-grams) as a C table.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)IntentTable_init,
+    .tp_dealloc = (destructor)IntentTable_dealloc,
+    .tp_methods = IntentTable_methods,
+};
+
 /* ---- the Engine type ---------------------------------------------------------------------- */
 static int Engine_init(Engine *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"spec", "comment_type", "fields", "intents", "fold_width", NULL};
@@ -344,6 +410,7 @@ typedef struct {
     Text x;
     /* the sentiment model: a Model (cmodel), a Python object with logit() (logit), or neither */
     const Model *cmodel;
+    const IntentTab *intents; /* the intent model (NULL: the rules alone) */
     PyObject *logit;
     double alpha, scale;
     Z min_chars;
@@ -354,6 +421,17 @@ static void work_free(Work *w) {
     buf_free(&w->b);
     PyMem_Free(w->cid);
     Py_XDECREF(w->logit);
+}
+
+static int work_intents(Work *w, PyObject *intents) {
+    w->intents = NULL;
+    if (intents == Py_None) return 0;
+    if (!Py_IS_TYPE(intents, &IntentTableType) || !((IntentTable *)intents)->ready) {
+        PyErr_SetString(PyExc_TypeError, "intents must be an initialised IntentTable or None");
+        return -1;
+    }
+    w->intents = &((IntentTable *)intents)->table;
+    return 0;
 }
 
 static int work_model(Work *w, PyObject *model) {
@@ -507,6 +585,18 @@ static PyObject *classify_one(Engine *self, PyObject *text, Work *w) {
     int intent;
     double conf;
     hot_decide(tb, x, &a, ad, &intent, &conf);
+    if (w->intents && conf <= 0.5) { /* IntentModel.refine: the model where the rules are unsure */
+        double p[N_MODEL_INTENTS];
+        if (intent_probabilities(w->intents, x->t, n, p) < 0) return NULL;
+        int best = 0;
+        for (int k = 1; k < N_MODEL_INTENTS; k++)
+            if (p[k] > p[best]) best = k;
+        double need = intent == N_INTENT_NAMES - 1 ? 0.5 : 0.7; /* "other" is the last intent */
+        if (p[best] >= need && best != intent) {
+            intent = best;
+            conf = py_round3(p[best]);
+        }
+    }
 
     double senti = 0.0;
     int is_long = (w->logit != NULL || w->cmodel != NULL) && n >= w->min_chars;
@@ -584,8 +674,8 @@ static int check_ready(Engine *self) {
 }
 
 static PyObject *Engine_classify_many(Engine *self, PyObject *args) {
-    PyObject *texts, *fallback, *model;
-    if (!PyArg_ParseTuple(args, "OOO", &texts, &fallback, &model) || check_ready(self) < 0) return NULL;
+    PyObject *texts, *fallback, *model, *intents;
+    if (!PyArg_ParseTuple(args, "OOOO", &texts, &fallback, &model, &intents) || check_ready(self) < 0) return NULL;
     PyObject *seq = PySequence_Fast(texts, "texts must be a sequence");
     if (!seq) return NULL;
     Z n = PySequence_Fast_GET_SIZE(seq);
@@ -594,7 +684,7 @@ static PyObject *Engine_classify_many(Engine *self, PyObject *args) {
     PyObject *seen = PyDict_New();
     Work w;
     memset(&w, 0, sizeof w);
-    if (!out || !seen || work_model(&w, model) < 0) goto fail;
+    if (!out || !seen || work_model(&w, model) < 0 || work_intents(&w, intents) < 0) goto fail;
     for (Z i = 0; i < n; i++) {
         PyObject *text = items[i];
         PyObject *c = PyUnicode_CheckExact(text) ? PyDict_GetItemWithError(seen, text) : NULL;
@@ -624,11 +714,13 @@ fail:
 }
 
 static PyObject *Engine_classify(Engine *self, PyObject *args) {
-    PyObject *text, *fallback, *model;
-    if (!PyArg_ParseTuple(args, "OOO", &text, &fallback, &model) || check_ready(self) < 0) return NULL;
+    PyObject *text, *fallback, *model, *intents;
+    if (!PyArg_ParseTuple(args, "OOOO", &text, &fallback, &model, &intents) || check_ready(self) < 0) return NULL;
     Work w;
     memset(&w, 0, sizeof w);
-    PyObject *c = work_model(&w, model) < 0 ? NULL : classify_or_fallback(self, text, fallback, &w);
+    PyObject *c = (work_model(&w, model) < 0 || work_intents(&w, intents) < 0)
+                      ? NULL
+                      : classify_or_fallback(self, text, fallback, &w);
     work_free(&w);
     return c;
 }
@@ -652,8 +744,8 @@ static PyObject *Engine_norm(Engine *self, PyObject *text) {
 
 static PyMethodDef Engine_methods[] = {
     {"classify_many", (PyCFunction)Engine_classify_many, METH_VARARGS,
-     "classify_many(texts, fallback, model) -> list of comments, in order; each distinct text once"},
-    {"classify", (PyCFunction)Engine_classify, METH_VARARGS, "classify(text, fallback, model) -> comment"},
+     "classify_many(texts, fallback, model, intents) -> list of comments, in order; each distinct text once"},
+    {"classify", (PyCFunction)Engine_classify, METH_VARARGS, "classify(text, fallback, model, intents) -> comment"},
     {"norm", (PyCFunction)Engine_norm, METH_O, "norm(text) -> the normalised text, or None"},
     {NULL, NULL, 0, NULL}};
 
@@ -683,13 +775,15 @@ static struct PyModuleDef hotpath_module = {PyModuleDef_HEAD_INIT, "_hotpath",
                                             "The per-comment rules of kuaifan.text, compiled.", -1, module_methods};
 
 PyMODINIT_FUNC PyInit__hotpath(void) {
-    if (PyType_Ready(&EngineType) < 0 || PyType_Ready(&ModelType) < 0) return NULL;
+    if (PyType_Ready(&EngineType) < 0 || PyType_Ready(&ModelType) < 0 || PyType_Ready(&IntentTableType) < 0)
+        return NULL;
     if (hot_fold_init() < 0) return NULL;
     PyObject *m = PyModule_Create(&hotpath_module);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "HOTPATH_VERSION", HOTPATH_VERSION) < 0 ||
         PyModule_AddObjectRef(m, "Engine", (PyObject *)&EngineType) < 0 ||
-        PyModule_AddObjectRef(m, "Model", (PyObject *)&ModelType) < 0) {
+        PyModule_AddObjectRef(m, "Model", (PyObject *)&ModelType) < 0 ||
+        PyModule_AddObjectRef(m, "IntentTable", (PyObject *)&IntentTableType) < 0) {
         Py_DECREF(m);
         return NULL;
     }
