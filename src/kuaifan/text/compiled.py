@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from kuaifan.text.intent_model import IntentModel
     from kuaifan.text.ngram_model import NgramModel
 
-HOTPATH_VERSION: Final = 6  # must equal the C module's (module.c): an older build is not used
+HOTPATH_VERSION: Final = 7  # must equal the C module's (module.c): an older build is not used
 # the intent order the C decision is written for (intents.py: PRICE, SIZE_FIT, … OTHER)
 C_INTENTS: Final = (
     "price",

@@ -57,7 +57,7 @@ _H_METER = re.compile(r"(?<![\d.])([12])米(\d{1,2})?(?![\d.])")
 _H_DECIMAL = re.compile(r"(?<![\d.])(1\.\d{1,2}|2\.[0-2]\d?)(米|m(?![a-z]))?(?![\d.])")
 _H_CM = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:cm|公分|厘米)")
 _H_LABEL = re.compile(r"身高\s*(?:是|有|大概|大约)?\s*(\d{2,3})(?![\d.])")
-_H_BARE = re.compile(rf"(?<![\d.#a-z])(1[3-9]\d|2[0-2]\d)(?![\d.]|\s*{_NOT_AFTER_NUMBER})")
+_H_BARE = re.compile(rf"(?<![\d.#a-z])(1[3-9]\d|2[0-2]\d)(?![\d.]|\s*[多来]?\s*{_NOT_AFTER_NUMBER})")
 _W_JIN = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*([多来])?\s*斤")
 _W_KG = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:kg|公斤|千克)(?![a-z])")
 _W_LABEL = re.compile(r"体重\s*(?:是|有|大概|大约)?\s*(\d{2,3})(?![\d.]|\s*(?:斤|kg|公斤|千克))")
@@ -73,7 +73,7 @@ _NUM_SIZE_AFTER = re.compile(
     r"(\d{2,3}(?:\.5)?)(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|公分|厘米|岁|个|元|块|米|号链接|度|g|ml|w))"
 )
 _NUM_SIZE_BEFORE = re.compile(
-    r"(?<![\d.#])(\d{2,3}(?:\.5)?)(?=\s*(?:的|还有|没了|没有|没货|有吗|有没有|会不会|偏|没抢到|抢不到|断货|卖完|还补|会补))"
+    r"(?<![\d.#])(\d{2,3}(?:\.5)?)(?=\s*(?:的|还有|没了|没有|没货|有吗|有没有|会不会|偏|没抢到|抢不到|断货|卖完|还补|会补|合适))"
 )
 _SHOE_AFTER_ME = re.compile(
     r"我\s*(\d{2}(?:\.5)?)(?![\d.]|\s*(?:斤|kg|公斤|千克|岁|cm|公分|厘米|元|块|米|号链接|度))"
@@ -111,17 +111,20 @@ def _person_before(text: str, start: int, hits: Hits) -> bool:
 
 
 _HOST = "主播"
+# a question about the host's own body: 主播多高, 主播的身高, 主播穿的 (主播 alone is mostly the
+# person a viewer talks to: 主播 105斤穿什么码)
+_HOST_ASK = re.compile(
+    r"主播(?:的|你)?(?:多高|身高|体重|多重|几斤|多少斤|多大|穿的|穿多大|穿几码|穿什么码|有多高)"
+)
 
 
 def _host_measure(text: str, start: int, hits: Hits) -> bool:
-    """主播 ends within 8 characters before the number and no person word stands between: the
-    host's own height or weight (主播多高 一米六五吗), not the wearer's (主播 我158 95斤)."""
-    pos = text.find(_HOST)
-    while pos >= 0:
-        e = pos + len(_HOST)
+    """A question about the host's body ends within 8 characters before the number and no person
+    word stands between: the host's height or weight (主播多高 一米六五吗), not the wearer's."""
+    for m in _HOST_ASK.finditer(text):
+        e = m.end()
         if start - 8 <= e <= start and not any(e <= ps and pe <= start for ps, pe in hits.persons):
             return True
-        pos = text.find(_HOST, pos + 1)
     return False
 
 
@@ -226,7 +229,47 @@ def _heights(text: str, hits: Hits, weight_spans: list[tuple[int, int]]) -> list
             ok = fit_words and not _PRICE_WORDS.search(text)
         if ok and (person or not _is_product_measure(text, start, end, hits)):
             found.append((value, m.span()))
+    _child_heights(text, hits, found)
     return [(v, span) for v, span in found if lo <= v <= hi]
+
+
+_CHILD_WORDS = frozenset(
+    (
+        "孩子",
+        "儿子",
+        "女儿",
+        "闺女",
+        "娃",
+        "宝宝",
+        "小孩",
+        "小朋友",
+        "孙子",
+        "孙女",
+        "侄子",
+        "侄女",
+        "外甥",
+        "外甥女",
+    )
+)
+_H_CHILD = re.compile(rf"(?<![\d.#a-z])(\d{{2,3}})(?![\d.]|\s*[多来]?\s*{_NOT_AFTER_NUMBER})")
+
+
+def _child_heights(text: str, hits: Hits, found: list[tuple[int, tuple[int, int]]]) -> None:
+    """A child's height in bare digits, 50-129 cm: right after a child word (儿子110, 娃 104) or
+    followed by a weight with its unit (106 37斤, 111 18kg)."""
+    for m in _H_CHILD.finditer(text):
+        start, end = m.span()
+        value = int(m.group(1))
+        if not 50 <= value <= 129 or any(s < end and start < e for _, (s, e) in found):
+            continue
+        child = any(
+            text[s:e] in _CHILD_WORDS
+            and e <= start <= e + 2
+            and all(ch in _PERSON_GAP for ch in text[e:start])
+            for s, e in hits.persons
+        )
+        if (child or _WEIGHT_AHEAD.match(text, end)) and not _is_product_measure(text, start, end, hits):
+            found.append((value, m.span()))
 
 
 def _weights(text: str, hits: Hits) -> list[tuple[float, tuple[int, int]]]:

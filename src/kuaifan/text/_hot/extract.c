@@ -97,12 +97,27 @@ static int person_before(const Text *x, Z start) {
 static const char32_t *const DIM_WORDS[] = {U"长", U"宽", U"高", U"深", U"厚", U"床", U"被", U"席", U"垫", U"桌",
                                             U"柜", U"沙发", U"窗帘", U"尺寸", U"大小", NULL};
 
-/* _host_measure: 主播 ends within 8 characters before start, no person word between */
+/* _HOST_ASK: 主播(?:的|你)?(?:多高|身高|…|有多高) at pos: its end, or -1 */
+static Z host_ask(const U *t, Z n, Z pos) {
+    static const char32_t *const ASK[] = {U"多高", U"身高", U"体重", U"多重", U"几斤", U"多少斤", U"多大", U"穿的",
+                                          U"穿多大", U"穿几码", U"穿什么码", U"有多高", NULL};
+    if (!starts(t, n, pos, U"主播")) return -1;
+    Z p = pos + 2;
+    if (at(t, n, p) == U'的' || at(t, n, p) == U'你') {
+        Z w = starts_any(t, n, p + 1, ASK);
+        if (w > 0) return p + 1 + w;
+    }
+    Z w = starts_any(t, n, p, ASK);
+    return w > 0 ? p + w : -1;
+}
+
+/* _host_measure: a question about the host's body ends within 8 characters before start, no
+ * person word between */
 static int host_measure(const Text *x, Z start) {
     const U *t = x->t;
     for (Z pos = 0; pos + 1 < x->n; pos++) {
-        if (t[pos] != U'主' || t[pos + 1] != U'播') continue;
-        Z e = pos + 2;
+        Z e = host_ask(t, x->n, pos);
+        if (e < 0) continue;
         if (!(start - 8 <= e && e <= start)) continue;
         int between = 0;
         for (int k = 0; k < x->npersons && !between; k++) between = e <= x->persons[k].s && x->persons[k].e <= start;
@@ -229,6 +244,22 @@ static const char32_t *const NOT_AFTER_NUMBER[] = {
     U"斤", U"kg", U"公斤", U"千克", U"码", U"号", U"元", U"块", U"米", U"cm", U"公分", U"厘米", U"g", U"ml", U"w", U"岁",
     U"个", U"件", U"包", U"盒", U"瓶", U"%", U"mah", U"万", U"度", U"天", U"分", U"次", U"毫", U"寸", U"克", U"期", U"条", NULL};
 static const char32_t *const HEIGHT_TAIL[] = {U"的个子", U"个子", U"左右", U"的身高", NULL};
+static const char32_t *const CHILD_WORDS[] = {U"孩子", U"儿子", U"女儿", U"闺女", U"娃", U"宝宝", U"小孩", U"小朋友", U"孙子",
+                                              U"孙女", U"侄子", U"侄女", U"外甥", U"外甥女", NULL};
+
+/* \s*[多来]?\s*{_NOT_AFTER_NUMBER} at end */
+static int unit_follows(const U *t, Z n, Z end) {
+    Z q = skip_spaces(t, n, end);
+    if (at(t, n, q) == U'多' || at(t, n, q) == U'来') q = skip_spaces(t, n, q + 1);
+    return starts_any(t, n, q, NOT_AFTER_NUMBER) >= 0;
+}
+
+/* t[s:e] is one of CHILD_WORDS */
+static int child_word(const U *t, Z s, Z e) {
+    for (int k = 0; CHILD_WORDS[k]; k++)
+        if (wlen(CHILD_WORDS[k]) == e - s && starts(t, e, s, CHILD_WORDS[k])) return 1;
+    return 0;
+}
 
 /* t[a:b].rstrip() ends with one of ws */
 static int rstripped_ends(const U *t, Z a, Z b, const char32_t *const *ws) {
@@ -376,7 +407,7 @@ static int heights(const Tables *tb, Text *x, int has_weight, Vals *out) {
         U prev = at(t, n, i - 1);
         if (!shape || !is_digit(t[i + 2]) || (i > 0 && (is_dd(prev) || prev == '#' || is_az(prev)))) { i++; continue; }
         Z end = i + 3;
-        if (is_dd(at(t, n, end)) || starts_any(t, n, skip_spaces(t, n, end), NOT_AFTER_NUMBER) >= 0) { i++; continue; }
+        if (is_dd(at(t, n, end)) || unit_follows(t, n, end)) { i++; continue; }
         if (!span_has_start(out, i)) {
             Z a = i - 6 > 0 ? i - 6 : 0;
             int wf = weight_ahead(t, n, end) || bare_pair(t, n, i, end);
@@ -391,6 +422,30 @@ static int heights(const Tables *tb, Text *x, int has_weight, Vals *out) {
                 }
                 if (ok && (person || !product_measure(x, i, end))) ADD(out, (double)value, i, end);
             }
+        }
+        i = end;
+    }
+    /* _child_heights: (?<![\d.#a-z])(\d{2,3})(?![\d.]|\s*[多来]?\s*{_NOT_AFTER_NUMBER}), 50-129 */
+    for (Z i = 0; i < n;) {
+        U prev = at(t, n, i - 1);
+        Z r = digit_run(t, n, i);
+        if (r < 2 || r > 3 || (i > 0 && (is_dd(prev) || prev == '#' || is_az(prev)))) { i++; continue; }
+        Z end = i + r;
+        if (is_dd(at(t, n, end)) || unit_follows(t, n, end)) { i++; continue; }
+        long value = to_int(t, i, end);
+        int clash = 0;
+        for (int k = 0; k < out->n && !clash; k++) clash = out->a[k].sp.s < end && i < out->a[k].sp.e;
+        if (value >= 50 && value <= 129 && !clash) {
+            if (hot_hits(tb, x) != HOT_OK) return HOT_FALLBACK;
+            int child = 0;
+            for (int k = 0; k < x->npersons && !child; k++) {
+                Z ps = x->persons[k].s, pe = x->persons[k].e;
+                if (!child_word(t, ps, pe) || !(pe <= i && i <= pe + 2)) continue;
+                child = 1;
+                for (Z j = pe; j < i; j++)
+                    if (!in_set(t[j], U" 是有才刚")) child = 0;
+            }
+            if ((child || weight_ahead(t, n, end)) && !product_measure(x, i, end)) ADD(out, (double)value, i, end);
         }
         i = end;
     }
@@ -598,7 +653,7 @@ static const char32_t *const SIZE_AFTER_WORDS[] = {
 static const char32_t *const AFTER_BAD[] = {U"斤", U"kg", U"公斤", U"千克", U"cm", U"公分", U"厘米", U"岁", U"个", U"元",
                                             U"块", U"米", U"号链接", U"度", U"g", U"ml", U"w", NULL};
 static const char32_t *const BEFORE_WORDS[] = {U"的", U"还有", U"没了", U"没有", U"没货", U"有吗", U"有没有", U"会不会", U"偏",
-                                               U"没抢到", U"抢不到", U"断货", U"卖完", U"还补", U"会补", NULL};
+                                               U"没抢到", U"抢不到", U"断货", U"卖完", U"还补", U"会补", U"合适", NULL};
 static const char32_t *const SHOE_BAD[] = {U"斤", U"kg", U"公斤", U"千克", U"岁", U"cm", U"公分", U"厘米", U"元", U"块",
                                            U"米", U"号链接", U"度", NULL};
 static const char32_t *const COLOR_BAD[] = {U"斤", U"kg", U"公斤", U"cm", U"米", U"元", U"块", NULL};

@@ -5,7 +5,7 @@
 
 /* Bumped with every change of the rules here, checked against compiled.HOTPATH_VERSION: a stale
  * build (C sources changed, extension not rebuilt) is then not used. */
-#define HOTPATH_VERSION 6
+#define HOTPATH_VERSION 7
 #define N_FIELDS 9
 #define N_INTENT_NAMES 11
 
