@@ -65,7 +65,10 @@ def labelled_texts() -> list[str]:
         *([DEV] if DEV.exists() else []),
         *(
             DATA / name
-            for name in ("tune.jsonl", "heldout.jsonl", "numbers_tune.jsonl", "numbers_heldout.jsonl")
+            for name in (
+                *("tune.jsonl", "heldout.jsonl", "numbers_tune.jsonl", "numbers_heldout.jsonl"),
+                *("typed_tune.jsonl", "typed_heldout.jsonl"),
+            )
         ),
     ]
     return [row["text"] for f in files if f.exists() for row in load_jsonl(f)]
