@@ -15,6 +15,7 @@ outdated build): the classifier then uses the pure-Python path and says so once 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from dataclasses import fields
@@ -46,6 +47,7 @@ C_INTENTS: Final = (
     "other",
 )
 _NOT_BEFORE_NUMBER: Final = frozenset({"体重", "胖", "瘦"})  # extract.find_hits skips these persons
+NOT_BUILT: Final = "not built"
 log = logging.getLogger("kuaifan.text")
 
 
@@ -54,7 +56,9 @@ def _load() -> tuple[Any, str]:
     if os.environ.get("KUAIFAN_TEXT_PURE", "").strip() not in ("", "0"):
         return None, "KUAIFAN_TEXT_PURE"
     try:
-        from kuaifan.text import _hotpath
+        _hotpath = importlib.import_module("kuaifan.text._hotpath")
+    except ModuleNotFoundError:
+        return None, NOT_BUILT
     except ImportError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     version = getattr(_hotpath, "HOTPATH_VERSION", None)
@@ -78,11 +82,13 @@ def unavailable_reason() -> str:
 @lru_cache(maxsize=1)
 def notice_pure_path() -> str:
     """Say once per process that the pure-Python path is used (a one-line log warning)."""
+    zh = "未编译，安装时可能没有 C 编译器" if _reason == NOT_BUILT else _reason
+    en = "not built: no C compiler when installed?" if _reason == NOT_BUILT else _reason
     msg = t(
         lang_from_env(),
-        f"kuaifan.text：编译的热路径不可用（{_reason}），改用纯 Python 实现（结果相同，较慢）",
-        f"kuaifan.text: compiled hot path unavailable ({_reason}); using the pure-Python path "
-        "(same results, slower)",
+        f"kuaifan.text：编译的热路径不可用（{zh}），改用纯 Python 实现（结果相同，较慢）",
+        f"kuaifan.text: compiled hot path unavailable ({en}); "
+        "using the pure-Python path (same results, slower)",
     )
     if _reason != "KUAIFAN_TEXT_PURE":
         log.warning(msg)
