@@ -14,10 +14,12 @@ the per-text path are single-threaded. Streams:
 - sim (``--sim``): the comment stream of the project's simulator (kuaifan.sim), two rooms.
 
 For each stream the table gives its make-up (distinct texts, texts with a digit, which need the
-number rules), then comments/s of classify_many (auto: the polars batch path), of the per-text
-path (method="python") and of jieba.lcut, timed alternately (best of ``--rounds``), and the ratio
-to jieba by wall clock and by CPU time (the machine may be shared: CPU time is what one core
-spends, wall clock includes waiting for it).
+number rules), then comments/s of classify_many (auto: the compiled hot path when it is built,
+kuaifan.text.compiled), of the pure-Python paths a machine without the compiled module uses (the
+polars batch path, method="polars", and the per-text path, method="python") and of jieba.lcut,
+timed alternately (best of ``--rounds``), and the ratio to jieba by wall clock and by CPU time
+(the machine may be shared: CPU time is what one core spends, wall clock includes waiting for it).
+The goal (issue 14) is classify_many ≥ 15x jieba.lcut on the live stream.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from pathlib import Path
 
 import jieba
 
-from kuaifan.text import TextClassifier
+from kuaifan.text import TextClassifier, compiled
 from kuaifan.text.evaluate import load_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,23 +118,39 @@ def main() -> None:
     unique, live = workloads(base, args.repeat, args.dup)
     _, live80 = workloads(base, args.repeat, 0.8)
     streams = {"unique": unique, "live": live, "live80": live80}
-    if args.sim:
-        streams["sim"] = sim_stream()
     jieba.setLogLevel(60)
     jieba.initialize()
     clf = TextClassifier()
-    clf.classify_many(unique[:2000])  # warm up: lexicon tables, polars' compiled regexes
+    clf.classify_many(unique[:2000])  # warm up: lexicon tables, the engine's character table
+    clf.classify_many(unique[:2000], method="polars")  # polars' compiled regexes
 
     print(f"one core (POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}), best of {args.rounds} rounds")
+    if clf.uses_compiled:
+        print("classify_many runs the compiled hot path (kuaifan.text._hotpath)")
+    else:
+        print(f"compiled hot path NOT in use ({compiled.unavailable_reason()}): classify_many is pure Python")
     for name, texts in streams.items():
         print(describe(name, texts))
     print()
+    if args.sim:
+        # built after the other streams are timed: the simulator's run (numpy, polars) right before
+        # the timed loops was seen to make their timings unstable
+        streams["sim"] = []
     print(f"{'stream':<8} {'method':<22} {'comments/s':>11} {'x jieba (wall)':>15} {'x jieba (cpu)':>14}")
-    labels = {"batch": "classify_many", "per-text": "per-text path", "jieba": "jieba.lcut (baseline)"}
+    labels = {
+        "auto": "classify_many",
+        "polars": "python: polars batch",
+        "per-text": "python: per text",
+        "jieba": "jieba.lcut (baseline)",
+    }
     for name, texts in streams.items():
+        if name == "sim":
+            texts = sim_stream()
+            print(describe(name, texts))
         best = best_times(
             {
-                "batch": lambda texts=texts: clf.classify_many(texts),  # type: ignore[misc]
+                "auto": lambda texts=texts: clf.classify_many(texts),  # type: ignore[misc]
+                "polars": lambda texts=texts: clf.classify_many(texts, method="polars"),  # type: ignore[misc]
                 "per-text": lambda texts=texts: clf.classify_many(texts, method="python"),  # type: ignore[misc]
                 "jieba": lambda texts=texts: jieba_all(texts),  # type: ignore[misc]
             },

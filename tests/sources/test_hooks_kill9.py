@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from pushkit import douyin_message, douyin_request, write_settings
-from serverproc import ServerProcess
 
 from kuaifan.store.duckdb import DuckStore
+from serverproc import ServerProcess
 
 BATCH = 20
 SENDERS = 4

@@ -1,6 +1,6 @@
 """The batch path (batch.py, numbers.py) gives exactly the per-text path's comments.
 
-classify() is the reference: the per-text code of normalize.py, extract.py, intents.py. The batch
+classify_python() is the reference: the per-text code of normalize.py, extract.py, intents.py. The batch
 path re-expresses it (polars kernels, word tables), so it is compared with it on real comments,
 on the simulator's stream, on generated comment-like texts (hypothesis) and character by character
 over the Unicode ranges it evaluates with Rust's tables.
@@ -38,7 +38,7 @@ def assert_same(texts: Sequence[str], classifier: TextClassifier = clf) -> None:
     batch = classifier.classify_many(texts, method="polars")
     assert len(batch) == len(texts)
     for text, got in zip(texts, batch, strict=True):
-        want = classifier.classify(text)
+        want = classifier.classify_python(text)
         assert (got, type(got.weight_kg)) == (want, type(want.weight_kg)), text
 
 
@@ -61,6 +61,8 @@ PIECES = [
     *[
         "斤",
         "多斤",
+        "来斤",
+        "没抢到",
         "kg",
         "公斤",
         "千克",
@@ -340,10 +342,12 @@ def test_repeats_share_one_comment_and_order_is_kept() -> None:
     assert all(isinstance(c, Comment) for c in got)
 
 
-@pytest.mark.parametrize("method", ["auto", "python", "polars"])
+@pytest.mark.parametrize("method", ["auto", "python", "polars", "compiled"])
 def test_every_method_gives_the_same_comments(method: str) -> None:
     texts = labelled_texts()[:700]
-    assert clf.classify_many(texts, method=method) == [clf.classify(t) for t in texts]  # type: ignore[arg-type]
+    want = [clf.classify_python(t) for t in texts]
+    assert clf.classify_many(texts, method=method) == want  # type: ignore[arg-type]
+    assert [clf.classify(t) for t in texts] == want
 
 
 def _assert_kernel_flags_match_python(norms: list[str]) -> None:

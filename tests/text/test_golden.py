@@ -55,6 +55,36 @@ def test_labelled_sets_follow_the_dev_schema(name: str) -> None:
     assert not tune & held
 
 
+# -- comments as viewers type them (issue 14): typed_tune.jsonl (651, for tuning) and typed_heldout.jsonl
+# (240, written and committed before any rule change of that work, then evaluated once: intent
+# macro-F1 0.976, attributes 0.992, a wrong attribute where the gold is empty 1/240). The issue's
+# goals: macro-F1 >= 0.92, attributes >= 0.97, wrong where empty <= 3 %.
+TYPED_HELDOUT_SHA256 = "ab250521e0ee67481914bb57168fe16b4c1ca68c7ebdb0066cbac0beb233a031"
+
+
+def test_typed_heldout_is_frozen() -> None:
+    assert hashlib.sha256((DATA / "typed_heldout.jsonl").read_bytes()).hexdigest() == TYPED_HELDOUT_SHA256
+
+
+@pytest.mark.parametrize("name", ["typed_tune.jsonl", "typed_heldout.jsonl"])
+def test_typed_sets_meet_the_goals_of_issue_14(name: str) -> None:
+    rep = evaluate(load_jsonl(DATA / name))
+    assert rep.macro_f1 >= 0.92, rep.per_intent
+    assert rep.attr_exact_all >= 0.97, rep.attr_exact
+    assert rep.wrong_where_empty_rate <= 0.03, rep.wrong_where_empty
+
+
+def test_typed_sets_follow_the_dev_schema_and_do_not_overlap() -> None:
+    # Short live comments recur (已拍, 扣1, yyds): 16 held-out texts are also in tune.jsonl, written
+    # by another hand; without them the held-out figures are 0.973 / 0.992 / 0.4 % (224 comments).
+    tune, held = load_jsonl(DATA / "typed_tune.jsonl"), load_jsonl(DATA / "typed_heldout.jsonl")
+    assert len(tune) >= 600 and len(held) >= 150
+    for row in tune + held:
+        assert list(row) == KEYS
+        assert row["color"] is None or row["color"].endswith("色")
+    assert not {r["text"] for r in tune} & {r["text"] for r in held}
+
+
 # -- sentiment on written product reviews (tests/text/data/reviews.jsonl) ---------------------------
 # Written by a separate hand from the rules, frozen before any tuning; every third review (by id) is
 # held out and never looked at while tuning. Floors sit a little under the measured values (tune

@@ -29,14 +29,19 @@ from typing import Any
 import polars as pl
 
 from kuaifan.text.extract import _AFTER_COLOR, Attributes, _sizes, canonical_size, extract, find_colors
+from kuaifan.text.intent_model import UNSURE, IntentModel
 from kuaifan.text.intents import (
     F_ALT_SIZES,
     F_ASK_SIZE,
     F_HAISHI,
     F_LINK_NUMBER_Q,
     F_ONLY_SYMBOLS,
+    F_PRICE_DEAL,
     F_PRICE_NUMBER,
+    F_QUESTION_END,
     F_RECEIVED,
+    F_SIZE_Q,
+    a_not_a_flags,
     decide_flags,
     has_question_flags,
     score_cues,
@@ -60,7 +65,7 @@ _EMOTE = r"\[[^\[\]\s]{1,6}\]"
 _NUM = "零〇一二两三四五六七八九十百"
 # convert_numerals changes a text only where one of these matches (see normalize._numeral_sub)
 NUMERAL_GATE = (
-    rf"(?:身高|体重|链接|第|米)[{_NUM}]|[{_NUM}]多?[米斤公千号码岁个块元厘cmkg]"
+    rf"(?:身高|体重|链接|第|米)[{_NUM}]|[{_NUM}][多来]?(?:[米斤公千号码岁个块元厘cmkg]|包邮)"
     r"|一[三四五六七八九][零〇一二三四五六七八九]"
     rf"|[一两二]百|[{_NUM}]的?脚"
 )
@@ -80,7 +85,12 @@ _RUST_FLAGS: tuple[tuple[int, str], ...] = (
         r"(?:是|也是|就)\s*\d{2,4}\s*(?:元|块)?\s*(?:吗|嘛|\?)|\d+\s*(?:元|块钱|块)|满\d+减|¥|￥",
     ),
     (F_LINK_NUMBER_Q, r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是"),
-    (F_ASK_SIZE, rf"(?:求|要|蹲)\s*{_LETTER}(?:$|[^a-z])"),
+    (F_ASK_SIZE, rf"(?:求|要|蹲)\s*(?:\d?\s*(?:个|件))?\s*{_LETTER}(?:$|[^a-z])"),
+    (F_PRICE_DEAL, r"\d{2,4}\s*(?:元|块)?\s*(?:包邮|[一两二三]件)"),
+    (
+        F_SIZE_Q,
+        rf"(?:拿|穿|选)\s*(?:{_LETTER}|\d{{2,3}}(?:\.5)?)\s*(?:码|号)?\s*就?\s*(?:吗|可以|行|合适|\?)",
+    ),
 )
 # Python's \w is "alphanumeric or _": letters and every numeric character; ONLY_SYMBOLS fails on
 # the alphanumerics that are not decimal digits.
@@ -129,6 +139,7 @@ class Patterns:
         bits = [t.str.contains(pattern).cast(pl.Int64) * bit for bit, pattern in _RUST_FLAGS]
         bits.append(t.str.contains("还是", literal=True).cast(pl.Int64) * F_HAISHI)
         bits.append(((t == "") | ~t.str.contains(_NOT_SYMBOL)).cast(pl.Int64) * F_ONLY_SYMBOLS)
+        bits.append(t.str.contains(QUESTION_END).cast(pl.Int64) * F_QUESTION_END)
         self.features = [
             joined(cues, overlapping=True).alias("ck"),
             joined(senti, leftmost=True).alias("sk"),
@@ -139,6 +150,7 @@ class Patterns:
             t.str.contains(QUESTION_END).alias("qend"),
             t.str.contains("[0-9]").alias("digit"),
             t.str.contains("有", literal=True).alias("you"),
+            t.str.contains("不", literal=True).alias("bu"),
             t.str.contains(self.color_chars).alias("color"),
             (t.str.len_chars() >= 10).alias("long"),
             pl.when(t.str.contains("[smlx]|均码")).then(t.str.extract_all(LETTER_RUN)).alias("runs"),
@@ -179,6 +191,7 @@ def classify_batch(
     make: Callable[..., Any],
     python: Callable[[str], Any],
     model: NgramModel | None = None,
+    intent_model: IntentModel | None = None,
 ) -> list[Any] | None:
     """One ``make(intent, h, w, size, color, link, confidence, sentiment, spam)`` per text;
     ``python(text)`` for texts outside SAFE_TEXT. None when this lexicon cannot use the batch path."""
@@ -192,7 +205,7 @@ def classify_batch(
     norms = _normalize_safe(inside, pats)
     slot: dict[str, int] = {}
     where = [slot.setdefault(n, len(slot)) for n in norms]
-    made = _classify_norms(list(slot), lex, pats, make, model)
+    made = _classify_norms(list(slot), lex, pats, make, model, intent_model)
     out = iter(made[i] for i in where)
     return [next(out) if ok else python(t) for t, ok in zip(texts, safe, strict=True)]
 
@@ -206,6 +219,7 @@ def _classify_norms(
     pats: Patterns,
     make: Callable[..., Any],
     model: NgramModel | None,
+    intent_model: IntentModel | None = None,
 ) -> list[Any]:
     """Comments of distinct normalised texts (all within SAFE_TEXT)."""
     df = pl.LazyFrame({"t": norms}, schema={"t": pl.String}).with_columns(pats.features).collect()
@@ -214,7 +228,29 @@ def _classify_norms(
     # long texts (reviews) blend in the learned model: their own sentiment, keyed by the text
     long_from = model.min_chars if model is not None else 1 << 30
     features["long_text"] = [n if len(n) >= long_from else None for n in norms]
-    return _decide(features, lex, make, model)
+    made = _decide(features, lex, make, model)
+    if intent_model is None:
+        return made
+    # the intent model reads the text itself: per text, where the rules are unsure
+    out = []
+    for norm, comment in zip(norms, made, strict=True):
+        if comment.confidence <= UNSURE:
+            intent, confidence = intent_model.refine(comment.intent, comment.confidence, norm)
+            if intent != comment.intent:
+                c = comment
+                comment = make(
+                    intent,
+                    c.height_cm,
+                    c.weight_kg,
+                    c.size,
+                    c.color,
+                    c.link_no,
+                    confidence,
+                    c.sentiment,
+                    c.spam,
+                )
+        out.append(comment)
+    return out
 
 
 def _python_features(norms: list[str], df: pl.DataFrame, lex: CompiledLexicon) -> Features:
@@ -228,6 +264,8 @@ def _python_features(norms: list[str], df: pl.DataFrame, lex: CompiledLexicon) -
     flags: list[int] = col("flags").to_list()
     for i in col("you").arg_true().to_list():
         flags[i] |= has_question_flags(norms[i])
+    for i in col("bu").arg_true().to_list():  # A不A needs a back-reference: Python
+        flags[i] |= a_not_a_flags(norms[i])
     ad: list[bool] = col("ad").to_list()
     spam = list(ad)
     for i in col("long").arg_true().to_list():

@@ -2,11 +2,14 @@
 
 ``TextClassifier`` holds a compiled lexicon (Aho-Corasick automata, a typo table, compiled
 regexes) and is immutable after construction, so one instance can be shared by many rooms and
-threads. ``classify`` is the reference implementation (normalize.py, extract.py, intents.py).
+threads. ``classify_python`` is the reference implementation (normalize.py, extract.py,
+intents.py). ``classify`` and ``classify_many`` run the same rules compiled (``compiled.py``, the C
+extension built by ``make install``) and fall back to Python where the extension is missing.
 ``classify_many`` classifies each distinct text once (live rooms repeat themselves: 已拍, 上链接,
-扣1) and, for large batches, takes the batch path (``batch.py``: polars string kernels, the number
-rules of ``numbers.py``, one decision per distinct feature tuple), which gives the same comments
-(tests/text/test_batch.py). ``benchmarks/bench_text.py`` measures both against jieba.
+扣1); without the extension, large batches take the batch path (``batch.py``: polars string
+kernels, the number rules of ``numbers.py``, one decision per distinct feature tuple). Every path
+gives the same comments (tests/text/test_compiled.py, tests/text/test_batch.py);
+``benchmarks/bench_text.py`` measures them against jieba.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
 from kuaifan.config import TextSettings
 from kuaifan.errors import ConfigError, first_problem
+from kuaifan.text import compiled
 from kuaifan.text.extract import Attributes, extract, find_colors
+from kuaifan.text.intent_model import UNSURE, IntentModel, default_intent_model
 from kuaifan.text.intents import ONLY_SYMBOLS, decide, score_cues
 from kuaifan.text.lexicon import (
     CompiledLexicon,
@@ -33,7 +38,11 @@ from kuaifan.text.lexicon import (
 from kuaifan.text.ngram_model import NgramModel, default_model
 from kuaifan.text.sentiment import has_ad_pattern, is_flood, is_question_end, sentiment_score
 
-Method = Literal["auto", "python", "polars"]
+if TYPE_CHECKING:
+    from kuaifan.text._hotpath import Engine, IntentTable
+
+# auto: compiled when the extension is there, else polars for big batches, else python
+Method = Literal["auto", "python", "polars", "compiled"]
 # From this many distinct texts on, "auto" uses the batch path: it has a fixed cost per call (the
 # kernels build their Aho-Corasick automata, ~10 ms on one core) and wins from about 600 texts.
 POLARS_MIN_BATCH = 600
@@ -86,7 +95,13 @@ class Scan(NamedTuple):
     spam_word: bool
 
 
-def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon, model: NgramModel | None = None) -> Comment:
+def decide_comment(
+    norm: str,
+    scan: Scan,
+    lex: CompiledLexicon,
+    model: NgramModel | None = None,
+    intent_model: IntentModel | None = None,
+) -> Comment:
     """The shared second half of both paths: attributes, intent, sentiment, spam."""
     if scan.colors or _NEEDS_EXTRACT.search(norm):
         colors = find_colors(norm, lex) if scan.colors else []
@@ -96,6 +111,8 @@ def decide_comment(norm: str, scan: Scan, lex: CompiledLexicon, model: NgramMode
     total, strongest = score_cues(scan.cues, lex)
     ad = scan.spam_word or has_ad_pattern(norm)
     intent, confidence = decide(norm, total, strongest, attrs, ad)
+    if intent_model is not None and confidence <= UNSURE:
+        intent, confidence = intent_model.refine(intent, confidence, norm)
     if scan.senti or (model is not None and len(norm) >= model.min_chars):
         senti = sentiment_score(scan.senti, lex.senti_map, is_question_end(norm), norm, model)
     else:
@@ -124,8 +141,25 @@ def scan_python(norm: str, lex: CompiledLexicon) -> Scan:
     return Scan(cues, colors, senti, spam)
 
 
+def refined(comment: Comment, norm: str, intent_model: IntentModel | None) -> Comment:
+    """A comment decided for another text with the same features, with this text's model answer
+    where the rules are unsure (the model reads the text itself)."""
+    if intent_model is None or comment.confidence > UNSURE:
+        return comment
+    intent, confidence = intent_model.refine(comment.intent, comment.confidence, norm)
+    if intent == comment.intent and confidence == comment.confidence:
+        return comment
+    values = [getattr(comment, f.name) for f in fields(Comment)]
+    values[0], values[6] = intent, confidence
+    return _new_comment(*values)
+
+
 def decide_many(
-    norms: Sequence[str], scans: Sequence[Scan], lex: CompiledLexicon, model: NgramModel | None = None
+    norms: Sequence[str],
+    scans: Sequence[Scan],
+    lex: CompiledLexicon,
+    model: NgramModel | None = None,
+    intent_model: IntentModel | None = None,
 ) -> list[Comment]:
     """``decide_comment`` for a batch: simple texts with the same words share one decision."""
     cache: dict[tuple[object, ...], Comment] = {}
@@ -134,7 +168,7 @@ def decide_many(
     long_from = model.min_chars if model is not None else 1 << 30
     for norm, scan in zip(norms, scans, strict=True):
         if scan.colors or len(norm) >= long_from or not_simple(norm):
-            out.append(decide_comment(norm, scan, lex, model))
+            out.append(decide_comment(norm, scan, lex, model, intent_model))
             continue
         key = (
             tuple(scan.cues),
@@ -147,14 +181,22 @@ def decide_many(
         hit = cache.get(key)
         if hit is None:
             hit = cache[key] = decide_comment(norm, scan, lex, model)
-        out.append(hit)
+        out.append(refined(hit, norm, intent_model))
     return out
 
 
 class TextClassifier:
     """Classifier over one lexicon (built-in categories plus a tenant's extra entries)."""
 
-    __slots__ = ("_lex", "_model", "use_polars_from")
+    __slots__ = (
+        "_engine",
+        "_engine_intents",
+        "_engine_model",
+        "_intents",
+        "_lex",
+        "_model",
+        "use_polars_from",
+    )
 
     def __init__(
         self,
@@ -164,6 +206,7 @@ class TextClassifier:
         extra_lexicon: Lexicon | Mapping[str, Any] | None = None,
         use_polars_from: int = POLARS_MIN_BATCH,
         sentiment_model: NgramModel | Literal["default"] | None = "default",
+        intent_model: IntentModel | Literal["default"] | None = "default",
     ) -> None:
         if isinstance(lexicon, CompiledLexicon):
             self._lex = lexicon
@@ -182,6 +225,28 @@ class TextClassifier:
         self.use_polars_from = use_polars_from
         # the learned review-sentiment model (ngram_model); None: the lexicon alone
         self._model = default_model() if sentiment_model == "default" else sentiment_model
+        # the learned intent model, asked where the rules are unsure (intent_model); None: rules alone
+        self._intents = default_intent_model() if intent_model == "default" else intent_model
+        self._engine: Engine | Literal[False] | None = False  # False: not built yet
+        self._engine_model: object = None  # the sentiment model as the engine reads it
+        self._engine_intents: IntentTable | None = None  # the intent model as the engine reads it
+
+    def _compiled(self) -> Engine | None:
+        """The C engine over this lexicon (built on first use), or None: the pure-Python path."""
+        eng = self._engine
+        if eng is False:
+            eng = compiled.engine(self._lex, Comment)
+            if not compiled.available():
+                compiled.notice_pure_path()
+            self._engine_model = compiled.model(self._model)
+            self._engine_intents = compiled.intent_model(self._intents)
+            self._engine = eng
+        return eng
+
+    @property
+    def uses_compiled(self) -> bool:
+        """Whether classify / classify_many run compiled (see kuaifan.text.compiled)."""
+        return self._compiled() is not None
 
     @property
     def compiled(self) -> CompiledLexicon:
@@ -191,25 +256,51 @@ class TextClassifier:
     def sentiment_model(self) -> NgramModel | None:
         return self._model
 
+    @property
+    def intent_model(self) -> IntentModel | None:
+        return self._intents
+
     def normalize(self, text: str) -> str:
         return self._lex.norm(text)
 
     def classify(self, text: str) -> Comment:
+        eng = self._compiled()
+        if eng is not None:
+            comment: Comment = eng.classify(
+                text, self.classify_python, self._engine_model, self._engine_intents
+            )
+            return comment
+        return self.classify_python(text)
+
+    def classify_python(self, text: str) -> Comment:
+        """The reference implementation, in Python (what every other path is tested against)."""
         norm = self._lex.norm(text)
-        return decide_comment(norm, scan_python(norm, self._lex), self._lex, self._model)
+        return decide_comment(norm, scan_python(norm, self._lex), self._lex, self._model, self._intents)
 
     def classify_many(self, texts: Sequence[str], *, method: Method = "auto") -> list[Comment]:
         """Classify a batch, in order; each distinct text is classified once."""
+        if method in ("auto", "compiled"):
+            eng = self._compiled()
+            if eng is not None:
+                comments: list[Comment] = eng.classify_many(
+                    texts, self.classify_python, self._engine_model, self._engine_intents
+                )
+                return comments
+            method = "auto"
         unique = list(dict.fromkeys(texts))
         lex = self._lex
         results: list[Comment] | None = None
         if method == "polars" or (method == "auto" and len(unique) >= self.use_polars_from):
             from kuaifan.text.batch import classify_batch
 
-            results = classify_batch(unique, lex, _new_comment, self.classify, self._model)
+            results = classify_batch(
+                unique, lex, _new_comment, self.classify_python, self._model, self._intents
+            )
         if results is None:
             normed = [lex.norm(t) for t in unique]
-            results = decide_many(normed, [scan_python(n, lex) for n in normed], lex, self._model)
+            results = decide_many(
+                normed, [scan_python(n, lex) for n in normed], lex, self._model, self._intents
+            )
         if len(unique) == len(texts):
             return results
         by_text = dict(zip(unique, results, strict=True))

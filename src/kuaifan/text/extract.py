@@ -57,11 +57,11 @@ _H_METER = re.compile(r"(?<![\d.])([12])米(\d{1,2})?(?![\d.])")
 _H_DECIMAL = re.compile(r"(?<![\d.])(1\.\d{1,2}|2\.[0-2]\d?)(米|m(?![a-z]))?(?![\d.])")
 _H_CM = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:cm|公分|厘米)")
 _H_LABEL = re.compile(r"身高\s*(?:是|有|大概|大约)?\s*(\d{2,3})(?![\d.])")
-_H_BARE = re.compile(rf"(?<![\d.#a-z])(1[3-9]\d|2[0-2]\d)(?![\d.]|\s*{_NOT_AFTER_NUMBER})")
-_W_JIN = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(多)?\s*斤")
+_H_BARE = re.compile(rf"(?<![\d.#a-z])(1[3-9]\d|2[0-2]\d)(?![\d.]|\s*[多来]?\s*{_NOT_AFTER_NUMBER})")
+_W_JIN = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*([多来])?\s*斤")
 _W_KG = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:kg|公斤|千克)(?![a-z])")
 _W_LABEL = re.compile(r"体重\s*(?:是|有|大概|大约)?\s*(\d{2,3})(?![\d.]|\s*(?:斤|kg|公斤|千克))")
-_WEIGHT_AHEAD = re.compile(r"[\s/,，、]*\d{2,3}(?:\.\d)?\s*多?\s*(?:斤|kg|公斤|千克)")
+_WEIGHT_AHEAD = re.compile(r"[\s/,，、]*\d{2,3}(?:\.\d)?\s*[多来]?\s*(?:斤|kg|公斤|千克)")
 _DIM_AFTER = re.compile(r"的?(?:长|宽|高|深|厚|床|被|席|垫|桌|柜|沙发|窗帘|尺寸|大小)")
 _FIT_WORDS = re.compile(r"码|穿|尺|能穿|会长|会短|偏大|偏小|合身|[sml](?![a-z])|xl")
 _PRICE_WORDS = re.compile(r"价|钱|元|块|券|优惠|便宜|贵|包邮|运费")
@@ -73,7 +73,7 @@ _NUM_SIZE_AFTER = re.compile(
     r"(\d{2,3}(?:\.5)?)(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|公分|厘米|岁|个|元|块|米|号链接|度|g|ml|w))"
 )
 _NUM_SIZE_BEFORE = re.compile(
-    r"(?<![\d.#])(\d{2,3}(?:\.5)?)(?=\s*(?:的|还有|没了|没有|没货|有吗|有没有|会不会|偏))"
+    r"(?<![\d.#])(\d{2,3}(?:\.5)?)(?=\s*(?:的|还有|没了|没有|没货|有吗|有没有|会不会|偏|没抢到|抢不到|断货|卖完|还补|会补|合适))"
 )
 _SHOE_AFTER_ME = re.compile(
     r"我\s*(\d{2}(?:\.5)?)(?![\d.]|\s*(?:斤|kg|公斤|千克|岁|cm|公分|厘米|元|块|米|号链接|度))"
@@ -110,10 +110,32 @@ def _person_before(text: str, start: int, hits: Hits) -> bool:
     return False
 
 
+_HOST = "主播"
+# a question about the host's own body: 主播多高, 主播的身高, 主播穿的 (主播 alone is mostly the
+# person a viewer talks to: 主播 105斤穿什么码)
+_HOST_ASK = re.compile(
+    r"主播(?:的|你)?(?:多高|身高|体重|多重|几斤|多少斤|多大|穿的|穿多大|穿几码|穿什么码|有多高)"
+)
+
+
+def _host_measure(text: str, start: int, hits: Hits) -> bool:
+    """A question about the host's body ends within 8 characters before the number and no person
+    word stands between: the host's height or weight (主播多高 一米六五吗), not the wearer's."""
+    for m in _HOST_ASK.finditer(text):
+        e = m.end()
+        if start - 8 <= e <= start and not any(e <= ps and pe <= start for ps, pe in hits.persons):
+            return True
+    return False
+
+
 def _is_product_measure(text: str, start: int, end: int, hits: Hits) -> bool:
+    if _HOST in text and _host_measure(text, start, hits):
+        return True
     if _near(hits.products, start, end, 8, 3):
         # a person word between the product and the number makes it the wearer again (锅… 我165)
         return not _person_before(text, start, hits)
+    if start > 0 and text[start - 1] == "有" and not _person_before(text, start, hits):
+        return True  # 有一米五的吗: a variant's measure (我有一米六 is the wearer)
     return bool(_DIM_AFTER.match(text, end))
 
 
@@ -195,7 +217,7 @@ def _heights(text: str, hits: Hits, weight_spans: list[tuple[int, int]]) -> list
         if any(s <= start < e for _, (s, e) in found):
             continue
         before = text[max(0, start - 6) : start].rstrip()
-        weight_follows = bool(_WEIGHT_AHEAD.match(text, end))
+        weight_follows = bool(_WEIGHT_AHEAD.match(text, end)) or _bare_pair(text, start, end)
         if before.endswith(_SIZE_WORDS_BEFORE) or (not weight_follows and before.endswith(_BARE_NOT_HEIGHT)):
             continue
         value = int(m.group(1))
@@ -207,7 +229,47 @@ def _heights(text: str, hits: Hits, weight_spans: list[tuple[int, int]]) -> list
             ok = fit_words and not _PRICE_WORDS.search(text)
         if ok and (person or not _is_product_measure(text, start, end, hits)):
             found.append((value, m.span()))
+    _child_heights(text, hits, found)
     return [(v, span) for v, span in found if lo <= v <= hi]
+
+
+_CHILD_WORDS = frozenset(
+    (
+        "孩子",
+        "儿子",
+        "女儿",
+        "闺女",
+        "娃",
+        "宝宝",
+        "小孩",
+        "小朋友",
+        "孙子",
+        "孙女",
+        "侄子",
+        "侄女",
+        "外甥",
+        "外甥女",
+    )
+)
+_H_CHILD = re.compile(rf"(?<![\d.#a-z])(\d{{2,3}})(?![\d.]|\s*[多来]?\s*{_NOT_AFTER_NUMBER})")
+
+
+def _child_heights(text: str, hits: Hits, found: list[tuple[int, tuple[int, int]]]) -> None:
+    """A child's height in bare digits, 50-129 cm: right after a child word (儿子110, 娃 104) or
+    followed by a weight with its unit (106 37斤, 111 18kg)."""
+    for m in _H_CHILD.finditer(text):
+        start, end = m.span()
+        value = int(m.group(1))
+        if not 50 <= value <= 129 or any(s < end and start < e for _, (s, e) in found):
+            continue
+        child = any(
+            text[s:e] in _CHILD_WORDS
+            and e <= start <= e + 2
+            and all(ch in _PERSON_GAP for ch in text[e:start])
+            for s, e in hits.persons
+        )
+        if (child or _WEIGHT_AHEAD.match(text, end)) and not _is_product_measure(text, start, end, hits):
+            found.append((value, m.span()))
 
 
 def _weights(text: str, hits: Hits) -> list[tuple[float, tuple[int, int]]]:
@@ -358,7 +420,7 @@ def _single(values: Sequence[T]) -> T | None:
 
 _ANY_DIGIT = re.compile(r"[0-9]")
 # Cheap tests that tell whether a family of rules can match at all.
-_WEIGHT_GATE = re.compile(r"[0-9]\s*多?\s*(?:斤|kg|公斤|千克)|体重")
+_WEIGHT_GATE = re.compile(r"[0-9]\s*[多来]?\s*(?:斤|kg|公斤|千克)|体重")
 _HEIGHT_GATE = re.compile(r"[0-9]{2}|米|身高|[12]\.[0-9]")
 _LINK_GATE = re.compile(r"号|链接|#|第")
 _ANY_SIZE_LETTER = re.compile(r"[smlx]|均码")
@@ -367,9 +429,18 @@ _ANY_SIZE_LETTER = re.compile(r"[smlx]|均码")
 _NO_UNIT_AFTER = r"(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|公分|厘米|码|号|元|块|岁|米|%|的?脚|个|件))"
 # 165/110, 165 110, 165，120: a weight right after a height, 斤 implied from 80 on (as 体重 120)
 _PAIR_WEIGHT = re.compile(r"\s?[/,，、]?\s?(\d{2,3})" + _NO_UNIT_AFTER)
-# 我120, 我一百二: an adult's bare number under the heights (130 and up), 斤 implied
+# 我120, 我130: an adult's bare number under the heights (140 and up), 斤 implied
 _ME_WEIGHT = re.compile(r"我\s?(\d{2,3})" + _NO_UNIT_AFTER)
 _FOOT_SIZE = re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s?的?\s?脚(?!长|宽|背|围|掌)")
+
+
+def _bare_pair(text: str, start: int, end: int) -> bool:
+    """A height of 140-199 followed by a weight without unit (165 110, 158/95, 170，60), in a text
+    that does not talk money: both are body facts (the weight is read by ``_implied_weights``)."""
+    m = _PAIR_WEIGHT.match(text, end)
+    if m is None or m.start(1) == end or not 140 <= int(text[start:end]) <= 199:
+        return False
+    return 35 <= int(m.group(1)) <= 250 and not _PRICE_WORDS.search(text)
 
 
 def _implied_weights(
@@ -383,7 +454,7 @@ def _implied_weights(
             found.append((int(m.group(1)), m.span(1)))
     if not heights and "我" in text:
         for m in _ME_WEIGHT.finditer(text):
-            if 80 <= int(m.group(1)) <= 129:
+            if 80 <= int(m.group(1)) <= 139:
                 found.append((int(m.group(1)), m.span(1)))
     lo, hi = WEIGHT_RANGE
     out = [(v / 2 if v >= 80 else float(v), span) for v, span in found]

@@ -18,6 +18,7 @@ from typing import Final
 
 from kuaifan.text.extract import Attributes
 from kuaifan.text.lexicon import INTENT_INDEX, INTENTS, CompiledLexicon
+from kuaifan.text.sentiment import QUESTION_END
 
 N_INTENTS: Final = len(INTENTS)
 PRICE, SIZE_FIT, VARIANT, STOCK, LINK, SHIPPING, QUALITY, PURCHASED, AFTER_SALES, PRAISE, OTHER = range(
@@ -58,12 +59,20 @@ _PRICE_NUMBER = re.compile(
 )
 _LINK_NUMBER_Q = re.compile(r"是\s*\d{1,2}\s*号\s*(?:吗|\?)|\d{1,2}\s*号是|#\d{1,3}\s*是")
 ONLY_SYMBOLS = re.compile(r"[\d\s\W_]*")
-_HAS_AFTER = re.compile(r"([^,，。!！?？ ]{1,8}?)(?<!还)有(?:吗|没有|没|不|\?)\s*(?:$|[,，。!！?？ ])")
+_QUESTION_END = re.compile(QUESTION_END)
+_HAS_AFTER = re.compile(r"([^,，。!！?？ ]{1,8}?) ?(?<!还)有(?:吗|没有|没|不|\?)\s*(?:$|[,，。!！?？ ])")
 _STILL_HAVE = re.compile(r"还有(?!别的|其他|其它|什么|优惠)[^,，。!！?？ ]{0,8}?(?:吗|没|不|\?)")
 _RECEIVED_EXCHANGE = re.compile(r"收到.{0,12}(?:换|退)")
 _SENT_WRONG = re.compile(r"拍的.{1,8}发的")
 _ANY_DIGIT = re.compile(r"[0-9]")
-_ASK_SIZE = re.compile(r"(?:求|要|蹲)\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z])")
+_ASK_SIZE = re.compile(r"(?:求|要|蹲)\s*(?:\d?\s*(?:个|件))?\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml])(?![a-z])")
+# 99包邮吗, 120两件吗: a number with a deal is a price question, whatever else it names
+_PRICE_DEAL = re.compile(r"\d{2,4}\s*(?:元|块)?\s*(?:包邮|[一两二三]件)")
+# 拿38吗, 穿m可以吗: which size to take
+_SIZE_Q = re.compile(
+    r"(?:拿|穿|选)\s*(?:[2-6]?x{1,4}l|x{1,3}s|[sml]|\d{2,3}(?:\.5)?)\s*(?:码|号)?\s*"
+    r"就?\s*(?:吗|可以|行|合适|\?)"
+)
 
 
 def score_cues(cues: list[str], lex: CompiledLexicon) -> tuple[list[float], list[float]]:
@@ -102,6 +111,32 @@ F_PRICE_NUMBER = 64  # 是99吗, 99元, 满300减, ¥
 F_LINK_NUMBER_Q = 128  # 是3号吗, #3是
 F_ASK_SIZE = 256  # 求M, 蹲xl
 F_ONLY_SYMBOLS = 512  # empty, or digits, emoji and punctuation only
+F_PRICE_DEAL = 1024  # 99包邮, 120两件
+F_SIZE_Q = 2048  # 拿38吗, 穿m可以吗
+F_QUESTION_END = 4096  # …吗 / …? at the end (sentiment.QUESTION_END)
+F_QUALITY_A = 8192  # A不A on a property: 耐不耐脏, 透不透, 甜不甜
+F_SIZE_A = 16384  # A不A on a size: 大不大, 长不长, 紧不紧
+F_PRICE_A = 32768  # 贵不贵
+
+
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+_SIZE_A: Final = frozenset("大小长短紧松宽肥瘦挤")
+_AUX_A: Final = frozenset("是要会能可对行算用做去来买拍发有好")
+
+
+def a_not_a_flags(text: str) -> int:
+    """The A不A questions of a text that contains 不 (大不大 asks about the size, 贵不贵 the price,
+    耐不耐脏 / 透不透 a property; auxiliaries such as 是不是, 要不要, 会不会 say nothing alone)."""
+    flags = 0
+    for m in _A_NOT_A.finditer(text):
+        ch = m.group(1)
+        if ch in _SIZE_A:
+            flags |= F_SIZE_A
+        elif ch == "贵":
+            flags |= F_PRICE_A
+        elif ch not in _AUX_A:
+            flags |= F_QUALITY_A
+    return flags
 
 
 def has_question_flags(text: str) -> int:
@@ -129,12 +164,20 @@ def text_flags(text: str, *, ask_size: bool = True, only_symbols: bool = True) -
             flags |= F_PRICE_NUMBER
         if ("号" in text or "#" in text) and _LINK_NUMBER_Q.search(text):
             flags |= F_LINK_NUMBER_Q
+        if ("包邮" in text or "件" in text) and _PRICE_DEAL.search(text):
+            flags |= F_PRICE_DEAL
     elif "¥" in text or "￥" in text:
         flags |= F_PRICE_NUMBER
     if ask_size and _ASK_SIZE.search(text):
         flags |= F_ASK_SIZE
+    if _SIZE_Q.search(text):
+        flags |= F_SIZE_Q
     if only_symbols and (not text or ONLY_SYMBOLS.fullmatch(text)):
         flags |= F_ONLY_SYMBOLS
+    if "不" in text:
+        flags |= a_not_a_flags(text)
+    if _QUESTION_END.search(text):
+        flags |= F_QUESTION_END
     return flags
 
 
@@ -167,8 +210,8 @@ def decide_flags(
         return "other", 0.9
     if flags & F_HAS_Q:
         # 有X吗 / X有吗: does a variant exist (variant), or is a size there (stock)
-        if attrs.color is None and flags & F_HAS_Q_SIZE:
-            _boost(scores, strongest, STOCK, 2.5)
+        if attrs.color is None and (flags & F_HAS_Q_SIZE or attrs.size is not None):
+            _boost(scores, strongest, STOCK, 2.5)  # a size with 有吗: is that size there
         else:
             _boost(scores, strongest, VARIANT, 3.0 if attrs.color is not None else 2.0)
     if flags & F_STILL_HAVE and strongest[PRICE] < 3:
@@ -188,6 +231,10 @@ def decide_flags(
         _boost(scores, strongest, PRICE, 2.5)
     if flags & F_LINK_NUMBER_Q:
         _boost(scores, strongest, LINK, 3.0)
+    if flags & F_PRICE_DEAL:
+        _boost(scores, strongest, PRICE, 4.5)
+    if flags & F_SIZE_Q:
+        _boost(scores, strongest, SIZE_FIT, 3.0)
     if attrs.size is not None and flags & F_ASK_SIZE:
         _boost(scores, strongest, STOCK, 2.5)
 
@@ -200,6 +247,15 @@ def decide_flags(
                 scores[PURCHASED], max(*scores[PRICE:PURCHASED], scores[AFTER_SALES])
             )
 
+    # weak hints from the form of the question, after the purchase rule as the attributes
+    if flags & F_QUALITY_A:
+        scores[QUALITY] += 2.0
+    if flags & F_SIZE_A:
+        scores[SIZE_FIT] += 2.0
+    if flags & F_PRICE_A:
+        scores[PRICE] += 2.0
+    if attrs.color is not None and flags & F_QUESTION_END:
+        scores[VARIANT] += 1.5  # 出白色吗, 是黑色吗: a question about a colour
     # attributes are evidence, not questions: they come after the purchase rule
     if attrs.height_cm is not None:
         scores[SIZE_FIT] += 2.0

@@ -9,9 +9,11 @@ Steps, in order (each a pure function of a string):
    ``发火`` → ``发货``, ``包油`` → ``包邮`` …), leftmost-longest, so a longer entry such as
    ``蓝牙连接`` can protect a phrase from a shorter one (``连接`` → ``链接``).
 3. ``convert_numerals``: Chinese numerals become Arabic digits, but only where a number is
-   meant: before a unit (米 斤 公斤 号 码 公分 岁 …), after 米 (一米六五 → 1米65), after
-   身高 / 体重 / 第 / 链接, before 脚 (三十七的脚 → 37的脚), and hundreds as weights are said
-   (一百二 → 120, 一百零五 → 105). ``一黑一白``, ``试一下`` and ``一件灰`` stay as they are.
+   meant: before a unit (米 斤 公斤 号 码 公分 岁 … 包邮, also after 多 / 来: 三十来斤), after 米
+   (一米六五 → 1米65), after 身高 / 体重 / 第 / 链接, before 脚 (三十七的脚 → 37的脚), and hundreds
+   as weights are said: 一百二 → 120斤, 一百零五 → 105斤 (a bare hundreds numeral is a weight in
+   斤: heights are said 一米六五, not 一百六十五), or a price where the text speaks of money
+   (一百二两件吗 → 120两件吗). ``一黑一白``, ``试一下`` and ``一件灰`` stay as they are.
 
 The lexicon entries are normalised with the same function, so a tenant can write
 them as a viewer would type them.
@@ -45,8 +47,10 @@ _UNITS = "米斤公千号码岁个块元厘cmkg"
 # A numeral run, with what must stand before (a trigger) or after it (a unit) for it to be a number.
 _NUMERAL_RUN = re.compile(
     rf"(?P<pre>身高|体重|链接|第|米)?(?P<num>[{_NUMERAL_CHARS}]+)"
-    rf"(?P<post>(?=多?(?:[{_UNITS}]|公分|公斤|千克|厘米)|的?脚))?"
+    rf"(?P<post>(?=[多来]?(?:[{_UNITS}]|公分|公斤|千克|厘米|包邮)|的?脚))?"
 )
+# Money in the text: a bare hundreds numeral is then a price, not a weight in 斤.
+_PRICE_CONTEXT = re.compile(r"钱|元|块|价|券|优惠|便宜|贵|包邮|运费|折|满减|划算|[两二三四五几]件|¥|￥")
 
 
 def fold_width(text: str) -> str:
@@ -98,17 +102,22 @@ _D = "一二三四五六七八九"
 _HUNDREDS = re.compile(rf"[一两二]百(?:[零〇][{_D}]|[{_D}]十?[{_D}]?)?")
 
 
-def _numeral_sub(m: re.Match[str]) -> str:
+def _numeral_sub(m: re.Match[str], money: bool) -> str:
     pre, num = m.group("pre") or "", m.group("num")
     post = m.group("post") is not None
-    if not pre and not post and not _HEIGHT_DIGITS.fullmatch(num) and not _HUNDREDS.fullmatch(num):
+    hundreds = not pre and not post and _HUNDREDS.fullmatch(num) is not None
+    if not pre and not post and not hundreds and not _HEIGHT_DIGITS.fullmatch(num):
         # a bare run is a number only when it reads as a height digit by digit (一六五 → 165)
         return m.group(0)
     if pre == "米" and not post and ("十" in num or "百" in num):
         return m.group(0)
+    if pre == "米" and len(num) == 2 and num[0] in "零〇" and num[1] in _DIGIT:
+        return f"米0{_DIGIT[num[1]]}"  # 一米零五 → 1米05 (105 cm, not 1米5)
     value = chinese_number(num)
     if value is None:
         return m.group(0)
+    if hundreds and not money and m.string[m.end() : m.end() + 1] not in ("多", "来", "余"):
+        return f"{value}斤"  # 我一百三 → 我130斤 (a hundreds numeral said alone is a weight)
     return f"{pre}{value}"
 
 
@@ -116,7 +125,8 @@ def convert_numerals(text: str) -> str:
     """Chinese numerals → digits where they are numbers (see module doc)."""
     if not any(ch in _NUMERAL_CHARS for ch in text):
         return text
-    return _NUMERAL_RUN.sub(_numeral_sub, text)
+    money = _PRICE_CONTEXT.search(text) is not None
+    return _NUMERAL_RUN.sub(lambda m: _numeral_sub(m, money), text)
 
 
 class TypoReplacer:

@@ -48,6 +48,8 @@ from kuaifan.text.lexicon import CompiledLexicon
 NEEDS_EXTRACT: Final = re.compile(
     r"[12]米[12]米|(?:还是|或者|或)\s*[0-9.]+\s*(?:还是|或者|或)\s*[0-9]|\s\s"
     r"|[0-9]\s*[/,，、 ]\s*[0-9]|[0-9]\s*的?\s*脚|我\s*[0-9]"  # height/weight pairs, 37的脚, 我120
+    r"|(?:孩子|儿子|女儿|闺女|娃|宝宝|小孩|小朋友|孙子|孙女|侄子|侄女|外甥)[\s是有才刚]{0,2}[0-9]"  # 娃104
+    r"|主播"  # the host's measures (extract._host_measure)
 )
 _SPLIT: Final = re.compile(r"([0-9.]+)")
 _DIGITS: Final = frozenset("0123456789")
@@ -61,7 +63,7 @@ def _seq(*slots: Iterable[str]) -> frozenset[str]:
     return frozenset("".join(parts) for parts in product(*slots))
 
 
-_JIN = _seq(_SP, ("", "多"), _SP, ("斤",))
+_JIN = _seq(_SP, ("", "多", "来"), _SP, ("斤",))
 _KG = _seq(_SP, _WEIGHT_UNITS)
 _CM = _seq(_SP, ("cm", "公分", "厘米"))
 _L0 = _seq(_SP, ("号",), _SP, ("链接",))
@@ -76,6 +78,8 @@ RIGHT: Final[dict[str, frozenset[str]]] = {
     "unit_after": _seq(_SP, ("斤", *_WEIGHT_UNITS)),
     "cm": _CM,
     "bare_unit": _seq(
+        _SP,
+        ("", "多", "来"),
         _SP,
         (
             *("斤", "kg", "公斤", "千克", "码", "号", "元", "块", "米", "cm", "公分", "厘米", "g", "ml", "w"),
@@ -109,7 +113,13 @@ RIGHT: Final[dict[str, frozenset[str]]] = {
             "w",
         ),
     ),
-    "before": _seq(_SP, ("的", "还有", "没了", "没有", "没货", "有吗", "有没有", "会不会", "偏")),
+    "before": _seq(
+        _SP,
+        (
+            *("的", "还有", "没了", "没有", "没货", "有吗", "有没有", "会不会", "偏"),
+            *("没抢到", "抢不到", "断货", "卖完", "还补", "会补", "合适"),
+        ),
+    ),
     "shoe_bad": _seq(
         _SP, ("斤", "kg", "公斤", "千克", "岁", "cm", "公分", "厘米", "元", "块", "米", "号链接", "度")
     ),
@@ -125,7 +135,7 @@ RIGHT: Final[dict[str, frozenset[str]]] = {
             *("晚上", "上午"),
         ),
     ),
-    "weight_unit": _seq(_SP, ("", "多"), _SP, ("斤", *_WEIGHT_UNITS)),  # _WEIGHT_AHEAD after its number
+    "weight_unit": _seq(_SP, ("", "多", "来"), _SP, ("斤", *_WEIGHT_UNITS)),  # _WEIGHT_AHEAD after its number
 }
 _LABEL_WORDS = ("", "是", "有", "大概", "大约")
 _L1 = _seq(("链接",), _SP, ("", "#"), _SP)

@@ -24,7 +24,10 @@ from kuaifan.config import TextSettings
 from kuaifan.text.classifier import Comment, TextClassifier, text_settings
 
 # Bump when the rules or the built-in lexicon change results: stored tags are then recomputed.
-RULES_VERSION: Final = "3"  # 3: learned review sentiment (ngram_model), numbers as typed
+# 3: learned review sentiment (ngram_model), numbers as typed; 4: rules for comments as typed
+# (hundreds numerals as 斤, pairs, the host's measures, question forms, cue words) and the learned
+# intent model where the rules are unsure
+RULES_VERSION: Final = "4"
 TAG_BATCH: Final = 50_000  # texts classified per store write
 
 # What a comment classifier said about a comment text (kuaifan.text.Comment). ``comment_link_no``
