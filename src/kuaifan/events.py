@@ -186,7 +186,14 @@ POLARS_SCHEMA: Final[dict[str, pl.DataType]] = {
 
 def pseudonymise(salt: str, platform_user_id: str) -> str:
     """HMAC-SHA256(salt, id) as 32 hex chars (128 bits): stable per tenant, not reversible."""
-    return hmac.new(salt.encode(), platform_user_id.encode(), hashlib.sha256).hexdigest()[:32]
+    mac = _keyed(salt).copy()  # the keyed state once per salt: a push hashes every message's user
+    mac.update(platform_user_id.encode())
+    return mac.hexdigest()[:32]
+
+
+@lru_cache(maxsize=64)
+def _keyed(salt: str) -> hmac.HMAC:
+    return hmac.new(salt.encode(), digestmod=hashlib.sha256)
 
 
 def spec_text(spec: dict[str, str] | None) -> str | None:
@@ -244,21 +251,29 @@ class Event(BaseModel):
     @model_validator(mode="after")
     def _kind_rules(self) -> Event:
         check_ts(self.ts_ms)
-        required, positive = KIND_RULES[EventKind(self.kind)]
-        for name in sorted(required):
+        required, positive = _SORTED_RULES[self.kind]
+        for name in required:
             value = getattr(self, name)
             if value is None or value == "":
                 raise ValueError(f"{name} is required for kind {self.kind}")
-        for name in sorted(positive):
+        for name in positive:
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1 for kind {self.kind}")
         return self
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict in EVENT_SCHEMA order (spec as canonical JSON text)."""
-        row = self.model_dump()
+        fields = self.__dict__  # plain values (use_enum_values), no nested models to dump
+        row = {name: fields[name] for name in EVENT_COLUMNS}
         row["spec"] = spec_text(self.spec)
-        return {name: row[name] for name in EVENT_COLUMNS}
+        return row
+
+
+# KIND_RULES by kind value, names sorted (the first missing field named is stable): read per event.
+_SORTED_RULES: Final = {
+    str(kind.value): (tuple(sorted(required)), tuple(sorted(positive)))
+    for kind, (required, positive) in KIND_RULES.items()
+}
 
 
 def check_ts(ts_ms: int, now: int | None = None) -> None:

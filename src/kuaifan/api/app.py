@@ -78,11 +78,12 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app, settings.lang)
+    # the platform pushes first: routes are matched in order, and they are the busiest
+    app.include_router(hooks_router)
     app.include_router(api_router)
     app.include_router(growth_router)
     app.include_router(match_router)
     app.include_router(web_router)
-    app.include_router(hooks_router)
     app.include_router(link_router)
     app.mount("/static", static_files(), name="static")
     return app
