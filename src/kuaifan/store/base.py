@@ -138,6 +138,44 @@ class EventLog(Protocol):
     ) -> None: ...
 
 
+class ScannedLog:
+    """What every backend of EventLog does the same way on top of its own ``scan`` and ``close``:
+    ``read`` (a scan gathered into one frame) and the context manager."""
+
+    def scan(
+        self, where: EventFilter, *, columns: Sequence[str] | None = None, batch_rows: int = SCAN_BATCH_ROWS
+    ) -> Iterator[pl.DataFrame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def read(
+        self,
+        tenant: str,
+        *,
+        room_id: str | None = None,
+        stream_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> pl.DataFrame:
+        """Events of one tenant in event-time order (ties in arrival order), as one frame."""
+        where = event_filter(
+            tenant, room_id=room_id, stream_id=stream_id, kinds=kinds, start_ms=start_ms, end_ms=end_ms
+        )
+        parts = list(self.scan(where, batch_rows=1_000_000))
+        return pl.concat(parts, rechunk=False) if parts else empty_log_frame()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
 def event_filter(
     tenant: str,
     *,

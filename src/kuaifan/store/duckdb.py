@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import duckdb
 import polars as pl
@@ -46,10 +46,9 @@ from kuaifan.store.base import (
     SCAN_BATCH_ROWS,
     AppendResult,
     EventFilter,
+    ScannedLog,
     StoreStats,
     conform,
-    empty_log_frame,
-    event_filter,
     first_of_each_key,
 )
 from kuaifan.store.caches import TagRows, decode_tags
@@ -107,7 +106,7 @@ WHERE t.tenant = $tenant AND t.tagger = $tagger AND t.text IN (SELECT text FROM 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
-class DuckStore:
+class DuckStore(ScannedLog):
     """EventLog on one DuckDB file (``":memory:"`` for a throw-away store).
 
     One connection for writes, guarded by a lock: DuckDB allows a single writing process per file,
@@ -258,23 +257,6 @@ class DuckStore:
         finally:
             cursor.close()
 
-    def read(
-        self,
-        tenant: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> pl.DataFrame:
-        """Events of one tenant in event-time order (ties in arrival order), as one frame."""
-        where = event_filter(
-            tenant, room_id=room_id, stream_id=stream_id, kinds=kinds, start_ms=start_ms, end_ms=end_ms
-        )
-        parts = list(self.scan(where, batch_rows=1_000_000))
-        return pl.concat(parts, rechunk=False) if parts else empty_log_frame()
-
     def stats(self, tenant: str | None = None) -> StoreStats:
         where, params = ("tenant = $tenant", {"tenant": tenant}) if tenant is not None else ("true", {})
         with self._lock, _store_errors(self.path):
@@ -323,14 +305,6 @@ class DuckStore:
                 self._con.close()
                 if self._index_key:
                     release(self._index_key, self._shared)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,7 @@ import io
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import polars as pl
 import psycopg
@@ -44,10 +43,9 @@ from kuaifan.store.base import (
     SCAN_BATCH_ROWS,
     AppendResult,
     EventFilter,
+    ScannedLog,
     StoreStats,
     conform,
-    empty_log_frame,
-    event_filter,
     first_of_each_key,
 )
 from kuaifan.store.caches import TagRows, decode_tags, encode_tags
@@ -151,7 +149,7 @@ def display_url(url: str) -> str:
     return f"postgresql://{user}{info.get('host', '')}{port}/{info.get('dbname', '')}"
 
 
-class PgStore:
+class PgStore(ScannedLog):
     """EventLog on a PostgreSQL database; ``tags`` and ``names`` are the caches in the same database.
 
     One connection writes (appends are serialised in this process by a lock; other processes write
@@ -362,23 +360,6 @@ class PgStore:
             if lines:
                 yield _csv_frame(lines, schema)
 
-    def read(
-        self,
-        tenant: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> pl.DataFrame:
-        """Events of one tenant in event-time order (ties in arrival order), as one frame."""
-        where = event_filter(
-            tenant, room_id=room_id, stream_id=stream_id, kinds=kinds, start_ms=start_ms, end_ms=end_ms
-        )
-        parts = list(self.scan(where, batch_rows=1_000_000))
-        return pl.concat(parts, rechunk=False) if parts else empty_log_frame()
-
     def stats(self, tenant: str | None = None) -> StoreStats:
         where, params = ("tenant = %(tenant)s", {"tenant": tenant}) if tenant is not None else ("true", {})
         with self._reader() as con:
@@ -418,14 +399,6 @@ class PgStore:
             if self._con is not None:
                 self._con.close()
                 self._con = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)

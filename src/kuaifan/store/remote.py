@@ -16,8 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import httpx
 import orjson
@@ -36,10 +35,9 @@ from kuaifan.store.base import (
     SCAN_BATCH_ROWS,
     AppendResult,
     EventFilter,
+    ScannedLog,
     StoreStats,
     conform,
-    empty_log_frame,
-    event_filter,
 )
 from kuaifan.store.caches import TagRows
 from kuaifan.store.wire import (
@@ -65,7 +63,7 @@ _ERRORS: Final[dict[str, type[KuaifanError]]] = {
 }
 
 
-class RemoteStore:
+class RemoteStore(ScannedLog):
     """EventLog (with ``tags`` and ``names``) of the server at ``url``; ``secret`` from its run file."""
 
     tags: RemoteTagCache
@@ -167,22 +165,6 @@ class RemoteStore:
         except OSError as exc:  # pyarrow: the stream ended early (the server failed mid-scan)
             raise self._lost(exc) from None
 
-    def read(
-        self,
-        tenant: str,
-        *,
-        room_id: str | None = None,
-        stream_id: str | None = None,
-        kinds: Sequence[str] | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> pl.DataFrame:
-        where = event_filter(
-            tenant, room_id=room_id, stream_id=stream_id, kinds=kinds, start_ms=start_ms, end_ms=end_ms
-        )
-        parts = list(self.scan(where, batch_rows=1_000_000))
-        return pl.concat(parts, rechunk=False) if parts else empty_log_frame()
-
     def stats(self, tenant: str | None = None) -> StoreStats:
         got = self._json("GET", "/stats", params={"tenant": tenant} if tenant is not None else {})
         return {
@@ -203,14 +185,6 @@ class RemoteStore:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)
