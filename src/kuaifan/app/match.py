@@ -32,7 +32,7 @@ from kuaifan.match import (
 )
 from kuaifan.match.data import belts_path
 from kuaifan.match.loop import orders_from_plan
-from kuaifan.match.parse import read_json, validate
+from kuaifan.match.reading import read_json, validate
 from kuaifan.match.vocab import category_name
 from kuaifan.plan.model import PlanResult
 

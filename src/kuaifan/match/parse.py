@@ -1,134 +1,23 @@
-"""Reading the factories and orders files: JSON, or a table (CSV / Excel) with Chinese headers.
-
-Every problem is an ``InputError`` with a Chinese and an English message that names the file, the
-field and, for a table, the line; nothing is half read.
+"""Loading the factories and orders files: JSON, a table (CSV / Excel) with Chinese headers, or the
+plan's JSON. Every problem is an ``InputError`` with a Chinese and an English message that names the
+file, the field and, for a table, the line; nothing is half read.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from kuaifan.errors import InputError, NotFoundError
 from kuaifan.match.factories import FactorySet
+from kuaifan.match.loop import orders_from_plan
 from kuaifan.match.orders import OrderSet
-
-M = TypeVar("M", bound=BaseModel)
-
-_ZH_BY_TYPE = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "未知字段",
-    "greater_than_equal": "数值过小",
-    "greater_than": "数值过小",
-    "less_than_equal": "数值过大",
-    "less_than": "数值过大",
-    "too_short": "太短或为空",
-    "too_long": "太长",
-    "string_too_short": "不能为空",
-    "string_too_long": "太长",
-    "string_pattern_mismatch": "不能含空白或斜杠",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "float_type": "应为数字",
-    "finite_number": "应为有限数字",
-    "list_type": "应为列表",
-    "model_type": "应为对象",
-    "dict_type": "应为对象",
-    "string_type": "应为字符串",
-    "bool_parsing": "应为 是/否（true/false）",
-    "bool_type": "应为 是/否（true/false）",
-    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-    "date_parsing": "应为日期 YYYY-MM-DD",
-    "date_type": "应为日期 YYYY-MM-DD",
-    "literal_error": "取值不在允许范围内",
-    "unknown_category": "未知品类",
-    "unknown_process": "未知工艺",
-    "tier_start": "第一档阶梯报价必须从 0 件开始",
-    "tier_order": "阶梯报价的起订件数必须严格递增",
-    "duplicate_id": "编号重复",
-    "qty_lines": "数量与各行之和不一致",
-    "qty_missing": "缺少数量（qty 或 lines）",
-    "due_missing": "交货日期 due_date 与 due_day 必须且只能给一个",
-    "due_past": "交货日期早于起始日期",
-}
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """('factories', 0, 'moq_per_style') -> 'factories[0].moq_per_style'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(root)"
-
-
-def validation_error(where: str, err: ValidationError, line_of: dict[int, int] | None = None) -> InputError:
-    """The first problem of ``err`` as one zh + en line naming ``where`` and the field (and the line)."""
-    e = err.errors()[0]
-    loc = tuple(e["loc"])
-    path = field_path(loc)
-    zh = _ZH_BY_TYPE.get(e["type"], "取值不合法")
-    ctx = e.get("ctx") or {}
-    limit = next((f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")), "")
-    detail = f"（{limit}）" if limit else ""
-    if "value" in ctx and e["type"] in ("unknown_category", "unknown_process", "duplicate_id"):
-        detail = f" {ctx['value']!r}" + (f"；可选：{ctx['known']}" if "known" in ctx else "")
-    line = ""
-    if line_of is not None and len(loc) >= 2 and isinstance(loc[1], int) and loc[1] in line_of:
-        line = str(line_of[loc[1]])
-    at_zh = f"第 {line} 行 " if line else ""
-    at_en = f"line {line}: " if line else ""
-    return InputError(
-        f"{where}：{at_zh}{path}：{zh}{detail}",
-        f"{where}: {at_en}{path}: {e['msg']}",
-        field=path,
-        **({"line": int(line)} if line else {}),
-    )
-
-
-def validate(model: type[M], data: Any, where: str, line_of: dict[int, int] | None = None) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(where, err, line_of) from None
-
-
-def read_json(path: Path) -> Any:
-    text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path} 不是合法 JSON：第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}",
-            f"{path} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}",
-            path=str(path),
-            line=exc.lineno,
-        ) from None
-
-
-def read_text(path: Path) -> str:
-    if not path.is_file():
-        raise NotFoundError(f"文件不存在：{path}", f"no such file: {path}", path=str(path))
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        f"{path}：无法识别的编码（应为 UTF-8 或 GBK）", f"{path}: unknown encoding (UTF-8 or GBK)"
-    )
+from kuaifan.match.reading import read_json, validate
+from kuaifan.match.tables import factories_from_table, orders_from_table
+from kuaifan.plan.model import PlanResult
 
 
 def load_factories(path: Path) -> FactorySet:
     """A factories file: JSON (the schema's shape) or a CSV / Excel sheet with one factory a row."""
     if path.suffix.lower() in (".csv", ".tsv", ".xlsx", ".xlsm"):
-        from kuaifan.match.tables import factories_from_table
-
         return factories_from_table(path)
     return validate(FactorySet, read_json(path), str(path))
 
@@ -138,15 +27,10 @@ def load_orders(path: Path, tenant: str | None = None, category: str | None = No
     the JSON of ``kuaifan plan --json`` (its orders to place now; ``category`` for styles whose
     product name does not tell it)."""
     if path.suffix.lower() in (".csv", ".tsv", ".xlsx", ".xlsm"):
-        from kuaifan.match.tables import orders_from_table
-
         found = orders_from_table(path)
     else:
         data = read_json(path)
         if isinstance(data, dict) and "reorder_policy" in data and "orders" in data:
-            from kuaifan.match.loop import orders_from_plan
-            from kuaifan.plan.model import PlanResult
-
             found = orders_from_plan(validate(PlanResult, data, str(path)), tenant=tenant, category=category)
         else:
             found = validate(OrderSet, data, str(path))

@@ -18,7 +18,7 @@ from typing import Any, Final
 from kuaifan.errors import InputError
 from kuaifan.match.factories import FactorySet
 from kuaifan.match.orders import OrderSet
-from kuaifan.match.parse import read_text, validate
+from kuaifan.match.reading import read_text, validate
 from kuaifan.match.vocab import split_words
 
 Cell = str | float | int | date | None

@@ -11,9 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -22,8 +20,10 @@ from kuaifan.errors import InputError
 from kuaifan.events import EventKind, now_ms
 from kuaifan.sim.catalogue import World, build_world
 from kuaifan.sim.config import SimConfig, SimSummary
-from kuaifan.sim.room import RoomResult, simulate_room
-from kuaifan.sim.writer import write_jsonl, write_manifest, write_parquet, write_table
+from kuaifan.sim.outcome import RoomOutcome, write_room
+from kuaifan.sim.room import simulate_room
+from kuaifan.sim.run_days import run_room_days, write_growth
+from kuaifan.sim.writer import write_manifest, write_table
 
 MANIFEST_VERSION = 1
 # Latest event relative to the configured start: up to 15 min room offset, the stream, and
@@ -31,25 +31,10 @@ MANIFEST_VERSION = 1
 _TAIL_MS = (15 * 60 + 48 * 3600 + 60) * 1000
 
 
-@dataclass(frozen=True, slots=True)
-class RoomOutcome:
-    index: int
-    room: dict[str, Any]
-    counts: dict[str, int]
-    files: list[tuple[str, int]]
-    truth_variants: pl.DataFrame
-    catalogue: pl.DataFrame
-    truth_comments: int
-    day: int = 0  # several-days runs: the day of this stream, and its paid GMV per brand (fen)
-    brand_gmv: dict[str, int] | None = None
-
-
 def room_outcomes(config: SimConfig, world: World, index: int, out_dir: Path) -> list[RoomOutcome]:
     """Room ``index``: one stream, or (several-days runs) one per day it is on air."""
     if not config.extended:
         return [run_room(config, world, index, out_dir)]
-    from kuaifan.sim.run_days import run_room_days
-
     return run_room_days(config, world, index, out_dir)
 
 
@@ -65,46 +50,6 @@ def run_room(config: SimConfig, world: World, index: int, out_dir: Path) -> Room
     """Simulate room ``index`` and write its event and comment-truth files."""
     result = simulate_room(world, config, index, room_seed(config.seed, index))
     return write_room(config, index, result, out_dir, str(result.ident.room_id))
-
-
-def write_room(config: SimConfig, index: int, result: RoomResult, out_dir: Path, name: str) -> RoomOutcome:
-    """Write one stream's event files (``events/NAME.*``) and comment truth; its outcome."""
-    files: list[tuple[str, int]] = []
-    if config.format in ("jsonl", "both"):
-        path = out_dir / "events" / f"{name}.jsonl"
-        write_jsonl(result.events, result.ident, path)
-        files.append((path.relative_to(out_dir).as_posix(), path.stat().st_size))
-    if config.format in ("parquet", "both"):
-        path = out_dir / "events" / f"{name}.parquet"
-        write_parquet(result.events, result.ident, path)
-        files.append((path.relative_to(out_dir).as_posix(), path.stat().st_size))
-    path = out_dir / "truth" / "comments" / f"{name}.parquet"
-    write_table(result.truth_comments, path)
-    files.append((path.relative_to(out_dir).as_posix(), path.stat().st_size))
-
-    counts = result.events.counts()
-    first, last = result.events.ts_range()
-    room = {
-        "room_id": result.ident.room_id,
-        "stream_id": result.ident.stream_id,
-        "channel": result.ident.channel,
-        "author_id": result.ident.author_id,
-        "brands": sorted(result.catalogue["brand_id"].unique().to_list()),
-        "first_ts_ms": first,
-        "last_ts_ms": last,
-        "viewers": result.viewers,
-        "events": result.events.height,
-        "counts": counts,
-    }
-    return RoomOutcome(
-        index=index,
-        room=room,
-        counts=counts,
-        files=files,
-        truth_variants=result.truth_variants,
-        catalogue=result.catalogue,
-        truth_comments=result.truth_comments.height,
-    )
 
 
 def _check_start(config: SimConfig, now: int) -> None:
@@ -180,8 +125,6 @@ def simulate(config: SimConfig, out_dir: Path, *, overwrite: bool = False) -> Si
         files.append((name, (out_dir / name).stat().st_size))
     extra_counts: dict[str, int] = {}
     if config.extended:
-        from kuaifan.sim.run_days import write_growth
-
         growth_files, extra_counts = write_growth(config, world, outcomes, out_dir)
         files += growth_files
     files.sort()

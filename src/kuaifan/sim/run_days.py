@@ -25,7 +25,7 @@ import polars as pl
 from kuaifan.sim.catalogue import World
 from kuaifan.sim.config import SHANGHAI, SimConfig
 from kuaifan.sim.days import simulate_room_days
-from kuaifan.sim.run import RoomOutcome, write_room
+from kuaifan.sim.outcome import RoomOutcome, write_room
 from kuaifan.sim.shelf import LiveDay, market_factor, simulate_shelf
 from kuaifan.sim.writer import write_jsonl, write_manifest, write_parquet, write_table
 
