@@ -115,3 +115,11 @@ def test_probe_checks_every_deployed_hook_and_stores_nothing(tmp_path: Path) -> 
         assert orjson.loads(proc.stdout)["status"] == 401
         assert "the server's secret differs" in proc.stderr
     store.close()
+
+
+def test_messages_keep_their_square_brackets(tmp_path: Path) -> None:
+    # rich would read "[tenants.NAME.platforms.<platform>]" as markup and print nothing in its place
+    run_cli(tmp_path, "init")
+    for lang in ("en", "zh"):
+        shown = run_cli(tmp_path, "hooks", lang=lang, code=None).stdout
+        assert "[tenants.NAME.platforms." in shown, shown

@@ -30,6 +30,7 @@ from kuaifan.cli.growth_views import (
     print_uplift,
     write_channel_tables,
 )
+from kuaifan.cli.output import console as new_console
 from kuaifan.cli.output import settings
 from kuaifan.config import Settings
 from kuaifan.errors import InputError, first_problem
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help=both("增长与增量：店播 vs 达播、新客、复购、实验、因果影响", "growth and incrementality")
 )
-out = Console()
+out = new_console()
 
 
 def _request(model: type[BaseModel], **values: Any) -> Any:

@@ -10,9 +10,9 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from kuaifan.cli.output import console as new_console
 from kuaifan.cli.output import settings as load_settings_checked
 from kuaifan.errors import ConfigError
 from kuaifan.i18n import both, t
@@ -23,7 +23,7 @@ app = typer.Typer(
     invoke_without_command=True,
     add_completion=False,
 )
-out = Console()
+out = new_console()
 
 PLATFORM_TITLES = {
     "douyin_live": ("抖音开放平台 直播间数据推送", "Douyin live-room data push"),

@@ -66,7 +66,7 @@ def ingest_with_progress(
     if not show:
         return ingest_files(s, store, paths, tenant=tenant, mapping=mapping)
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         TextColumn("{task.completed:,} " + t(s.lang, "条", "records")),
         TimeElapsedColumn(),

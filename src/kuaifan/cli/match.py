@@ -18,9 +18,11 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kuaifan.app import match as uc
 from kuaifan.app.match import FactoryView, MatchResult, MatchSettings, category_name
+from kuaifan.cli.output import console as new_console
 from kuaifan.errors import InputError, KuaifanError
 from kuaifan.i18n import Lang, t
 
@@ -100,7 +102,7 @@ def match(
     try:
         if for_factory is not None:
             view = uc.factory_view_of(for_factory, factories, home=_home(), demand=orders, settings=settings)
-            _emit(view, json_out, lambda: render_view(view, lang, Console()))
+            _emit(view, json_out, lambda: render_view(view, lang, new_console()))
             return
         if len(orders) != 1:
             raise InputError("请用 --orders 给出一个订单文件", "give one orders file with --orders")
@@ -119,7 +121,7 @@ def match(
                 share_with=[] if unshare else share_with,
                 show_brand=show_brand,
             )
-            _emit(shared, json_out, lambda: Console().print(_shared_line(shared, lang), highlight=False))
+            _emit(shared, json_out, lambda: new_console().print(_shared_line(shared, lang), highlight=False))
             return
         home = _home()
         if after:
@@ -147,11 +149,11 @@ def match(
         if json_out:  # the one JSON error shape on stdout; the entry point prints the line and exits
             typer.echo(_json(err.to_json(lang)))
         raise
-    _emit(result, json_out, lambda: render(result, lang, Console(), written, explain))
+    _emit(result, json_out, lambda: render(result, lang, new_console(), written, explain))
     for path in written if json_out else []:
         print(path, file=sys.stderr)
     if result.unmatched:
-        err_console = Console(stderr=True)
+        err_console = new_console(stderr=True)
         for u in result.unmatched[:-1]:
             err_console.print(
                 "✗ " + (u.zh if lang == "zh" else u.en), style="red", highlight=False, markup=False
@@ -236,7 +238,9 @@ def render(
         assert o.explanation is not None
         e = o.explanation
         console.print(
-            f"[bold]{o.order_id}[/bold] {o.product_name or o.style}: " + (e.zh if lang == "zh" else e.en),
+            Text.assemble(
+                (o.order_id, "bold"), f" {o.product_name or o.style}: " + (e.zh if lang == "zh" else e.en)
+            ),
             highlight=False,
         )
         if e.to_win is not None:
@@ -320,7 +324,7 @@ def demo_step(
     ``PlanResult``) matched to the shipped synthetic belts; writes ``match.json`` and one purchase order
     per matched factory to ``out_dir``, prints the assignments and the explanation of one of them.
     Returns the paths and headline numbers."""
-    console = console or Console()
+    console = console or new_console()
     lang = lang or _lang()
     console.rule(t(lang, "采购单 → 产业带工厂", "purchase orders → factories of the belts"))
     if not plan.orders:

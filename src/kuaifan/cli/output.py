@@ -17,8 +17,16 @@ from rich.console import Console
 from kuaifan.config import Settings
 from kuaifan.i18n import Lang, lang_from_env, t
 
-out = Console()
-err = Console(stderr=True)
+
+def console(*, stderr: bool = False) -> Console:
+    """A console that prints text as it is: comments, product names and config keys often hold
+    square brackets ([赞], [tenants.NAME]) that rich would otherwise take for markup and drop.
+    Styles are given as ``rich.text.Text`` parts, never as markup in a string."""
+    return Console(stderr=stderr, markup=False)
+
+
+out = console()
+err = console(stderr=True)
 
 
 def lang() -> Lang:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kuaifan.app.plan import Band, PlanResult, ReorderRule, StyleOutlook
 from kuaifan.i18n import Lang, t
@@ -161,7 +162,7 @@ def render_plan(result: PlanResult, lang: Lang, console: Console, written: list[
         highlight=False,
     )
     for w in result.warnings:
-        console.print(f"[yellow]{t(lang, '提示', 'note')}:[/yellow] {t(lang, w.zh, w.en)}", highlight=False)
+        console.print(Text.assemble((t(lang, "提示", "note") + ":", "yellow"), " " + t(lang, w.zh, w.en)))
     for p in written or []:
         console.print(t(lang, f"采购单：{p}", f"purchase order: {p}"), highlight=False)
 

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
 
+from kuaifan.cli.output import console as new_console
 from kuaifan.cli.output import err as _err
 from kuaifan.cli.output import settings as load_settings
 from kuaifan.errors import ConfigError, InputError
@@ -109,7 +109,7 @@ def replay(
     if as_json:
         sys.stdout.write(orjson.dumps(report.to_json()).decode() + "\n")
         return
-    out = Console()
+    out = new_console()
     out.print(
         t(
             lang,

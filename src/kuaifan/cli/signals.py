@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kuaifan.cli.output import out, print_json, say, settings
 from kuaifan.i18n import Lang, both, t
@@ -141,7 +142,8 @@ def print_report(
         for axis, values in axes.items():
             shown = "  ".join(f"{v.value} {v.share or 0:.0%}" for v in values)
             parts.append(f"{axis_name.get(axis, axis)}{tr('：', ': ')}{shown}")
-        console.print(f"[bold]{label(item)}[/bold]  " + tr("；", "; ").join(parts), highlight=False)
+        line = Text.assemble((label(item), "bold"), "  " + tr("；", "; ").join(parts))
+        console.print(line, highlight=False)
     from kuaifan.cli.fit import print_fit  # fit feedback per product (kuaifan.signals.fit)
 
     print_fit(lang, {item: f.model_dump() for item, f in report.fit.items()}, console)
