@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apihelpers import KEY_A, MIN, T0, Api, SseReader, ev, order
 
-from kuaifan.api.deps import StreamTokens
+from kuaifan.api.tokens import StreamTokens
 
 
 def test_snapshot_then_metric_deltas(api: Api) -> None:

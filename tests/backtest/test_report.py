@@ -96,3 +96,6 @@ def test_summary_prints_policies_ratios_goals_and_failures(
     print_summary(summary, lang)  # type: ignore[arg-type]
     out = capsys.readouterr().out
     assert all(w in out for w in words) and "1,250" in out and "731" in out
+    # every goal is printed by its name, never by its JSON key
+    assert not any(key in out for key in g), out
+    assert ("快反剩余率 ≤ 15%: 未达成" if lang == "zh" else "quick response left over ≤ 15 %: NOT met") in out

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from kuaifan.api.context import ApiContext
-from kuaifan.api.deps import TOKEN_TTL_S, StreamTokens
 from kuaifan.api.errors import install_error_handlers
 from kuaifan.api.hooks import router as hooks_router
 from kuaifan.api.link import router as link_router
@@ -26,6 +25,7 @@ from kuaifan.api.routes import MAX_BODY
 from kuaifan.api.routes import router as api_router
 from kuaifan.api.routes_growth import router as growth_router
 from kuaifan.api.routes_match import router as match_router
+from kuaifan.api.tokens import TOKEN_TTL_S, StreamTokens
 from kuaifan.api.web import router as web_router
 from kuaifan.api.web import static_files
 from kuaifan.app.live import AlertHook, LiveService

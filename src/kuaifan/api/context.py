@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kuaifan.api.deps import StreamTokens
+from kuaifan.api.tokens import StreamTokens
 from kuaifan.app.live import LiveService
 from kuaifan.app.store import Store
 from kuaifan.config import Settings

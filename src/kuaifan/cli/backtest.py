@@ -62,6 +62,21 @@ POLICY_NAMES = {
 }
 
 
+# The goals of backtest.run.goals as a brand reads them (the JSON keeps the keys).
+GOAL_NAMES: dict[str, tuple[str, str]] = {
+    "qr_profit_ge_1.5x_one_shot": ("快反利润 ≥ 一次性大单的 1.5 倍", "quick response profit ≥ 1.5× one-shot"),
+    "qr_profit_ge_85pct_oracle": ("快反利润 ≥ 先知的 85%", "quick response profit ≥ 85 % of the oracle"),
+    "qr_leftover_le_15pct": ("快反剩余率 ≤ 15%", "quick response left over ≤ 15 %"),
+    "qr_fill_ge_93pct": ("快反满足率 ≥ 93%", "quick response fill ≥ 93 %"),
+    "qr_profit_ge_95pct_information_bound": (
+        "快反利润 ≥ 信息上界的 95%",
+        "quick response profit ≥ 95 % of the information bound",
+    ),
+    "wape_le_0.6x_ses": ("预测 WAPE ≤ SES 的 0.6 倍", "forecast WAPE ≤ 0.6× SES"),
+    "coverage_75_85pct": ("p10–p90 覆盖率在 75–85%", "p10–p90 coverage within 75–85 %"),
+}
+
+
 def print_summary(result: dict[str, Any], lang: Lang) -> None:
     def t(zh: str, en: str) -> str:
         return tr(lang, zh, en)
@@ -90,5 +105,8 @@ def print_summary(result: dict[str, Any], lang: Lang) -> None:
     )
     for fail in result.get("failures", []):
         print(t(f"种子 {fail['seed']} 失败：{fail['error']}", f"seed {fail['seed']} failed: {fail['error']}"))
-    yes, no = t("达成", "met"), t("未达成", "NOT met")
-    print(t("目标：", "goals: ") + ", ".join(f"{k} {yes if v else no}" for k, v in result["goals"].items()))
+    yes, no, unknown = t("达成", "met"), t("未达成", "NOT met"), t("无数据", "no data")
+    print(t("目标：", "goals:"))
+    for key, met in result["goals"].items():
+        zh, en = GOAL_NAMES.get(key, (key, key))
+        print(f"  {t(zh, en)}: {unknown if met is None else yes if met else no}")
