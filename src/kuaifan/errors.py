@@ -8,6 +8,7 @@ error shape ``{"error": {"code", "message", "message_zh", "message_en", "details
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -63,6 +64,51 @@ def first_problem(exc: ValidationError, root: str = "(root)") -> tuple[str, str]
     """The dotted location and the message of a pydantic error's first problem, for one clear line."""
     first = exc.errors()[0]
     return ".".join(str(p) for p in first["loc"]) or root, str(first["msg"])
+
+
+# Chinese for pydantic's error types, for the zh half of a validation message (en: pydantic's own).
+PYDANTIC_ZH: dict[str, str] = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段",
+    "greater_than_equal": "数值过小",
+    "greater_than": "数值过小",
+    "less_than_equal": "数值过大",
+    "less_than": "数值过大",
+    "too_short": "太短或为空",
+    "too_long": "太长",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "finite_number": "应为有限数字",
+    "list_type": "应为列表",
+    "model_type": "应为对象",
+    "dict_type": "应为对象",
+    "string_type": "应为字符串",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "date_parsing": "应为日期 YYYY-MM-DD",
+    "date_type": "应为日期 YYYY-MM-DD",
+}
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """('variants', 0, 'on_hand') -> 'variants[0].on_hand'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def zh_problem(error: Mapping[str, Any], names: Mapping[str, str] = PYDANTIC_ZH) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in Chinese, with its bound if any:
+    ``数值过小（ge 0）``."""
+    zh = names.get(str(error["type"]), "取值不合法")
+    ctx = error.get("ctx") or {}
+    limit = next((f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")), "")
+    return f"{zh}（{limit}）" if limit else zh
 
 
 def cannot_write(path: object, exc: OSError) -> InputError:

@@ -9,37 +9,18 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from kuaifan.errors import InputError, NotFoundError
+from kuaifan.errors import PYDANTIC_ZH, InputError, NotFoundError, field_path, zh_problem
 
 M = TypeVar("M", bound=BaseModel)
 
+# pydantic's types in Chinese, and the checks of the matching models (their ``PydanticCustomError``).
 _ZH_BY_TYPE = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "未知字段",
-    "greater_than_equal": "数值过小",
-    "greater_than": "数值过小",
-    "less_than_equal": "数值过大",
-    "less_than": "数值过大",
-    "too_short": "太短或为空",
-    "too_long": "太长",
+    **PYDANTIC_ZH,
     "string_too_short": "不能为空",
     "string_too_long": "太长",
     "string_pattern_mismatch": "不能含空白或斜杠",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "float_type": "应为数字",
-    "finite_number": "应为有限数字",
-    "list_type": "应为列表",
-    "model_type": "应为对象",
-    "dict_type": "应为对象",
-    "string_type": "应为字符串",
     "bool_parsing": "应为 是/否（true/false）",
     "bool_type": "应为 是/否（true/false）",
-    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-    "date_parsing": "应为日期 YYYY-MM-DD",
-    "date_type": "应为日期 YYYY-MM-DD",
     "literal_error": "取值不在允许范围内",
     "unknown_category": "未知品类",
     "unknown_process": "未知工艺",
@@ -53,32 +34,23 @@ _ZH_BY_TYPE = {
 }
 
 
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """('factories', 0, 'moq_per_style') -> 'factories[0].moq_per_style'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(root)"
-
-
 def validation_error(where: str, err: ValidationError, line_of: dict[int, int] | None = None) -> InputError:
     """The first problem of ``err`` as one zh + en line naming ``where`` and the field (and the line)."""
     e = err.errors()[0]
     loc = tuple(e["loc"])
     path = field_path(loc)
-    zh = _ZH_BY_TYPE.get(e["type"], "取值不合法")
     ctx = e.get("ctx") or {}
-    limit = next((f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")), "")
-    detail = f"（{limit}）" if limit else ""
+    zh = zh_problem(e, _ZH_BY_TYPE)
     if "value" in ctx and e["type"] in ("unknown_category", "unknown_process", "duplicate_id"):
-        detail = f" {ctx['value']!r}" + (f"；可选：{ctx['known']}" if "known" in ctx else "")
+        known = f"；可选：{ctx['known']}" if "known" in ctx else ""
+        zh = f"{_ZH_BY_TYPE[e['type']]} {ctx['value']!r}{known}"
     line = ""
     if line_of is not None and len(loc) >= 2 and isinstance(loc[1], int) and loc[1] in line_of:
         line = str(line_of[loc[1]])
     at_zh = f"第 {line} 行 " if line else ""
     at_en = f"line {line}: " if line else ""
     return InputError(
-        f"{where}：{at_zh}{path}：{zh}{detail}",
+        f"{where}：{at_zh}{path}：{zh}",
         f"{where}: {at_en}{path}: {e['msg']}",
         field=path,
         **({"line": int(line)} if line else {}),

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kuaifan.errors import InputError
+from kuaifan.errors import InputError, field_path, zh_problem
 
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -320,40 +320,6 @@ class PlanResult(BaseModel):
 
 # --- parsing ----------------------------------------------------------------------------------------
 
-_ZH_BY_TYPE = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "未知字段",
-    "greater_than_equal": "数值过小",
-    "greater_than": "数值过小",
-    "less_than_equal": "数值过大",
-    "less_than": "数值过大",
-    "too_short": "太短或为空",
-    "too_long": "太长",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "float_type": "应为数字",
-    "finite_number": "应为有限数字",
-    "list_type": "应为列表",
-    "model_type": "应为对象",
-    "dict_type": "应为对象",
-    "string_type": "应为字符串",
-    "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
-    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-    "date_parsing": "应为日期 YYYY-MM-DD",
-    "date_type": "应为日期 YYYY-MM-DD",
-}
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """('variants', 0, 'on_hand') -> 'variants[0].on_hand'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(root)"
-
 
 def _bad(path: str, zh: str, en: str) -> InputError:
     return InputError(f"规划输入 {path}：{zh}", f"plan input {path}: {en}", field=path)
@@ -366,10 +332,7 @@ def parse_plan_input(data: Any) -> PlanInput:
     except ValidationError as err:
         e = err.errors()[0]
         path = field_path(tuple(e["loc"]))
-        zh = _ZH_BY_TYPE.get(e["type"], "取值不合法")
-        ctx = e.get("ctx") or {}
-        limit = next((f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")), "")
-        raise _bad(path, f"{zh}{'（' + limit + '）' if limit else ''}", str(e["msg"])) from None
+        raise _bad(path, zh_problem(e), str(e["msg"])) from None
     check_plan_input(inp)
     return inp
 
