@@ -14,10 +14,10 @@ in batches, so a reader of a large log (an export) holds one batch at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Final, Protocol, Self, TypedDict
+from typing import Any, Final, Protocol, Self, TypedDict
 
 import polars as pl
 
@@ -191,6 +191,31 @@ def event_filter(
         tenant, room_id, stream_id, tuple(kinds) if kinds is not None else None, start_ms, end_ms,
         ingested_since_ms,
     )  # fmt: skip
+
+
+def filter_sql(f: EventFilter, param: Callable[[str], str], kind_in: str) -> tuple[str, dict[str, Any]]:
+    """The SQL condition of an EventFilter and its parameters, for a backend whose placeholder for a
+    parameter ``name`` is ``param(name)`` and whose "kind among the list ``kinds``" is ``kind_in``."""
+    clauses = [f"tenant = {param('tenant')}"]
+    params: dict[str, Any] = {"tenant": f.tenant}
+    for name in ("room_id", "stream_id"):
+        value = getattr(f, name)
+        if value is not None:
+            clauses.append(f"{name} = {param(name)}")
+            params[name] = value
+    if f.kinds is not None:
+        clauses.append(kind_in)
+        params["kinds"] = list(f.kinds)
+    for column, name, op in (
+        ("ts_ms", "start_ms", ">="),
+        ("ts_ms", "end_ms", "<"),
+        ("ingest_ms", "ingested_since_ms", ">="),
+    ):
+        value = getattr(f, name)
+        if value is not None:
+            clauses.append(f"{column} {op} {param(name)}")
+            params[name] = value
+    return " AND ".join(clauses), params
 
 
 def empty_log_frame(columns: Sequence[str] | None = None) -> pl.DataFrame:

@@ -49,6 +49,7 @@ from kuaifan.store.base import (
     ScannedLog,
     StoreStats,
     conform,
+    filter_sql,
     first_of_each_key,
 )
 from kuaifan.store.caches import TagRows, decode_tags
@@ -386,26 +387,7 @@ class DuckNameCache:
 
 
 def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
-    clauses = ["tenant = $tenant"]
-    params: dict[str, Any] = {"tenant": f.tenant}
-    for name in ("room_id", "stream_id"):
-        value = getattr(f, name)
-        if value is not None:
-            clauses.append(f"{name} = ${name}")
-            params[name] = value
-    if f.kinds is not None:
-        clauses.append("list_contains($kinds, kind)")
-        params["kinds"] = list(f.kinds)
-    if f.start_ms is not None:
-        clauses.append("ts_ms >= $start_ms")
-        params["start_ms"] = f.start_ms
-    if f.end_ms is not None:
-        clauses.append("ts_ms < $end_ms")
-        params["end_ms"] = f.end_ms
-    if f.ingested_since_ms is not None:
-        clauses.append("ingest_ms >= $ingested_since_ms")
-        params["ingested_since_ms"] = f.ingested_since_ms
-    return " AND ".join(clauses), params
+    return filter_sql(f, lambda name: f"${name}", "list_contains($kinds, kind)")
 
 
 def _frame(table: pa.Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:

@@ -46,6 +46,7 @@ from kuaifan.store.base import (
     ScannedLog,
     StoreStats,
     conform,
+    filter_sql,
     first_of_each_key,
 )
 from kuaifan.store.caches import TagRows, decode_tags, encode_tags
@@ -468,26 +469,7 @@ def _schema_version(con: psycopg.Connection[Any]) -> str | None:
 
 
 def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
-    clauses = ["tenant = %(tenant)s"]
-    params: dict[str, Any] = {"tenant": f.tenant}
-    for name in ("room_id", "stream_id"):
-        value = getattr(f, name)
-        if value is not None:
-            clauses.append(f"{name} = %({name})s")
-            params[name] = value
-    if f.kinds is not None:
-        clauses.append("kind = ANY(%(kinds)s::text[])")
-        params["kinds"] = list(f.kinds)
-    if f.start_ms is not None:
-        clauses.append("ts_ms >= %(start_ms)s")
-        params["start_ms"] = f.start_ms
-    if f.end_ms is not None:
-        clauses.append("ts_ms < %(end_ms)s")
-        params["end_ms"] = f.end_ms
-    if f.ingested_since_ms is not None:
-        clauses.append("ingest_ms >= %(ingested_since_ms)s")
-        params["ingested_since_ms"] = f.ingested_since_ms
-    return " AND ".join(clauses), params
+    return filter_sql(f, lambda name: f"%({name})s", "kind = ANY(%(kinds)s::text[])")
 
 
 def _csv_frame(lines: list[bytes], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
