@@ -148,6 +148,33 @@ def _style_bound(
     time_limit_s: float,
 ) -> float:
     """Upper bound of max cost·x over one style's rows (entries sorted by row, as the model's)."""
+    lp = rowwise_lp(cost, col_lower, col_upper, row_lower, row_upper, rows, cols, vals)
+    if binary.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in binary
+        ]
+    h.setOptionValue("time_limit", max(0.01, time_limit_s))
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal and not binary.any():
+        return float(h.getInfo().objective_function_value)
+    bound = float(h.getInfo().mip_dual_bound) if binary.any() else math.inf
+    return bound if math.isfinite(bound) else math.inf
+
+
+def rowwise_lp(
+    cost: F64,
+    col_lower: F64,
+    col_upper: F64,
+    row_lower: F64,
+    row_upper: F64,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    vals: F64,
+) -> highspy.HighsLp:
+    """A maximisation LP from its columns, row bounds and entries sorted by row (the model's order)."""
     lp = highspy.HighsLp()
     lp.num_col_ = len(cost)
     lp.num_row_ = len(row_lower)
@@ -165,16 +192,4 @@ def _style_bound(
     lp.a_matrix_.index_ = cols.astype(np.int32)
     lp.a_matrix_.value_ = vals
     lp.sense_ = highspy.ObjSense.kMaximize
-    if binary.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in binary
-        ]
-    h.setOptionValue("time_limit", max(0.01, time_limit_s))
-    h.setOptionValue("mip_rel_gap", 1e-4)
-    h.passModel(lp)
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kOptimal and not binary.any():
-        return float(h.getInfo().objective_function_value)
-    bound = float(h.getInfo().mip_dual_bound) if binary.any() else math.inf
-    return bound if math.isfinite(bound) else math.inf
+    return lp

@@ -24,7 +24,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from kuaifan.plan.bound import column_styles, row_styles
+from kuaifan.plan.bound import column_styles, row_styles, rowwise_lp
 from kuaifan.plan.milp import F64, Built, Problem
 
 
@@ -64,7 +64,7 @@ def style_lps(
         entries = np.flatnonzero(entry_style == s)
         h = new_highs()
         h.setOptionValue("time_limit", left)
-        h.passModel(_lp(m.cost[cols], m.col_lower[cols], m.col_upper[cols], m.row_lower[rows],
+        h.passModel(rowwise_lp(m.cost[cols], m.col_lower[cols], m.col_upper[cols], m.row_lower[rows],
                         m.row_upper[rows], np.searchsorted(rows, entry_row[entries]), local[m.index[entries]],
                         m.value[entries]))  # fmt: skip
         h.run()
@@ -100,33 +100,3 @@ def scaled_to_fit(built: Built, values: F64, coupling: npt.NDArray[np.bool_]) ->
     out: F64 = values * factor
     out[built.binary_cols] = values[built.binary_cols]
     return out
-
-
-def _lp(
-    cost: F64,
-    col_lower: F64,
-    col_upper: F64,
-    row_lower: F64,
-    row_upper: F64,
-    rows: npt.NDArray[np.int64],
-    cols: npt.NDArray[np.int64],
-    vals: F64,
-) -> highspy.HighsLp:
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(cost)
-    lp.num_row_ = len(row_lower)
-    lp.col_cost_ = cost
-    lp.col_lower_ = col_lower
-    lp.col_upper_ = col_upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    start = np.zeros(len(row_lower) + 1, dtype=np.int32)
-    np.cumsum(np.bincount(rows, minlength=len(row_lower)), out=start[1:])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = len(cost)
-    lp.a_matrix_.num_row_ = len(row_lower)
-    lp.a_matrix_.start_ = start
-    lp.a_matrix_.index_ = cols.astype(np.int32)
-    lp.a_matrix_.value_ = vals
-    lp.sense_ = highspy.ObjSense.kMaximize
-    return lp
