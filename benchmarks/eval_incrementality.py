@@ -21,12 +21,12 @@ from pathlib import Path
 
 import polars as pl
 
-from kuaifan.events import EVENT_COLUMNS, POLARS_SCHEMA
 from kuaifan.growth.incrementality import brand_incrementality, daily_panel
 from kuaifan.growth.orders import paid_orders
 from kuaifan.growth.settings import read_brands
 from kuaifan.sim import SimConfig, simulate
 from kuaifan.sim.config import SHANGHAI
+from kuaifan.sim.writer import read_jsonl_events
 
 WORLD = dict(
     rooms=3,
@@ -41,26 +41,11 @@ WORLD = dict(
 )
 
 
-def load_events(out: Path) -> pl.DataFrame:
-    frames = []
-    for path in sorted((out / "events").glob("*.jsonl")):
-        f = pl.read_ndjson(path, infer_schema_length=None)
-        frames.append(
-            f.select(
-                pl.col(c).cast(POLARS_SCHEMA[c])
-                if c in f.columns and c != "spec"
-                else pl.lit(None, POLARS_SCHEMA[c]).alias(c)
-                for c in EVENT_COLUMNS
-            )
-        )
-    return pl.concat(frames).sort("ts_ms")
-
-
 def estimates(seed: int, effect: str, root: Path) -> list[dict[str, object]]:
     out = root / f"{effect}-{seed}"
     simulate(SimConfig(seed=seed, live_effect=effect, **WORLD), out, overwrite=True)  # type: ignore[arg-type]
     brands = read_brands(out / "growth" / "brands.csv")
-    panel = daily_panel(paid_orders(load_events(out), brands, "demo"))
+    panel = daily_panel(paid_orders(read_jsonl_events(out), brands, "demo"))
     truth = json.loads((out / "truth" / "growth.json").read_text())["brands"]
     names = {v: k.split("-")[0] for k, v in brands.items()}
     rows = []

@@ -102,19 +102,3 @@ WORLD: dict[str, Any] = dict(
     shelf_orders=100.0,
     start=datetime(2026, 9, 1, 20, 0, tzinfo=SHANGHAI),
 )
-
-
-def load_events(out: Path) -> pl.DataFrame:
-    """Every event file of a simulator run as one frame in the log's schema, in time order."""
-    frames = []
-    for path in sorted((out / "events").glob("*.jsonl")):
-        f = pl.read_ndjson(path, infer_schema_length=None)
-        frames.append(
-            f.select(
-                pl.col(c).cast(POLARS_SCHEMA[c])
-                if c in f.columns and c != "spec"
-                else pl.lit(None, POLARS_SCHEMA[c]).alias(c)
-                for c in EVENT_COLUMNS
-            )
-        )
-    return pl.concat(frames).sort("ts_ms")

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from growthhelpers import WORLD, load_events
+from growthhelpers import WORLD
 
 from kuaifan.growth.incrementality import brand_incrementality, daily_panel
 from kuaifan.growth.orders import paid_orders
 from kuaifan.growth.settings import read_brands
 from kuaifan.sim import SimConfig, simulate
+from kuaifan.sim.writer import read_jsonl_events
 
 SEEDS = (1, 2, 3)
 
@@ -25,7 +26,7 @@ def estimates(
     simulate(SimConfig(seed=seed, live_effect=effect, **world), out)  # type: ignore[arg-type]
     brands = read_brands(out / "growth" / "brands.csv")
     truth = json.loads((out / "truth" / "growth.json").read_text())["brands"]
-    panel = daily_panel(paid_orders(load_events(out), brands, "demo"))
+    panel = daily_panel(paid_orders(read_jsonl_events(out), brands, "demo"))
     found = {}
     for brand_id, t in truth.items():
         r = brand_incrementality(panel, brands[f"{brand_id}-p001"])

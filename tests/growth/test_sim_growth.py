@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from growthhelpers import load_events
 
 from kuaifan.sim import SimConfig, simulate
 from kuaifan.sim.config import SHANGHAI
+from kuaifan.sim.writer import read_jsonl_events
 
 # sha256 of the one-evening output of SimConfig(seed=11, rooms=3, minutes=20, viewers=2000), taken
 # from the simulator before the several-days world was added: the default must not change.
@@ -64,7 +64,7 @@ def test_streams_follow_the_schedule(days_run: Path) -> None:
 
 
 def test_shelf_truth_adds_up(days_run: Path, tmp_path: Path) -> None:
-    events = load_events(days_run)
+    events = read_jsonl_events(days_run)
     shelf = events.filter((pl.col("channel") == "shelf") & (pl.col("kind") == "order_paid"))
     assert shelf["room_id"].null_count() == shelf.height  # outside any live room
     truth = pl.read_parquet(days_run / "truth" / "shelf_days.parquet")
@@ -88,7 +88,7 @@ def test_shelf_truth_adds_up(days_run: Path, tmp_path: Path) -> None:
 
 
 def test_followers_come_back_and_do_not_follow_twice(days_run: Path) -> None:
-    events = load_events(days_run).filter(pl.col("room_id") == "room-002")  # the influencer room
+    events = read_jsonl_events(days_run).filter(pl.col("room_id") == "room-002")  # the influencer room
     days = events.select("stream_id").unique().height
     assert days >= 2
     follows = events.filter(pl.col("kind") == "follow")

@@ -63,6 +63,23 @@ def write_jsonl(events: RoomEvents, ident: RoomIdentity, path: Path) -> None:
     tmp.replace(path)
 
 
+def read_jsonl_events(out_dir: Path) -> pl.DataFrame:
+    """Every ``events/*.jsonl`` file of a run as one frame of EVENT_COLUMNS (the log's types, ``spec``
+    left empty), in time order: a run's events for analyses that skip the store."""
+    frames = []
+    for path in sorted((out_dir / "events").glob("*.jsonl")):
+        f = pl.read_ndjson(path, infer_schema_length=None)
+        frames.append(
+            f.select(
+                pl.col(c).cast(POLARS_SCHEMA[c])
+                if c in f.columns and c != "spec"
+                else pl.lit(None, POLARS_SCHEMA[c]).alias(c)
+                for c in EVENT_COLUMNS
+            )
+        )
+    return pl.concat(frames).sort("ts_ms")
+
+
 def canonical_frame(events: RoomEvents, ident: RoomIdentity) -> pl.DataFrame:
     """The events with every EVENT_COLUMNS column (String / Int64) in file order, as the log stores them."""
     consts = ident.constants()
